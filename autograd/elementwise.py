@@ -1,0 +1,228 @@
+"""Launchers, torch.library ops and autograd Functions for the elementwise activations.
+
+One table maps a kernel key (``"silu"``, ``"gelu:tanh"``) to its :class:`Math`; the registry
+fills it. Everything here is generic: nothing names an activation.
+
+Eager calls launch the Triton kernels directly (no dispatcher on the hot path). Under
+``torch.compile`` the same launches go through ``tritonact::`` custom ops with fake
+implementations, so graphs trace with no break, forward and backward.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import triton
+from tritonact.kernels import elementwise as kernels
+
+from .launch import (
+    INT32_LIMIT,
+    block_size,
+    coalesce,
+    is_dense,
+    launch,
+    max_offset,
+    pad4,
+    param_args,
+)
+
+
+@dataclass(frozen=True)
+class Math:
+    """An activation's three ``@triton.jit`` functions (see ``tritonact.kernels.activations``)."""
+
+    forward: triton.JITFunction
+    backward: triton.JITFunction
+    second: triton.JITFunction
+
+
+#: kernel key -> Math; filled by ``tritonact.registry``.
+MATH: dict[str, Math] = {}
+
+
+# --- launchers --------------------------------------------------------------------------------
+
+
+def _params(a: float, b: float) -> tuple[float, int, float, int]:
+    return (*param_args(a), *param_args(b))
+
+
+def _launch_strided(kernel, tensors: list[torch.Tensor], math_fn, a: float, b: float, **fns):
+    """Launch a ``*_strided`` kernel over ``tensors`` (inputs first, output last), all of one
+    shape; when more than four dims remain after coalescing, inputs are copied to the output's
+    layout and the flat kernel runs instead."""
+    out = tensors[-1]
+    n = out.numel()
+    sizes, strides = coalesce(out.shape, [t.stride() for t in tensors])
+    if len(sizes) > 4:
+        return None
+    wide = max(n, *(max_offset(sizes, s) for s in strides)) + block_size(out.dtype) > INT32_LIMIT
+    sizes4, strides4 = pad4(sizes, strides)
+    block = block_size(out.dtype)
+    launch(kernel, (triton.cdiv(n, block),), out.device, *tensors, n, *_params(a, b),
+           *sizes4[1:], *(s for st in strides4 for s in st),
+           **{math_fn: fns[math_fn]}, BLOCK=block, WIDE=wide)
+    return out
+
+
+def _flat(tensors: list[torch.Tensor], n: int, kernel, a: float, b: float, **meta) -> None:
+    block = block_size(tensors[-1].dtype)
+    launch(kernel, (triton.cdiv(n, block),), tensors[-1].device, *tensors, n, *_params(a, b),
+           BLOCK=block, WIDE=n + block > INT32_LIMIT, **meta)
+
+
+def forward(key: str, x: torch.Tensor, a: float, b: float, inplace: bool = False) -> torch.Tensor:
+    """``y = f(x)`` in one launch; ``y`` has ``x``'s layout (``y is x`` when ``inplace``)."""
+    y = x if inplace else torch.empty_like(x)
+    n = x.numel()
+    if n == 0:
+        return y
+    fn = MATH[key].forward
+    if x.is_contiguous() or (y.stride() == x.stride() and is_dense(x)):
+        _flat([x, y], n, kernels.forward, a, b, FORWARD=fn)
+    elif _launch_strided(kernels.forward_strided, [x, y], "FORWARD", a, b, FORWARD=fn) is None:
+        dense = x.contiguous()  # more than 4 non-mergeable dims: one copy, then the flat kernel
+        _flat([dense, dense], n, kernels.forward, a, b, FORWARD=fn)
+        y.copy_(dense)
+    return y
+
+
+def backward(key: str, g: torch.Tensor, t: torch.Tensor, a: float, b: float) -> torch.Tensor:
+    """``dx = f'(t) * g`` in one launch; ``dx`` has the saved tensor's layout."""
+    dx = torch.empty_like(t)
+    n = t.numel()
+    if n == 0:
+        return dx
+    fn = MATH[key].backward
+    if g.stride() == t.stride() == dx.stride() and is_dense(t):
+        _flat([g, t, dx], n, kernels.backward, a, b, BACKWARD=fn)
+    elif _launch_strided(kernels.backward_strided, [g, t, dx], "BACKWARD", a, b,
+                         BACKWARD=fn) is None:
+        # more than 4 non-mergeable dims: copy g and t into dx's layout, then the flat kernel
+        g, t = torch.empty_like(dx).copy_(g), torch.empty_like(dx).copy_(t)
+        _flat([g, t, dx], n, kernels.backward, a, b, BACKWARD=fn)
+    return dx
+
+
+def second(key: str, gg: torch.Tensor, g: torch.Tensor, t: torch.Tensor, a: float, b: float):
+    """Double backward: ``(dg, dt)`` for ``dx = backward(g, t)`` and upstream ``gg``, one launch
+    over contiguous operands (a rare path: the copies are made only where needed)."""
+    gg, g, t = gg.contiguous(), g.contiguous(), t.contiguous()
+    dg, dt = torch.empty_like(t), torch.empty_like(t)
+    n = t.numel()
+    if n:
+        m = MATH[key]
+        _flat([gg, g, t, dg, dt], n, kernels.second, a, b, BACKWARD=m.backward, SECOND=m.second)
+    return dg, dt
+
+
+# --- torch.library ops: what torch.compile sees -------------------------------------------------
+
+
+@torch.library.custom_op("tritonact::elementwise_forward", mutates_args=())
+def forward_op(x: torch.Tensor, key: str, a: float, b: float) -> torch.Tensor:
+    return forward(key, x, a, b)
+
+
+@torch.library.custom_op("tritonact::elementwise_forward_", mutates_args=("x",))
+def forward_inplace_op(x: torch.Tensor, key: str, a: float, b: float) -> None:
+    forward(key, x, a, b, inplace=True)
+
+
+@torch.library.custom_op("tritonact::elementwise_backward", mutates_args=())
+def backward_op(g: torch.Tensor, t: torch.Tensor, key: str, a: float, b: float) -> torch.Tensor:
+    return backward(key, g, t, a, b)
+
+
+@torch.library.custom_op("tritonact::elementwise_second", mutates_args=())
+def second_op(gg: torch.Tensor, g: torch.Tensor, t: torch.Tensor, key: str, a: float,
+              b: float) -> tuple[torch.Tensor, torch.Tensor]:
+    return second(key, gg, g, t, a, b)
+
+
+@forward_op.register_fake
+def _(x, key, a, b):
+    return torch.empty_like(x)
+
+
+@forward_inplace_op.register_fake
+def _(x, key, a, b):
+    return None
+
+
+@backward_op.register_fake
+def _(g, t, key, a, b):
+    return torch.empty_like(t)
+
+
+@second_op.register_fake
+def _(gg, g, t, key, a, b):
+    return torch.empty_like(t, memory_format=torch.contiguous_format), torch.empty_like(
+        t, memory_format=torch.contiguous_format)
+
+
+_is_compiling = torch.compiler.is_compiling
+
+
+def run_forward(key: str, x: torch.Tensor, a: float, b: float, inplace: bool) -> torch.Tensor:
+    """Forward launch: direct in eager mode, through the custom op under torch.compile."""
+    if _is_compiling():
+        if inplace:
+            forward_inplace_op(x, key, a, b)
+            return x
+        return forward_op(x, key, a, b)
+    return forward(key, x, a, b, inplace)
+
+
+def run_backward(key: str, g: torch.Tensor, t: torch.Tensor, a: float, b: float) -> torch.Tensor:
+    if _is_compiling():
+        return backward_op(g, t, key, a, b)
+    return backward(key, g, t, a, b)
+
+
+# --- autograd ------------------------------------------------------------------------------
+
+
+class ElementwiseFunction(torch.autograd.Function):
+    """``y = f(x)`` with one saved tensor: ``x``, or ``y`` when ``saves_output``."""
+
+    @staticmethod
+    def forward(ctx, x, key: str, a: float, b: float, inplace: bool, saves_output: bool):
+        saved_input = x.clone() if inplace and not saves_output else x
+        y = run_forward(key, x, a, b, inplace)
+        if inplace:
+            ctx.mark_dirty(y)
+        ctx.save_for_backward(y if saves_output else saved_input)
+        ctx.key, ctx.a, ctx.b = key, a, b
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (t,) = ctx.saved_tensors
+        if torch.is_grad_enabled():  # create_graph=True: keep the gradient differentiable
+            dx = ElementwiseBackward.apply(g, t, ctx.key, ctx.a, ctx.b)
+        else:
+            dx = run_backward(ctx.key, g, t, ctx.a, ctx.b)
+        return dx, None, None, None, None, None
+
+
+class ElementwiseBackward(torch.autograd.Function):
+    """``dx = backward(g, t)`` as a differentiable function of ``g`` and ``t`` (double backward).
+    Its own backward is not differentiable again: third derivatives raise torch's error."""
+
+    @staticmethod
+    def forward(ctx, g, t, key: str, a: float, b: float):
+        ctx.save_for_backward(g, t)
+        ctx.key, ctx.a, ctx.b = key, a, b
+        return run_backward(key, g, t, a, b)
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, gg):
+        g, t = ctx.saved_tensors
+        if _is_compiling():
+            dg, dt = second_op(gg, g, t, ctx.key, ctx.a, ctx.b)
+        else:
+            dg, dt = second(ctx.key, gg, g, t, ctx.a, ctx.b)
+        return dg, dt, None, None, None

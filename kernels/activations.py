@@ -1,0 +1,359 @@
+"""The math of each elementwise activation, as small ``@triton.jit`` functions.
+
+Every activation has three functions with fixed signatures, so that the generic kernels in
+``elementwise.py`` can take any of them as a ``tl.constexpr`` argument:
+
+- ``<op>_forward(x, a, b) -> y``
+- ``<op>_backward(g, t, a, b) -> dx``: the input gradient for upstream gradient ``g``, where ``t``
+  is the saved input or output (the registry says which);
+- ``<op>_second(gg, g, t, a, b) -> dt``: the gradient of ``backward`` with respect to ``t``
+  (``backward`` is linear in ``g``, so its gradient with respect to ``g`` is ``backward(gg, t)``).
+
+``a`` and ``b`` are the op's scalar parameters in torch's positional order (unused ones are
+ignored) already cast to the compute dtype: fp32 for fp16/bf16/fp32 inputs, fp64 for fp64. Where
+torch's results at NaN, +-inf or a kink depend on how it writes the formula, these follow torch's
+(vectorised CPU and CUDA) kernels, so that parity holds at those points too.
+"""
+
+import triton
+import triton.language as tl
+
+from .math import expm1, log1p, sigmoid, softplus, tanh
+
+SELU_ALPHA: tl.constexpr = 1.6732632423543772848170429916717
+SELU_SCALE: tl.constexpr = 1.0507009873554804934193349852946
+SQRT_HALF: tl.constexpr = 0.70710678118654752440084436210485  # 1/sqrt(2)
+INV_SQRT_2PI: tl.constexpr = 0.39894228040143267793994605993438  # 1/sqrt(2*pi)
+SQRT_2_OVER_PI: tl.constexpr = 0.79788456080286535587989211986876  # sqrt(2/pi)
+GELU_KAPPA: tl.constexpr = 0.044715
+
+
+@triton.jit
+def zero_second(gg, g, t, a, b):
+    """Second derivative of a piecewise-linear activation: zero (with the right shape/dtype)."""
+    return gg * 0.0
+
+
+# --- relu, leaky_relu, hardtanh (relu6), threshold: piecewise linear, torch's kinks ---------
+
+
+@triton.jit
+def relu_forward(x, a, b):
+    return tl.where(x < 0.0, 0.0, x)  # relu(NaN) = NaN and relu(-0.0) = -0.0, as torch
+
+
+@triton.jit
+def relu_backward(g, y, a, b):
+    return tl.where(y <= 0.0, 0.0, g)  # threshold_backward on the output: 0 at the kink
+
+
+@triton.jit
+def leaky_relu_forward(x, negative_slope, b):
+    return tl.where(x > 0.0, x, x * negative_slope)
+
+
+@triton.jit
+def leaky_relu_backward(g, t, negative_slope, b):
+    return tl.where(t > 0.0, g, g * negative_slope)  # t is x, or y when negative_slope >= 0
+
+
+@triton.jit
+def hardtanh_forward(x, min_val, max_val):
+    return tl.where(x < min_val, min_val, tl.where(x > max_val, max_val, x))
+
+
+@triton.jit
+def hardtanh_backward(g, y, min_val, max_val):
+    return tl.where((y > min_val) & (y < max_val), g, 0.0)  # 0 at both bounds and for NaN
+
+
+@triton.jit
+def relu6_forward(x, a, b):
+    return hardtanh_forward(x, 0.0, 6.0)
+
+
+@triton.jit
+def relu6_backward(g, y, a, b):
+    return hardtanh_backward(g, y, 0.0, 6.0)
+
+
+@triton.jit
+def threshold_forward(x, threshold, value):
+    return tl.where(x <= threshold, value, x)
+
+
+@triton.jit
+def threshold_backward(g, t, threshold, value):
+    return tl.where(t <= threshold, 0.0, g)  # t is x, or y when value <= threshold
+
+
+# --- exponential family --------------------------------------------------------------------
+
+
+@triton.jit
+def elu_forward(x, alpha, b):
+    return tl.where(x > 0.0, x, alpha * expm1(x))
+
+
+@triton.jit
+def elu_backward(g, x, alpha, b):
+    return tl.where(x > 0.0, g, g * alpha * tl.exp(x))
+
+
+@triton.jit
+def elu_second(gg, g, x, alpha, b):
+    return tl.where(x > 0.0, 0.0, gg * g * alpha * tl.exp(x))
+
+
+@triton.jit
+def selu_forward(x, a, b):
+    return SELU_SCALE * tl.where(x > 0.0, x, SELU_ALPHA * expm1(x))
+
+
+@triton.jit
+def selu_backward(g, x, a, b):
+    return tl.where(x > 0.0, g * SELU_SCALE, g * (SELU_SCALE * SELU_ALPHA) * tl.exp(x))
+
+
+@triton.jit
+def selu_second(gg, g, x, a, b):
+    return tl.where(x > 0.0, 0.0, gg * g * (SELU_SCALE * SELU_ALPHA) * tl.exp(x))
+
+
+@triton.jit
+def celu_forward(x, alpha, b):
+    return tl.where(x > 0.0, x, alpha * expm1(x / alpha))
+
+
+@triton.jit
+def celu_backward(g, x, alpha, b):
+    return tl.where(x > 0.0, g, g * tl.exp(x / alpha))
+
+
+@triton.jit
+def celu_second(gg, g, x, alpha, b):
+    return tl.where(x > 0.0, 0.0, gg * g * tl.exp(x / alpha) / alpha)
+
+
+# --- gelu (exact erf and tanh approximation) ------------------------------------------------
+
+
+@triton.jit
+def gelu_forward(x, a, b):
+    return 0.5 * x * (1.0 + tl.erf(x * SQRT_HALF))
+
+
+@triton.jit
+def gelu_backward(g, x, a, b):
+    cdf = 0.5 * (1.0 + tl.erf(x * SQRT_HALF))
+    pdf = INV_SQRT_2PI * tl.exp(-0.5 * x * x)
+    return g * (cdf + x * pdf)
+
+
+@triton.jit
+def gelu_second(gg, g, x, a, b):
+    pdf = INV_SQRT_2PI * tl.exp(-0.5 * x * x)
+    return gg * g * pdf * (2.0 - x * x)
+
+
+@triton.jit
+def gelu_tanh_forward(x, a, b):
+    inner = SQRT_2_OVER_PI * (x + GELU_KAPPA * x * x * x)
+    return 0.5 * x * (1.0 + tanh(inner))
+
+
+@triton.jit
+def gelu_tanh_backward(g, x, a, b):
+    t = tanh(SQRT_2_OVER_PI * (x + GELU_KAPPA * x * x * x))
+    inner_grad = SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_KAPPA * x * x)
+    return g * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * inner_grad)
+
+
+@triton.jit
+def gelu_tanh_second(gg, g, x, a, b):
+    t = tanh(SQRT_2_OVER_PI * (x + GELU_KAPPA * x * x * x))
+    u1 = SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_KAPPA * x * x)
+    u2 = 6.0 * SQRT_2_OVER_PI * GELU_KAPPA * x
+    return gg * g * (1.0 - t * t) * (u1 * (1.0 - x * t * u1) + 0.5 * x * u2)
+
+
+# --- sigmoid family -------------------------------------------------------------------------
+
+
+@triton.jit
+def sigmoid_forward(x, a, b):
+    return sigmoid(x)
+
+
+@triton.jit
+def sigmoid_backward(g, y, a, b):
+    return g * (1.0 - y) * y
+
+
+@triton.jit
+def sigmoid_second(gg, g, y, a, b):
+    return gg * g * (1.0 - 2.0 * y)
+
+
+@triton.jit
+def tanh_forward(x, a, b):
+    return tanh(x)
+
+
+@triton.jit
+def tanh_backward(g, y, a, b):
+    return g * (1.0 - y * y)
+
+
+@triton.jit
+def tanh_second(gg, g, y, a, b):
+    return -2.0 * gg * g * y
+
+
+@triton.jit
+def silu_forward(x, a, b):
+    return x * sigmoid(x)
+
+
+@triton.jit
+def silu_backward(g, x, a, b):
+    s = sigmoid(x)
+    return g * s * (1.0 + x * (1.0 - s))
+
+
+@triton.jit
+def silu_second(gg, g, x, a, b):
+    s = sigmoid(x)
+    return gg * g * s * (1.0 - s) * (2.0 + x * (1.0 - 2.0 * s))
+
+
+@triton.jit
+def mish_forward(x, a, b):
+    return x * tanh(softplus(x))
+
+
+@triton.jit
+def mish_backward(g, x, a, b):
+    t = tanh(softplus(x))
+    return g * (t + x * sigmoid(x) * (1.0 - t * t))
+
+
+@triton.jit
+def mish_second(gg, g, x, a, b):
+    s = sigmoid(x)
+    t = tanh(softplus(x))
+    return gg * g * (1.0 - t * t) * s * (2.0 + x * (1.0 - s) - 2.0 * x * t * s)
+
+
+@triton.jit
+def softplus_forward(x, beta, threshold):
+    z = x * beta
+    return tl.where(z > threshold, x, softplus(z) / beta)
+
+
+@triton.jit
+def softplus_backward(g, x, beta, threshold):
+    z = x * beta
+    return tl.where(z > threshold, g, g * sigmoid(z))
+
+
+@triton.jit
+def softplus_second(gg, g, x, beta, threshold):
+    z = x * beta
+    s = sigmoid(z)
+    return tl.where(z > threshold, 0.0, gg * g * beta * s * (1.0 - s))
+
+
+@triton.jit
+def logsigmoid_forward(x, a, b):
+    return tl.minimum(x, 0.0) - log1p(tl.exp(-tl.abs(x)))
+
+
+@triton.jit
+def logsigmoid_backward(g, x, a, b):
+    return g * sigmoid(-x)
+
+
+@triton.jit
+def logsigmoid_second(gg, g, x, a, b):
+    s = sigmoid(x)
+    return -gg * g * s * (1.0 - s)
+
+
+# --- the hard and soft variants --------------------------------------------------------------
+
+
+@triton.jit
+def hardsigmoid_forward(x, a, b):
+    return tl.where(x != x, x, tl.minimum(tl.maximum(x + 3.0, 0.0), 6.0) / 6.0)  # NaN stays
+
+
+@triton.jit
+def hardsigmoid_backward(g, x, a, b):
+    return tl.where((x > -3.0) & (x < 3.0), g / 6.0, 0.0)
+
+
+@triton.jit
+def hardswish_forward(x, a, b):
+    return x * (tl.minimum(tl.maximum(x + 3.0, 0.0), 6.0) / 6.0)  # -inf * 0 is NaN, as torch
+
+
+@triton.jit
+def hardswish_backward(g, x, a, b):
+    return tl.where(x <= -3.0, 0.0, tl.where(x >= 3.0, g, g * (x / 3.0 + 0.5)))
+
+
+@triton.jit
+def hardswish_second(gg, g, x, a, b):
+    return tl.where((x > -3.0) & (x < 3.0), gg * g / 3.0, 0.0)
+
+
+@triton.jit
+def softsign_forward(x, a, b):
+    return x / (1.0 + tl.abs(x))
+
+
+@triton.jit
+def softsign_backward(g, x, a, b):
+    d = 1.0 + tl.abs(x)
+    return tl.where(tl.abs(x) == float("inf"), float("nan"), g / (d * d))  # torch: inf/inf
+
+
+@triton.jit
+def softsign_second(gg, g, x, a, b):
+    d = 1.0 + tl.abs(x)
+    sign = tl.where(x > 0.0, 1.0, tl.where(x < 0.0, -1.0, 0.0))
+    return -2.0 * gg * g * sign / (d * d * d)
+
+
+@triton.jit
+def tanhshrink_forward(x, a, b):
+    return x - tanh(x)
+
+
+@triton.jit
+def tanhshrink_backward(g, x, a, b):
+    t = tanh(x)
+    return g * t * t
+
+
+@triton.jit
+def tanhshrink_second(gg, g, x, a, b):
+    t = tanh(x)
+    return 2.0 * gg * g * t * (1.0 - t * t)
+
+
+@triton.jit
+def hardshrink_forward(x, lambd, b):
+    return tl.where((x >= -lambd) & (x <= lambd), 0.0, x)
+
+
+@triton.jit
+def shrink_backward(g, x, lambd, b):
+    """hardshrink and softshrink share their derivative: 1 outside [-lambd, lambd], else 0."""
+    return tl.where((x < -lambd) | (x > lambd), g, 0.0)
+
+
+@triton.jit
+def softshrink_forward(x, lambd, b):
+    return tl.where(x > lambd, x - lambd, tl.where(x < -lambd, x + lambd, x * 0.0))

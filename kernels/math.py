@@ -1,0 +1,47 @@
+"""Numerically careful building blocks that run compiled and in Triton's interpreter.
+
+The interpreter has no libdevice, so ``tanh``, ``expm1`` and ``log1p`` are built here from
+``exp`` and ``log`` with Kahan's correction, which keeps them accurate to a few ulp in fp32 and
+fp64 alike (a plain ``log(1 + x)`` loses every digit for tiny ``x``).
+"""
+
+import triton
+import triton.language as tl
+
+
+@triton.jit
+def expm1(x):
+    """exp(x) - 1 without cancellation near 0: (u - 1) * x / log(u) with u = exp(x)."""
+    u = tl.exp(x)
+    um1 = u - 1.0
+    r = tl.where(u == float("inf"), u, um1 * x / tl.log(u))
+    r = tl.where(um1 == -1.0, -1.0, r)
+    return tl.where(u == 1.0, x, r)
+
+
+@triton.jit
+def log1p(x):
+    """log(1 + x) without cancellation near 0: log(u) * x / (u - 1) with u = 1 + x."""
+    u = 1.0 + x
+    r = tl.where(u == float("inf"), u, tl.log(u) * (x / (u - 1.0)))
+    return tl.where(u == 1.0, x, r)
+
+
+@triton.jit
+def sigmoid(x):
+    """1 / (1 + exp(-x)); exp overflows to inf for x << 0 and the result is then 0."""
+    return 1.0 / (1.0 + tl.exp(-x))
+
+
+@triton.jit
+def tanh(x):
+    """tanh(x) = -expm1(-2|x|) / (2 + expm1(-2|x|)) with the sign of x; tanh(-0.0) = -0.0."""
+    e = expm1(-2.0 * tl.abs(x))
+    t = -e / (2.0 + e)
+    return tl.where(x == 0.0, x, tl.where(x < 0.0, -t, t))
+
+
+@triton.jit
+def softplus(x):
+    """log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)), finite wherever the result is."""
+    return tl.maximum(x, 0.0) + log1p(tl.exp(-tl.abs(x)))

@@ -1,0 +1,271 @@
+"""The public surface: torch's signatures, modules, in-place semantics, what falls back to torch,
+launch counts, layouts and torch.compile."""
+
+import inspect
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+import tritonact.functional as TF
+import tritonact.nn as tnn
+from tests.cases import op_params
+from tritonact.registry import ELEMENTWISE, OPS
+from tritonact.testing import check_elementwise
+
+
+def _sample_args(spec, params):
+    """Positional arguments (after input) in torch's order for ``params``."""
+    return [params[p.name] for p in spec.params if not p.keyword_only]
+
+
+# --- signatures -----------------------------------------------------------------------------
+
+FUNCTIONS = [(s.name, s) for s in ELEMENTWISE] + [
+    (s.inplace_name, s) for s in ELEMENTWISE if s.inplace_name
+]
+
+
+@pytest.mark.parametrize(("name", "spec"), FUNCTIONS, ids=[n for n, _ in FUNCTIONS])
+def test_signature_is_torchs(name, spec):
+    ours = inspect.signature(getattr(TF, name))
+    try:
+        theirs = inspect.signature(getattr(F, name))
+    except ValueError:  # a C builtin: its docstring's first line is the signature
+        first = getattr(F, name).__doc__.strip().splitlines()[0]
+        expected = [p.name for p in spec.params] + ([] if name.endswith("_") or not spec.inplace
+                                                    else ["inplace"])
+        assert [p for p in ours.parameters][1:] == expected, first
+        return
+    described = [(p.name, p.default, p.kind) for p in theirs.parameters.values()]
+    assert [(p.name, p.default, p.kind) for p in ours.parameters.values()] == described
+
+
+def test_keyword_only_and_bad_arguments_raise_like_torch():
+    x = torch.randn(4)
+    for call in (lambda f: f.gelu(x, "tanh"), lambda f: f.relu(x, False, 3),
+                 lambda f: f.elu(x, alph=1.0), lambda f: f.threshold(x, 0.5)):
+        with pytest.raises(TypeError):
+            call(F)
+        with pytest.raises(TypeError):
+            call(TF)
+
+
+def test_invalid_parameters_raise_torchs_errors():
+    x = torch.randn(4)
+    for call, error in ((lambda f: f.gelu(x, approximate="erf"), RuntimeError),
+                        (lambda f: f.hardtanh(x, 2.0, 1.0), ValueError),
+                        (lambda f: f.celu(x, alpha=0.0), RuntimeError)):
+        with pytest.raises(error):
+            call(F)
+        with pytest.raises(error):
+            call(TF)
+
+
+def test_positional_and_keyword_calls_agree(device):
+    x = torch.randn(33, device=device)
+    for spec, params in [p.values for p in op_params()]:
+        fn = getattr(TF, spec.name)
+        a = fn(x, *_sample_args(spec, params), **{p.name: params[p.name]
+                                                  for p in spec.params if p.keyword_only})
+        b = fn(input=x, **params)
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
+# --- modules --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("spec", "params"), op_params())
+def test_module_is_a_drop_in(spec, params, device):
+    ours_cls = getattr(tnn, spec.module.__name__)
+    kwargs = {} if spec.module_args == ("inplace",) else params
+    ours, theirs = ours_cls(**kwargs), spec.module(**kwargs)
+    assert isinstance(ours, spec.module) and type(ours) is not spec.module
+    assert repr(ours) == repr(theirs)
+    assert ours.state_dict().keys() == theirs.state_dict().keys()
+    ours.load_state_dict(theirs.state_dict())
+    seen = []
+    ours.register_forward_hook(lambda m, i, o: seen.append(o))
+    x = torch.randn(6, 5, dtype=torch.float64, device=device)
+    y = ours(x)
+    assert seen and seen[0] is y
+    torch.testing.assert_close(y, theirs(x), rtol=1e-7, atol=1e-12)
+
+
+def test_module_defaults_are_torchs():
+    assert repr(tnn.GELU(approximate="tanh")) == "GELU(approximate='tanh')"
+    assert repr(tnn.Softplus()) == repr(torch.nn.Softplus())
+    assert isinstance(tnn.ReLU6(), torch.nn.Hardtanh)
+
+
+# --- in place -------------------------------------------------------------------------------
+
+INPLACE = [s for s in ELEMENTWISE if s.inplace]
+
+
+@pytest.mark.parametrize("spec", INPLACE, ids=lambda s: s.name)
+def test_inplace_writes_into_the_input(spec, device):
+    params = spec.param_sets()[0]
+    x = torch.randn(5, 7, device=device)
+    expected = spec.torch_fn(x.clone(), **params)
+    version = x._version
+    y = getattr(TF, spec.name)(x, **params, inplace=True)
+    assert y is x and x._version > version
+    torch.testing.assert_close(x, expected)
+    if spec.inplace_name:
+        z = torch.randn(5, 7, device=device)
+        expected = spec.torch_fn(z.clone(), **params)
+        assert getattr(TF, spec.inplace_name)(z, *_sample_args(spec, params)) is z
+        torch.testing.assert_close(z, expected)
+
+
+@pytest.mark.parametrize("spec", INPLACE, ids=lambda s: s.name)
+def test_inplace_gradients_on_a_non_leaf(spec, device):
+    for params in spec.param_sets():
+        grads = []
+        data = torch.randn(4, 6, dtype=torch.float64, device=device)
+        # torch's in-place leaky_relu/elu/celu refuse negative slopes in backward: the
+        # reference is torch's out-of-place op, which the in-place one must match
+        for fn, inplace in ((getattr(TF, spec.name), True), (spec.torch_fn, False)):
+            leaf = data.clone().requires_grad_()
+            h = leaf * 1.5
+            out = fn(h, **params, inplace=inplace)
+            assert out is h or not inplace
+            out.backward(torch.linspace(-1, 1, 24, dtype=torch.float64).view(4, 6))
+            grads.append(leaf.grad)
+        torch.testing.assert_close(grads[0], grads[1], rtol=1e-7, atol=1e-12)
+
+
+def test_inplace_on_a_leaf_raises_torchs_error_and_leaves_it_alone(device):
+    x = torch.randn(4, device=device, requires_grad=True)
+    before = x.detach().clone()
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        TF.relu(x, inplace=True)
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        TF.relu_(x[1:])
+    assert torch.equal(x.detach(), before)
+
+
+def test_inplace_bumps_the_version_an_earlier_op_saved(device):
+    x = torch.randn(8, device=device, requires_grad=True)
+    y = x.exp()  # saves its output
+    TF.relu(y, inplace=True)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
+
+
+# --- what torch keeps ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [torch.int32, torch.int64, torch.bool, torch.complex64])
+@pytest.mark.parametrize(("spec", "params"), op_params())
+def test_non_float_inputs_behave_as_torch(spec, params, dtype, device, launches):
+    x = torch.tensor([-2, 0, 3], device=device).to(dtype)
+    outcomes = []
+    for fn in (getattr(TF, spec.name), spec.torch_fn):
+        try:
+            outcomes.append(fn(x, **params))
+        except Exception as error:
+            outcomes.append(type(error))
+    if isinstance(outcomes[1], type):
+        assert outcomes[0] is outcomes[1]
+    else:
+        torch.testing.assert_close(outcomes[0], outcomes[1], equal_nan=True)
+    assert launches == []
+
+
+def test_cpu_without_interpreter_falls_back_to_torch():
+    code = (
+        "import torch, tritonact.functional as TF, tritonact.nn as tnn\n"
+        "from tritonact.autograd.launch import launch_hooks\n"
+        "seen = []; launch_hooks.append(seen.append)\n"
+        "x = torch.randn(10, requires_grad=True)\n"
+        "y = TF.gelu(x, approximate='tanh') + tnn.SiLU()(x)\n"
+        "y.sum().backward()\n"
+        "ref = torch.nn.functional.gelu(x, approximate='tanh') + torch.nn.functional.silu(x)\n"
+        "assert torch.equal(y, ref) and seen == [], seen\n"
+        "print('ok')\n"
+    )
+    env = {**os.environ, "TRITON_INTERPRET": "0", "CUDA_VISIBLE_DEVICES": ""}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
+
+
+# --- launches and layouts -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("spec", "params"), op_params())
+def test_one_launch_each_way(spec, params, device, launches):
+    fn = getattr(TF, spec.name)
+    for x in (torch.randn(37, 5, device=device),
+              torch.randn(5, 37, device=device).t(),
+              torch.randn(2, 3, 4, 5, device=device).contiguous(memory_format=torch.channels_last),
+              torch.randn(37, 10, device=device)[:, ::2]):
+        x.requires_grad_()
+        launches.clear()
+        y = fn(x, **params)
+        assert launches == ["forward"] or launches == ["forward_strided"], launches
+        y.sum().backward()  # an expanded (stride 0) upstream gradient
+        assert len(launches) == 2 and launches[1].startswith("backward"), launches
+
+
+def test_dense_layouts_take_the_flat_kernel_and_keep_their_strides(device, launches):
+    x = torch.randn(2, 3, 4, 5, device=device).contiguous(memory_format=torch.channels_last)
+    for view in (x, x.permute(3, 1, 0, 2), x.transpose(0, 1)):
+        launches.clear()
+        y = TF.silu(view)
+        assert launches == ["forward"] and y.stride() == view.stride()
+        launches.clear()
+        view = view.detach().requires_grad_()
+        y = TF.silu(view)
+        y.backward(torch.randn_like(y))  # gradient in the same layout: flat backward
+        assert launches == ["forward", "backward"]
+
+
+def test_more_than_four_uncoalescable_dims(device):
+    base = torch.randn(3, 4, 5, 6, 7, 8, dtype=torch.float64, device=device)
+    x = base.permute(5, 3, 1, 0, 2, 4)[::2, :, ::2, :, ::3]
+    assert check_elementwise(OPS["mish"], {}, x) is None
+
+
+def test_wide_index_path(device, monkeypatch):
+    """The int64 index path (taken past 2**31 elements) computes the same results."""
+    import tritonact.autograd.elementwise as ew
+
+    monkeypatch.setattr(ew, "INT32_LIMIT", 64)
+    for x in (torch.randn(1000, device=device), torch.randn(40, 50, device=device)[:, ::3]):
+        assert check_elementwise(OPS["gelu"], {"approximate": "tanh"}, x) is None
+
+
+def test_fp64_parameters_are_not_rounded_to_fp32(device):
+    x = torch.randn(100, dtype=torch.float64, device=device)
+    for spec, params in ((OPS["leaky_relu"], {"negative_slope": 0.1}),
+                         (OPS["elu"], {"alpha": 0.3}),
+                         (OPS["softplus"], {"beta": 0.7, "threshold": 3.3})):
+        torch.testing.assert_close(getattr(TF, spec.name)(x, **params),
+                                   spec.torch_fn(x, **params), rtol=1e-13, atol=1e-15)
+
+
+# --- torch.compile ------------------------------------------------------------------------------
+
+
+def test_torch_compile_fullgraph_forward_and_backward(device):
+    torch._dynamo.reset()
+    model = torch.nn.Sequential(
+        torch.nn.Linear(8, 16), tnn.GELU(approximate="tanh"), tnn.LeakyReLU(0.2, inplace=True),
+        torch.nn.Linear(16, 16), tnn.Softplus(beta=2.0), tnn.Hardtanh(-0.5, 0.5),
+    ).to(device)
+    x = torch.randn(4, 8, device=device)
+    compiled = torch.compile(model, fullgraph=True)
+    out = compiled(x)
+    out.sum().backward()
+    grads = [p.grad.clone() for p in model.parameters()]
+    model.zero_grad()
+    expected = model(x)
+    expected.sum().backward()
+    torch.testing.assert_close(out, expected)
+    for got, want in zip(grads, (p.grad for p in model.parameters())):
+        torch.testing.assert_close(got, want)

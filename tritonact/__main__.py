@@ -1,0 +1,125 @@
+"""Command line: ``python -m tritonact list`` and ``python -m tritonact verify``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def _prepare_device(requested: str | None) -> str:
+    """The device to check on. Without CUDA, Triton's interpreter must be on before triton is
+    imported, so this runs before anything imports tritonact's kernels."""
+    import torch
+
+    device = requested or ("cuda" if torch.cuda.is_available() else "cpu")
+    if device.startswith("cpu"):
+        if "triton" in sys.modules and os.environ.get("TRITON_INTERPRET") != "1":
+            raise SystemExit("verify on the CPU needs TRITON_INTERPRET=1 before triton is imported")
+        os.environ["TRITON_INTERPRET"] = "1"
+    return device
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows)]
+    line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"
+    rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    return "\n".join([line(header), rule, *map(line, rows)])
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from tritonact.registry import ELEMENTWISE, REQUIRED
+
+    rows = []
+    for spec in ELEMENTWISE:
+        params = ", ".join(
+            f"{p.name}={p.default!r}" if p.default is not REQUIRED else p.name
+            for p in spec.params
+        )
+        saves = ("output" if spec.saves_output is True
+                 else "output or input, by parameters" if callable(spec.saves_output)
+                 else "input")
+        inplace = ", ".join(filter(None, ["inplace=" if spec.inplace else "",
+                                          spec.inplace_name or ""]))
+        rows.append([spec.name, params or "-", saves, inplace or "-",
+                     f"nn.{spec.module.__name__}", spec.formula])
+    print(_table(["op", "parameters", "backward saves", "in place", "module", "formula"], rows))
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    device = _prepare_device(args.device)
+    import torch
+
+    from tritonact import functional
+    from tritonact.registry import ELEMENTWISE
+    from tritonact.testing import DTYPES, check_elementwise
+
+    names = {spec.name for spec in ELEMENTWISE}
+    unknown = set(args.ops or ()) - names
+    if unknown:
+        listed = ", ".join(sorted(unknown))
+        raise SystemExit(f"unknown ops: {listed} (see python -m tritonact list)")
+    dtypes = [d for d in DTYPES if not args.dtypes or str(d).removeprefix("torch.") in args.dtypes]
+    mode = "Triton interpreter" if device.startswith("cpu") else torch.cuda.get_device_name(device)
+    print(f"tritonact verify on {device} ({mode}), torch {torch.__version__}")
+    torch.manual_seed(0)
+    rows, failures = [], 0
+    for spec in ELEMENTWISE:
+        if args.ops and spec.name not in args.ops:
+            continue
+        fn = getattr(functional, spec.name)
+        for params in spec.param_sets():
+            tag = ", ".join(f"{k}={v}" for k, v in params.items()) or "defaults"
+            for dtype in dtypes:
+                problems = []
+                for x in _inputs(dtype, device):
+                    problem = check_elementwise(spec, params, x)
+                    if problem:
+                        problems.append(f"{tuple(x.shape)}/{x.stride()}: {problem}")
+                grad_ok = "-"
+                if dtype == torch.float64:
+                    x = (torch.randn(3, 4, dtype=dtype, device=device) * 3).requires_grad_()
+                    f = lambda t, fn=fn, params=params: fn(t, **params)
+                    try:
+                        ok = (torch.autograd.gradcheck(f, (x,))
+                              and torch.autograd.gradgradcheck(f, (x,)))
+                    except Exception as error:
+                        ok, problems = False, [*problems, f"gradcheck: {error}"]
+                    grad_ok = "ok" if ok else "FAIL"
+                status = "ok" if not problems and grad_ok != "FAIL" else "FAIL"
+                failures += status == "FAIL"
+                rows.append([spec.name, tag, str(dtype).removeprefix("torch."),
+                             "ok" if not problems else "FAIL", grad_ok, status])
+                for p in problems:
+                    print(f"FAIL {spec.name} [{tag}] {dtype}: {p}", file=sys.stderr)
+    print(_table(["op", "parameters", "dtype", "forward+backward parity", "gradcheck", "result"],
+                 rows))
+    print(f"{len(rows) - failures} passed, {failures} failed")
+    return 1 if failures else 0
+
+
+def _inputs(dtype, device):
+    """A few shapes and layouts: contiguous, odd-sized, transposed and strided."""
+    import torch
+
+    base = lambda *s: (torch.randn(*s, dtype=torch.float64, device=device) * 3).to(dtype)
+    return [base(4099), base(()), base(7, 33).t(), base(3, 40)[:, ::3]]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tritonact", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="the registered ops, their parameters and what backward saves")
+    verify = sub.add_parser("verify", help="parity and gradient checks of every op against torch")
+    verify.add_argument("--ops", nargs="+", help="only these ops (default: all)")
+    verify.add_argument("--dtypes", nargs="+", choices=["float32", "float16", "bfloat16",
+                                                        "float64"], help="default: all four")
+    verify.add_argument("--device", help="cuda, cuda:1, cpu (default: cuda if present, else cpu "
+                                         "through Triton's interpreter)")
+    args = parser.parse_args(argv)
+    return {"list": cmd_list, "verify": cmd_verify}[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

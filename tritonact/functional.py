@@ -1,0 +1,129 @@
+"""``torch.nn.functional``-style activations backed by Triton kernels.
+
+Every function here is built from its registry spec and has torch's name, positional order,
+keyword names and defaults: ``tritonact.functional.silu(x)`` is a drop-in for
+``torch.nn.functional.silu(x)``. Float tensors on CUDA (and on the CPU while
+``TRITON_INTERPRET=1``) run the fused Triton kernels; anything else (CPU tensors without the
+interpreter, integer, bool or complex tensors, parameters torch rejects) goes to torch itself,
+so results and errors are torch's.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+
+import torch
+
+from tritonact.autograd.elementwise import ElementwiseFunction, run_forward
+from tritonact.autograd.launch import served
+from tritonact.registry import ELEMENTWISE, REQUIRED, Elementwise
+
+__all__: list[str] = []
+
+_is_compiling = torch.compiler.is_compiling
+_increment_version = torch.autograd.graph.increment_version
+
+
+def _bind(name: str, names: tuple[str, ...], defaults: tuple, n_positional: int, args: tuple,
+          kwargs: dict) -> list:
+    """Python's own argument binding, on precomputed names (the hot path skips it)."""
+    if len(args) > n_positional:
+        raise TypeError(f"{name}() takes {n_positional + 1} positional arguments but "
+                        f"{len(args) + 1} were given")
+    values = [*args, *defaults[len(args):]]
+    for key, value in kwargs.items():
+        if key not in names:
+            raise TypeError(f"{name}() got an unexpected keyword argument '{key}'")
+        i = names.index(key)
+        if i < len(args):
+            raise TypeError(f"{name}() got multiple values for argument '{key}'")
+        values[i] = value
+    missing = [n for n, v in zip(names, values) if v is REQUIRED]
+    if missing:
+        raise TypeError(f"{name}() missing required arguments: {', '.join(missing)}")
+    return values
+
+
+def _leaf_in_place(x: torch.Tensor) -> bool:
+    """An in-place write torch refuses: a leaf (or a view of one) that requires grad."""
+    return x.is_leaf or (x._is_view() and x._base.is_leaf and x._base.requires_grad)
+
+
+def _signature(params: list[inspect.Parameter]) -> inspect.Signature:
+    first = inspect.Parameter("input", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                              annotation=torch.Tensor)
+    return inspect.Signature([first, *params], return_annotation=torch.Tensor)
+
+
+def make_function(spec: Elementwise, inplace_twin: bool = False) -> Callable[..., torch.Tensor]:
+    """The functional form of ``spec`` (or of its in-place twin, such as ``relu_``)."""
+    has_inplace_arg = spec.inplace and not inplace_twin
+    name = spec.inplace_name if inplace_twin else spec.name
+    names = tuple(p.name for p in spec.params) + (("inplace",) if has_inplace_arg else ())
+    defaults = tuple(p.default for p in spec.params) + ((False,) if has_inplace_arg else ())
+    n_positional = sum(not p.keyword_only for p in spec.params) + has_inplace_arg
+    float_index = tuple(names.index(p) for p in spec.float_params)
+    choice_index = names.index(spec.choice.name) if spec.choice else None
+    keys = {c: f"{spec.name}:{c}" for c in spec.choice.choices} if spec.choice else None
+    inplace_index = names.index("inplace") if has_inplace_arg else None
+    torch_fn = getattr(torch.nn.functional, name)
+    saves_output, supported = spec.saves_output, spec.supported
+    default_key = spec.name if keys is None else keys[defaults[choice_index]]
+    default_floats = tuple(float(defaults[i]) for i in float_index if defaults[i] is not REQUIRED)
+    can_use_defaults = len(default_floats) == len(float_index)
+
+    def function(input, *args, **kwargs):
+        if not served(input):
+            return torch_fn(input, *args, **kwargs)
+        if args or kwargs or not can_use_defaults:
+            values = _bind(name, names, defaults, n_positional, args, kwargs)
+            floats = tuple(float(values[i]) for i in float_index)
+            key = default_key if keys is None else keys.get(values[choice_index])
+            inplace = inplace_twin or (inplace_index is not None and bool(values[inplace_index]))
+        else:
+            floats, key, inplace = default_floats, default_key, inplace_twin
+        if key is None or (supported is not None and not supported(*floats)):
+            return torch_fn(input, *args, **kwargs)  # torch's own result or error
+        a, b = (*floats, 0.0, 0.0)[:2]
+        if input.requires_grad and torch.is_grad_enabled():
+            if inplace and not _is_compiling() and _leaf_in_place(input):
+                return torch_fn(input, *args, **kwargs)  # torch raises before writing
+            keep_output = saves_output(*floats) if callable(saves_output) else saves_output
+            return ElementwiseFunction.apply(input, key, a, b, inplace, keep_output)
+        y = run_forward(key, input, a, b, inplace)
+        if inplace and not _is_compiling():
+            _increment_version(input)
+        return y
+
+    params = [
+        inspect.Parameter(p.name, inspect.Parameter.KEYWORD_ONLY if p.keyword_only
+                          else inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                          default=p.default, annotation=str if p.choices else float)
+        for p in spec.params
+    ]
+    if has_inplace_arg:
+        params.append(inspect.Parameter("inplace", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                        default=False, annotation=bool))
+    params.sort(key=lambda p: p.kind)  # keyword-only after positional, as Python requires
+    function.__signature__ = _signature(params)
+    function.__name__ = function.__qualname__ = name
+    function.__module__ = __name__
+    twin = f"In-place version of :func:`{spec.name}`.\n\n" if inplace_twin else ""
+    function.__doc__ = (
+        f"{twin}{spec.name}(x) = {spec.formula}\n\n"
+        f"Same signature, defaults and result as :func:`torch.nn.functional.{name}`, computed by "
+        f"fused Triton kernels (one launch forward, one backward; backward reads the "
+        f"{'output' if spec.saves_output is True else 'input'}"
+        f"{' or output, by parameters' if callable(spec.saves_output) else ''}).\n"
+    )
+    return function
+
+
+for _spec in ELEMENTWISE:
+    globals()[_spec.name] = make_function(_spec)
+    __all__.append(_spec.name)
+    if _spec.inplace_name:
+        globals()[_spec.inplace_name] = make_function(_spec, inplace_twin=True)
+        __all__.append(_spec.inplace_name)
+del _spec

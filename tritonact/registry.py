@@ -1,0 +1,231 @@
+"""The registry: one spec per activation drives the functional API, the modules, the tests,
+``verify`` and the benchmarks.
+
+Adding an elementwise activation means writing its three ``@triton.jit`` functions in
+``kernels/activations.py`` and one :class:`Elementwise` entry in ``ELEMENTWISE`` below.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from tritonact.autograd.elementwise import MATH, Math
+from tritonact.kernels import activations as k
+
+REQUIRED = inspect.Parameter.empty
+
+
+@dataclass(frozen=True)
+class Param:
+    """A scalar parameter, as torch names it, with torch's default (``REQUIRED`` if none).
+
+    ``choices`` marks a string parameter that selects the math (gelu's ``approximate``) rather
+    than reaching the kernel as a number.
+    """
+
+    name: str
+    default: object = REQUIRED
+    keyword_only: bool = False
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Elementwise:
+    """One elementwise activation.
+
+    name:         torch.nn.functional's name; ``inplace_name`` its in-place twin (``relu_``).
+    formula:      the math, for docstrings and ``python -m tritonact list``.
+    math:         forward/backward/second ``@triton.jit`` functions; a mapping from the choice
+                  parameter's value to them when the op has one.
+    params:       scalar parameters in torch's positional order (``input`` and ``inplace`` aside).
+    saves_output: whether backward reads the output instead of the input: a bool, or a function
+                  of the float parameters (leaky_relu saves its output only for slopes >= 0).
+    inplace:      whether torch's function takes ``inplace=``.
+    torch_fn:     torch's function (the reference, and the fallback outside the kernels' reach).
+    module:       the torch.nn class that ``tritonact.nn`` subclasses; ``module_args`` are its
+                  attributes passed to the function (default: the params, then inplace).
+    supported:    a check of the float parameters; where it fails torch runs (and raises).
+    test_params:  non-default parameter sets for the tests and ``verify``.
+    points:       the kinks and boundaries for given parameters, tested exactly.
+    reference:    an exact fp64 reference where torch's own fp64 kernel is not (default torch_fn).
+    """
+
+    name: str
+    formula: str
+    math: Math | Mapping[str, Math]
+    torch_fn: Callable
+    module: type[nn.Module]
+    params: tuple[Param, ...] = ()
+    saves_output: bool | Callable[..., bool] = False
+    inplace: bool = False
+    inplace_name: str | None = None
+    module_args: tuple[str, ...] | None = None
+    supported: Callable[..., bool] | None = None
+    test_params: tuple[dict, ...] = ()
+    points: Callable[..., tuple[float, ...]] = lambda **p: ()
+    reference: Callable | None = None
+    float_params: tuple[str, ...] = field(init=False)
+    choice: Param | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "float_params", tuple(p.name for p in self.params if not p.choices))
+        set_(self, "choice", next((p for p in self.params if p.choices), None))
+        assert len(self.float_params) <= 2, "the generic kernels take two scalar parameters"
+        for key, math in self.kernels().items():
+            MATH[key] = math
+
+    def kernels(self) -> dict[str, Math]:
+        """Kernel key -> math: ``name`` alone, or ``name:choice`` for each choice."""
+        if isinstance(self.math, Math):
+            return {self.name: self.math}
+        return {f"{self.name}:{c}": m for c, m in self.math.items()}
+
+    @property
+    def defaults(self) -> dict[str, object]:
+        return {p.name: p.default for p in self.params if p.default is not REQUIRED}
+
+    def param_sets(self) -> list[dict[str, object]]:
+        """Torch's defaults (when every parameter has one) and the non-default test sets."""
+        sets = [] if len(self.defaults) < len(self.params) else [self.defaults]
+        return sets + [{**self.defaults, **p} for p in self.test_params]
+
+    def module_attrs(self) -> tuple[str, ...]:
+        if self.module_args is not None:
+            return self.module_args
+        return tuple(p.name for p in self.params) + (("inplace",) if self.inplace else ())
+
+
+def _nonnegative(value: float, *_) -> bool:
+    return value >= 0.0
+
+
+def _math(prefix: str, second=None, backward=None) -> Math:
+    """The three functions ``<prefix>_forward/_backward/_second`` of kernels.activations."""
+    return Math(
+        getattr(k, f"{prefix}_forward"),
+        backward or getattr(k, f"{prefix}_backward"),
+        second or getattr(k, f"{prefix}_second", None) or k.zero_second,
+    )
+
+
+ELEMENTWISE: tuple[Elementwise, ...] = (
+    Elementwise(
+        "relu", "max(0, x)", _math("relu"), F.relu, nn.ReLU,
+        saves_output=True, inplace=True, inplace_name="relu_", points=lambda: (0.0,),
+    ),
+    Elementwise(
+        "relu6", "min(max(0, x), 6)", _math("relu6"), F.relu6, nn.ReLU6,
+        saves_output=True, inplace=True, module_args=("inplace",), points=lambda: (0.0, 6.0),
+    ),
+    Elementwise(
+        "leaky_relu", "x if x > 0 else negative_slope * x", _math("leaky_relu"), F.leaky_relu,
+        nn.LeakyReLU, params=(Param("negative_slope", 0.01),), saves_output=_nonnegative,
+        inplace=True, inplace_name="leaky_relu_", test_params=({"negative_slope": 0.2},
+                                                               {"negative_slope": -0.5}),
+        points=lambda negative_slope: (0.0,),
+    ),
+    Elementwise(
+        "elu", "x if x > 0 else alpha * (exp(x) - 1)", _math("elu"), F.elu, nn.ELU,
+        params=(Param("alpha", 1.0),), inplace=True, inplace_name="elu_",
+        test_params=({"alpha": 0.5}, {"alpha": -0.3}), points=lambda alpha: (0.0,),
+    ),
+    Elementwise(
+        "selu", "scale * (x if x > 0 else alpha * (exp(x) - 1)), alpha ~ 1.6733, scale ~ 1.0507",
+        _math("selu"), F.selu, nn.SELU, inplace=True, inplace_name="selu_",
+        points=lambda: (0.0,),
+    ),
+    Elementwise(
+        "celu", "x if x > 0 else alpha * (exp(x / alpha) - 1)", _math("celu"), F.celu, nn.CELU,
+        params=(Param("alpha", 1.0),), inplace=True, inplace_name="celu_",
+        supported=lambda alpha, *_: alpha != 0.0, test_params=({"alpha": 2.5}, {"alpha": -0.7}),
+        points=lambda alpha: (0.0,),
+        # torch's fp64 celu backward rounds 1/alpha through fp32 for alpha < 0 (~1e-7 relative)
+        reference=lambda x, alpha=1.0: torch.where(
+            x > 0, x, alpha * torch.expm1(torch.where(x > 0, 0.0, x) / alpha)),
+    ),
+    Elementwise(
+        "gelu", "x * Phi(x) (approximate='tanh': 0.5x(1 + tanh(sqrt(2/pi)(x + 0.044715x^3))))",
+        {"none": _math("gelu"), "tanh": _math("gelu_tanh")}, F.gelu, nn.GELU,
+        params=(Param("approximate", "none", keyword_only=True, choices=("none", "tanh")),),
+        test_params=({"approximate": "tanh"},), points=lambda approximate: (0.0,),
+    ),
+    Elementwise(
+        "silu", "x * sigmoid(x)", _math("silu"), F.silu, nn.SiLU, inplace=True,
+        points=lambda: (0.0,),
+    ),
+    Elementwise(
+        "mish", "x * tanh(softplus(x))", _math("mish"), F.mish, nn.Mish, inplace=True,
+        points=lambda: (0.0,),
+    ),
+    Elementwise(
+        "sigmoid", "1 / (1 + exp(-x))", _math("sigmoid"), F.sigmoid, nn.Sigmoid,
+        saves_output=True, points=lambda: (0.0,),
+    ),
+    Elementwise(
+        "tanh", "(exp(x) - exp(-x)) / (exp(x) + exp(-x))", _math("tanh"), F.tanh, nn.Tanh,
+        saves_output=True, points=lambda: (0.0,),
+    ),
+    Elementwise(
+        "hardtanh", "min(max(min_val, x), max_val)", _math("hardtanh"), F.hardtanh, nn.Hardtanh,
+        params=(Param("min_val", -1.0), Param("max_val", 1.0)), saves_output=True, inplace=True,
+        inplace_name="hardtanh_", supported=lambda lo, hi: lo <= hi,
+        test_params=({"min_val": -2.0, "max_val": 0.5},),
+        points=lambda min_val, max_val: (min_val, max_val),
+    ),
+    Elementwise(
+        "hardsigmoid", "min(max(0, x / 6 + 1 / 2), 1)", _math("hardsigmoid"), F.hardsigmoid,
+        nn.Hardsigmoid, inplace=True, points=lambda: (-3.0, 3.0),
+    ),
+    Elementwise(
+        "hardswish", "x * min(max(0, x + 3), 6) / 6", _math("hardswish"), F.hardswish,
+        nn.Hardswish, inplace=True, points=lambda: (-3.0, 3.0),
+    ),
+    Elementwise(
+        "softplus", "log(1 + exp(beta * x)) / beta, x where beta * x > threshold",
+        _math("softplus"), F.softplus, nn.Softplus,
+        params=(Param("beta", 1.0), Param("threshold", 20.0)),
+        test_params=({"beta": 2.0, "threshold": 5.0}, {"beta": 0.5, "threshold": 30.0}),
+        points=lambda beta, threshold: (0.0, threshold / beta),
+    ),
+    Elementwise(
+        "softsign", "x / (1 + abs(x))", _math("softsign"), F.softsign, nn.Softsign,
+        points=lambda: (0.0,),
+    ),
+    Elementwise(
+        "logsigmoid", "log(1 / (1 + exp(-x)))", _math("logsigmoid"), F.logsigmoid, nn.LogSigmoid,
+        points=lambda: (0.0,),
+    ),
+    Elementwise(
+        "tanhshrink", "x - tanh(x)", _math("tanhshrink"), F.tanhshrink, nn.Tanhshrink,
+        points=lambda: (0.0,),
+    ),
+    Elementwise(
+        "threshold", "x if x > threshold else value", _math("threshold"), F.threshold,
+        nn.Threshold, params=(Param("threshold"), Param("value")),
+        saves_output=lambda threshold, value: value <= threshold, inplace=True,
+        inplace_name="threshold_",
+        test_params=({"threshold": 0.5, "value": -2.0}, {"threshold": -1.0, "value": 3.0}),
+        points=lambda threshold, value: (threshold,),
+    ),
+    Elementwise(
+        "hardshrink", "x if abs(x) > lambd else 0", _math("hardshrink", backward=k.shrink_backward),
+        F.hardshrink, nn.Hardshrink, params=(Param("lambd", 0.5),),
+        test_params=({"lambd": 1.5},), points=lambda lambd: (-lambd, lambd),
+    ),
+    Elementwise(
+        "softshrink", "x - lambd if x > lambd, x + lambd if x < -lambd, else 0",
+        _math("softshrink", backward=k.shrink_backward), F.softshrink, nn.Softshrink,
+        params=(Param("lambd", 0.5),), test_params=({"lambd": 0.1},),
+        points=lambda lambd: (-lambd, lambd),
+    ),
+)
+
+#: name -> spec, every op the registry knows.
+OPS: dict[str, Elementwise] = {spec.name: spec for spec in ELEMENTWISE}

@@ -1,0 +1,105 @@
+"""Parity checking shared by the tests and ``python -m tritonact verify``.
+
+All tolerances live here. A result passes when, elementwise,
+
+    |ours - ref64| <= atol + rtol * |ref64| + |torch - ref64|
+
+where ``ref64`` is torch's op computed in fp64 on the same (already rounded) inputs and
+``torch`` is torch's op in the tested dtype: tritonact may be off by the dtype's tolerance plus
+whatever error torch itself makes in that dtype (a bf16 sigmoid backward reads a bf16 output in
+both), never more. NaN must sit where the reference has NaN, infinities must match exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+#: (rtol, atol) per dtype: torch.testing's defaults for fp16, bf16 and fp32 (the kernels' exp-built
+#: tanh/expm1/log1p are within ~3 fp32 eps, torch's within ~1, so composite derivatives such as
+#: mish' need fp32's 1e-5 atol near their zero crossings); fp64 at 1e-7 relative because torch's
+#: own fp64 kernels round a few constants through fp32 (hardsigmoid's 1/6: 3e-8 relative), while
+#: tritonact's fp64 path is exact to ~1e-15.
+TOLERANCES: dict[torch.dtype, tuple[float, float]] = {
+    torch.float64: (1e-7, 1e-12),
+    torch.float32: (1.3e-6, 1e-5),
+    torch.float16: (1e-3, 1e-5),
+    torch.bfloat16: (1.6e-2, 1e-5),
+}
+
+DTYPES = (torch.float32, torch.float16, torch.bfloat16, torch.float64)
+
+
+def mismatch(actual: torch.Tensor, ref64: torch.Tensor, torch_result: torch.Tensor | None = None,
+             dtype: torch.dtype | None = None) -> str | None:
+    """None when ``actual`` matches ``ref64`` within tolerance, else a description of the worst
+    element. Where the exact result does not fit the dtype (it rounds to inf), torch's result in
+    that dtype is the reference."""
+    if actual.shape != ref64.shape:
+        return f"shape {tuple(actual.shape)} != {tuple(ref64.shape)}"
+    rtol, atol = TOLERANCES[dtype or actual.dtype]
+    ours = actual.detach().to(torch.float64).cpu().flatten()
+    ref = ref64.detach().to(torch.float64).cpu().flatten()
+    if torch_result is not None:
+        lowp = torch_result.detach().to(torch.float64).cpu().flatten()
+        ref = torch.where(ref.isfinite() & lowp.isinf(), lowp, ref)
+    for what, bad in (
+        ("NaN", ours.isnan() != ref.isnan()),
+        ("inf", (ours.isinf() | ref.isinf()) & ~ref.isnan() & (ours != ref)),
+    ):
+        if bad.any():
+            i = int(bad.nonzero()[0])
+            return f"{what} mismatch at flat index {i}: ours {ours[i].item()!r}, reference " \
+                   f"{ref[i].item()!r}"
+    allowed = atol + rtol * ref.abs()
+    if torch_result is not None:
+        torch_err = (lowp - ref).abs()
+        allowed = allowed + torch.where(torch_err.isfinite(), torch_err, 0.0)
+    excess = torch.where(ref.isfinite(), (ours - ref).abs() - allowed, 0.0)
+    if excess.numel() and excess.max() > 0:
+        i = int(excess.argmax())
+        return (f"{int((excess > 0).sum())} of {ours.numel()} elements off, worst at flat "
+                f"index {i}: ours {ours[i].item()!r}, reference {ref[i].item()!r} "
+                f"(rtol {rtol}, atol {atol})")
+    return None
+
+
+def _forward_backward(fn: Callable, x: torch.Tensor, g: torch.Tensor | None, params: dict):
+    x = x.detach().requires_grad_()
+    y = fn(x, **params)
+    if g is None:
+        return y, None
+    (dx,) = torch.autograd.grad(y, x, g.to(y.dtype))
+    return y, dx
+
+
+def check_elementwise(spec, params: dict, x: torch.Tensor, g: torch.Tensor | None = None,
+                      backward: bool = True) -> str | None:
+    """Forward (and backward, with upstream gradient ``g``, random by default) of ``spec`` on
+    ``x`` against torch in fp64 and in ``x``'s dtype; the output must keep ``x``'s layout.
+    Returns None, or what went wrong."""
+    from tritonact import functional
+
+    ours_fn = getattr(functional, spec.name)
+    if backward and g is None:
+        g = torch.randn(x.shape, dtype=x.dtype, device=x.device)
+    y, dx = _forward_backward(ours_fn, x, g if backward else None, params)
+    x64 = x.detach().to(torch.float64)
+    y64, dx64 = _forward_backward(spec.reference or spec.torch_fn, x64,
+                                  g.to(torch.float64) if backward else None, params)
+    try:
+        yt, dxt = _forward_backward(spec.torch_fn, x.detach().clone(), g if backward else None,
+                                    params)
+    except (RuntimeError, NotImplementedError):  # torch lacks this dtype on this device
+        yt = dxt = None
+    if y.stride() != torch.empty_like(x).stride():
+        return f"forward output strides {y.stride()} for input strides {x.stride()}"
+    problem = mismatch(y, y64, yt, x.dtype)
+    if problem:
+        return f"forward: {problem}"
+    if backward:
+        problem = mismatch(dx, dx64, dxt, x.dtype)
+        if problem:
+            return f"backward: {problem}"
+    return None
