@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import torch
 import triton
+
 from tritonact.kernels import elementwise as kernels
 
 from .launch import (

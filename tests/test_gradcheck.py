@@ -5,15 +5,7 @@ import torch
 
 from tests.cases import op_params
 from tritonact import functional
-
-
-def away_from_kinks(spec, params, device, shape=(3, 4)):
-    """Random fp64 inputs at least 1e-3 from every kink, where finite differences are valid."""
-    x = torch.randn(shape, dtype=torch.float64, device=device) * 3
-    for p in spec.points(**params):
-        close = (x - p).abs() < 1e-3
-        x = torch.where(close, x + 1e-2, x)
-    return x.requires_grad_()
+from tritonact.testing import away_from_kinks
 
 
 @pytest.mark.parametrize(("spec", "params"), op_params())

@@ -103,3 +103,12 @@ def check_elementwise(spec, params: dict, x: torch.Tensor, g: torch.Tensor | Non
         if problem:
             return f"backward: {problem}"
     return None
+
+
+def away_from_kinks(spec, params: dict, device, shape=(3, 4)) -> torch.Tensor:
+    """Random fp64 inputs at least 1e-3 from every kink, where finite differences are valid
+    (gradcheck's input)."""
+    x = torch.randn(shape, dtype=torch.float64, device=device) * 3
+    for p in spec.points(**params):
+        x = torch.where((x - p).abs() < 1e-3, x + 1e-2, x)
+    return x.requires_grad_()

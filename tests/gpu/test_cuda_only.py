@@ -1,0 +1,37 @@
+"""Checks that need a GPU. tests/conftest.py collects this folder only when CUDA is present."""
+
+import pytest
+import torch
+
+import tritonact.functional as TF
+from tritonact.registry import OPS
+from tritonact.testing import check_elementwise, mismatch
+
+
+def test_more_than_2_31_elements_forward_and_backward():
+    """int64 offsets: silu over 2**31 + 2**20 bf16 elements, both ends checked against torch."""
+    n, edge = 2**31 + 2**20, 2**20
+    x = torch.ones(n, dtype=torch.bfloat16, device="cuda")
+    x[:edge].normal_()
+    x[-edge:].normal_()
+    x.requires_grad_()
+    y = TF.silu(x)
+    (dx,) = torch.autograd.grad(y, x, torch.ones_like(y))
+    for part in (slice(0, edge), slice(n - edge, n)):
+        piece = x.detach()[part]
+        ref64 = piece.double().requires_grad_()
+        (dref,) = torch.autograd.grad(torch.nn.functional.silu(ref64).sum(), ref64)
+        lowp = piece.clone().requires_grad_()
+        (dlowp,) = torch.autograd.grad(torch.nn.functional.silu(lowp).sum(), lowp)
+        assert mismatch(y.detach()[part], torch.nn.functional.silu(ref64.detach()),
+                        torch.nn.functional.silu(piece)) is None
+        assert mismatch(dx[part], dref, dlowp) is None
+
+
+@pytest.mark.skipif(torch.cuda.device_count() < 2, reason="needs two GPUs: one to be current, "
+                    "the other to hold the tensor")
+def test_tensor_on_another_gpu_than_the_current_one():
+    torch.cuda.set_device(0)
+    x = torch.randn(10_000, device="cuda:1")
+    assert check_elementwise(OPS["gelu"], {"approximate": "tanh"}, x) is None
+    assert TF.relu(x).device == x.device
