@@ -20,12 +20,14 @@ import triton.language as tl
 
 from .math import expm1, log1p, sigmoid, softplus, tanh
 
-SELU_ALPHA: tl.constexpr = 1.6732632423543772848170429916717
-SELU_SCALE: tl.constexpr = 1.0507009873554804934193349852946
-SQRT_HALF: tl.constexpr = 0.70710678118654752440084436210485  # 1/sqrt(2)
-INV_SQRT_2PI: tl.constexpr = 0.39894228040143267793994605993438  # 1/sqrt(2*pi)
-SQRT_2_OVER_PI: tl.constexpr = 0.79788456080286535587989211986876  # sqrt(2/pi)
-GELU_KAPPA: tl.constexpr = 0.044715
+# Global constants must be tl.constexpr for compiled kernels; keep a tensor on the left of each
+# product (``x * CONST``): the interpreter's constexpr * tensor wraps the tensor in a constexpr.
+SELU_ALPHA = tl.constexpr(1.6732632423543772848170429916717)
+SELU_SCALE = tl.constexpr(1.0507009873554804934193349852946)
+SQRT_HALF = tl.constexpr(0.70710678118654752440084436210485)  # 1/sqrt(2)
+INV_SQRT_2PI = tl.constexpr(0.39894228040143267793994605993438)  # 1/sqrt(2*pi)
+SQRT_2_OVER_PI = tl.constexpr(0.79788456080286535587989211986876)  # sqrt(2/pi)
+GELU_KAPPA = tl.constexpr(0.044715)
 
 
 @triton.jit
@@ -107,17 +109,17 @@ def elu_second(gg, g, x, alpha, b):
 
 @triton.jit
 def selu_forward(x, a, b):
-    return SELU_SCALE * tl.where(x > 0.0, x, SELU_ALPHA * expm1(x))
+    return tl.where(x > 0.0, x, expm1(x) * SELU_ALPHA) * SELU_SCALE
 
 
 @triton.jit
 def selu_backward(g, x, a, b):
-    return tl.where(x > 0.0, g * SELU_SCALE, g * (SELU_SCALE * SELU_ALPHA) * tl.exp(x))
+    return tl.where(x > 0.0, g * SELU_SCALE, tl.exp(x) * g * SELU_SCALE * SELU_ALPHA)
 
 
 @triton.jit
 def selu_second(gg, g, x, a, b):
-    return tl.where(x > 0.0, 0.0, gg * g * (SELU_SCALE * SELU_ALPHA) * tl.exp(x))
+    return tl.where(x > 0.0, 0.0, tl.exp(x) * gg * g * SELU_SCALE * SELU_ALPHA)
 
 
 @triton.jit
@@ -146,34 +148,34 @@ def gelu_forward(x, a, b):
 @triton.jit
 def gelu_backward(g, x, a, b):
     cdf = 0.5 * (1.0 + tl.erf(x * SQRT_HALF))
-    pdf = INV_SQRT_2PI * tl.exp(-0.5 * x * x)
+    pdf = tl.exp(-0.5 * x * x) * INV_SQRT_2PI
     return g * (cdf + x * pdf)
 
 
 @triton.jit
 def gelu_second(gg, g, x, a, b):
-    pdf = INV_SQRT_2PI * tl.exp(-0.5 * x * x)
+    pdf = tl.exp(-0.5 * x * x) * INV_SQRT_2PI
     return gg * g * pdf * (2.0 - x * x)
 
 
 @triton.jit
 def gelu_tanh_forward(x, a, b):
-    inner = SQRT_2_OVER_PI * (x + GELU_KAPPA * x * x * x)
+    inner = (x + x * x * x * GELU_KAPPA) * SQRT_2_OVER_PI
     return 0.5 * x * (1.0 + tanh(inner))
 
 
 @triton.jit
 def gelu_tanh_backward(g, x, a, b):
-    t = tanh(SQRT_2_OVER_PI * (x + GELU_KAPPA * x * x * x))
-    inner_grad = SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_KAPPA * x * x)
+    t = tanh((x + x * x * x * GELU_KAPPA) * SQRT_2_OVER_PI)
+    inner_grad = (1.0 + x * x * 3.0 * GELU_KAPPA) * SQRT_2_OVER_PI
     return g * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * inner_grad)
 
 
 @triton.jit
 def gelu_tanh_second(gg, g, x, a, b):
-    t = tanh(SQRT_2_OVER_PI * (x + GELU_KAPPA * x * x * x))
-    u1 = SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_KAPPA * x * x)
-    u2 = 6.0 * SQRT_2_OVER_PI * GELU_KAPPA * x
+    t = tanh((x + x * x * x * GELU_KAPPA) * SQRT_2_OVER_PI)
+    u1 = (1.0 + x * x * 3.0 * GELU_KAPPA) * SQRT_2_OVER_PI
+    u2 = x * 6.0 * SQRT_2_OVER_PI * GELU_KAPPA
     return gg * g * (1.0 - t * t) * (u1 * (1.0 - x * t * u1) + 0.5 * x * u2)
 
 
@@ -228,20 +230,34 @@ def silu_second(gg, g, x, a, b):
 
 
 @triton.jit
+def _tanh_softplus(x):
+    """tanh(softplus(x)) = n / (n + 2) with n = e^x (e^x + 2): one exp, one division, accurate
+    for x << 0 (where it is ~e^x); 1 past x = 20, where n would overflow."""
+    e = tl.exp(tl.minimum(x, 20.0))
+    n = e * (e + 2.0)
+    return tl.where(x > 20.0, 1.0, n / (n + 2.0))
+
+
+@triton.jit
 def mish_forward(x, a, b):
-    return x * tanh(softplus(x))
+    return x * _tanh_softplus(x)
 
 
 @triton.jit
 def mish_backward(g, x, a, b):
-    t = tanh(softplus(x))
-    return g * (t + x * sigmoid(x) * (1.0 - t * t))
+    # t + x sigmoid(x) (1 - t^2) with t = n / d, d = n + 2, n + 1 = (1 + e)^2, over one division:
+    # (n d + 4 x e (1 + e)) / d^2; past x = 20 it is 1 (NaN at +inf, as torch's inf * 0)
+    e = tl.exp(tl.minimum(x, 20.0))
+    n = e * (e + 2.0)
+    d = n + 2.0
+    slope = (n * d + 4.0 * x * e * (1.0 + e)) / (d * d)
+    return g * tl.where(x > 20.0, 1.0 + x * 0.0, slope)
 
 
 @triton.jit
 def mish_second(gg, g, x, a, b):
     s = sigmoid(x)
-    t = tanh(softplus(x))
+    t = _tanh_softplus(x)
     return gg * g * (1.0 - t * t) * s * (2.0 + x * (1.0 - s) - 2.0 * x * t * s)
 
 

@@ -25,7 +25,7 @@ import triton.language as tl
 
 # Triton's interpreter truncates fp32 -> bf16 casts where GPUs round to nearest even; under the
 # interpreter the kernels round by hand (same result as the GPU's cvt.rn.bf16.f32).
-INTERPRETED: tl.constexpr = os.environ.get("TRITON_INTERPRET", "0") not in ("", "0")
+INTERPRETED = tl.constexpr(os.environ.get("TRITON_INTERPRET", "0") not in ("", "0"))
 
 
 @triton.jit
@@ -149,3 +149,22 @@ def second(gg_ptr, g_ptr, t_ptr, dg_ptr, dt_ptr, n, a, a_bits: tl.int64, b, b_bi
     b = _param(b, b_bits, t.dtype)
     _store(dg_ptr, idx, BACKWARD(gg, t, a, b), mask)
     _store(dt_ptr, idx, SECOND(gg, g, t, a, b), mask)
+
+
+#: Where the kernel audit (``python -m tritonact audit``) must not hold a kernel to its gate, and
+#: why. Keys: "vector_width", "registers", "spills", "fp64".
+_STRIDED = {
+    "vector_width": "a view that is not dense has no contiguous run: one element per index",
+    "registers": "4-d index arithmetic per operand (50-70 registers): the slow path for views "
+                 "that are not dense, bound by integer division and scattered accesses, not by "
+                 "occupancy",
+}
+AUDIT_EXCEPTIONS: dict[str, dict[str, str]] = {
+    "forward_strided": _STRIDED,
+    "backward_strided": _STRIDED,
+    "second": {
+        "registers": "double backward holds three inputs and two outputs per element (40-50 "
+                     "registers); it runs only under create_graph=True, not in training's hot "
+                     "path",
+    },
+}

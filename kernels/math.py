@@ -35,9 +35,27 @@ def sigmoid(x):
 
 @triton.jit
 def tanh(x):
-    """tanh(x) = -expm1(-2|x|) / (2 + expm1(-2|x|)) with the sign of x; tanh(-0.0) = -0.0."""
-    e = expm1(-2.0 * tl.abs(x))
-    t = -e / (2.0 + e)
+    """tanh with the sign of x (tanh(-0.0) = -0.0).
+
+    fp32: (1 - e) / (1 + e) with e = exp(-2|x|) for |x| >= 0.4, where 1 - e cannot cancel, and
+    the Taylor series to x^15 below (its truncation error there is < 2e-9 relative): one exp,
+    one division, eight FMAs, within ~1 ulp. fp64: -expm1(-2|x|) / (2 + expm1(-2|x|)).
+    """
+    ax = tl.abs(x)
+    if x.dtype == tl.float64:
+        e = expm1(-2.0 * ax)
+        t = -e / (2.0 + e)
+    else:
+        e = tl.exp(-2.0 * ax)
+        x2 = ax * ax
+        p = -929569.0 / 638512875.0
+        p = p * x2 + 21844.0 / 6081075.0
+        p = p * x2 - 1382.0 / 155925.0
+        p = p * x2 + 62.0 / 2835.0
+        p = p * x2 - 17.0 / 315.0
+        p = p * x2 + 2.0 / 15.0
+        p = p * x2 - 1.0 / 3.0
+        t = tl.where(ax < 0.4, ax + ax * x2 * p, (1.0 - e) / (1.0 + e))
     return tl.where(x == 0.0, x, tl.where(x < 0.0, -t, t))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 
 
@@ -99,6 +100,26 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    if os.environ.get("TRITON_INTERPRET", "0") not in ("", "0"):
+        # @triton.jit is the interpreter's in this process: audit in a clean one
+        env = {k: v for k, v in os.environ.items() if k != "TRITON_INTERPRET"}
+        argv = [sys.executable, "-m", "tritonact", *sys.argv[1:]]
+        return subprocess.run(argv, env=env).returncode
+    import json
+
+    from tritonact import audit
+
+    reports = audit.run(audit.cases(args.ops, tuple(args.arch)), args.jobs)
+    print(audit.table(reports))
+    failed = [r for r in reports if r.violations()]
+    print(f"{len(reports) - len(failed)} passed, {len(failed)} failed")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(audit.to_json(reports), f, indent=1)
+    return 1 if failed else 0
+
+
 def _inputs(dtype, device):
     """A few shapes and layouts: contiguous, odd-sized, transposed and strided."""
     import torch
@@ -117,8 +138,15 @@ def main(argv: list[str] | None = None) -> int:
                                                         "float64"], help="default: all four")
     verify.add_argument("--device", help="cuda, cuda:1, cpu (default: cuda if present, else cpu "
                                          "through Triton's interpreter)")
+    audit = sub.add_parser("audit", help="compile every kernel for sm_90/sm_80 on the CPU and "
+                                         "check its machine code (registers, spills, vector "
+                                         "width, fp64, special functions)")
+    audit.add_argument("--arch", nargs="+", type=int, default=[90, 80], choices=[80, 90])
+    audit.add_argument("--ops", nargs="+", help="only these ops (default: all)")
+    audit.add_argument("--json", help="also write the reports to this file")
+    audit.add_argument("--jobs", type=int, help="parallel compiles (default: CPU count)")
     args = parser.parse_args(argv)
-    return {"list": cmd_list, "verify": cmd_verify}[args.command](args)
+    return {"list": cmd_list, "verify": cmd_verify, "audit": cmd_audit}[args.command](args)
 
 
 if __name__ == "__main__":

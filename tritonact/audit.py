@@ -1,0 +1,261 @@
+"""Kernel audit: compile every kernel the registry launches for Hopper (sm_90) and Ampere (sm_80)
+on the CPU, the way a real launch specializes it, and read the machine code.
+
+Per kernel: registers, stack and local memory (spills), shared memory, the widest global load and
+store, any fp64 instruction, and the special-function (MUFU) instructions. Must run without
+``TRITON_INTERPRET`` (the interpreter replaces ``@triton.jit``); ``python -m tritonact audit``
+re-runs itself in a clean subprocess when the variable is set.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+
+#: Registers per thread at which 2048 threads (full occupancy on sm_80 and sm_90) fit in the
+#: 64K-register file, whatever the number of warps per program.
+REGISTER_CEILING = 65536 // 2048
+
+_FP64 = re.compile(r"\b(D(?:ADD|MUL|FMA|SETP|MNMX|SET)|F2F\.F64\.\S+|F2F\.\S+\.F64|I2F\.F64\S*|"
+                   r"F2I\S*\.F64\S*|MUFU\.\w+64H)\b")
+_MUFU = re.compile(r"\bMUFU\.[A-Z0-9]+\b")
+_GLOBAL = re.compile(r"\b(LDG|STG)((?:\.[A-Z0-9_]+)*)")
+_MODULE_SYMBOL = re.compile(r"^\.global\s+(?:\.align\s+\d+\s+)?(?:\.\w+\s+)*([A-Za-z_$][\w$]*)",
+                            re.M)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One compilation: a generic kernel with one activation's math, dtype, index width, arch."""
+
+    kernel: str  # forward, backward, second, forward_strided, backward_strided
+    op: str  # the kernel key (relu, gelu:tanh, ...)
+    dtype: str  # fp32, fp16, bf16, fp64
+    wide: bool  # int64 indices
+    arch: int  # 90, 80
+
+
+@dataclass
+class Report:
+    case: Case
+    registers: int = 0
+    stack: int = 0
+    local: int = 0
+    shared: int = 0
+    widest_load: int = 0
+    widest_store: int = 0
+    fp64: list[str] = field(default_factory=list)
+    mufu: list[str] = field(default_factory=list)
+    error: str = ""
+
+    def violations(self) -> list[str]:
+        """What breaks the gate, less the exceptions stated beside the kernel."""
+        from tritonact.kernels.elementwise import AUDIT_EXCEPTIONS
+
+        if self.error:
+            return [f"does not compile: {self.error}"]
+        waived = AUDIT_EXCEPTIONS.get(self.case.kernel, {})
+        found = {}
+        if self.case.dtype != "fp64" and self.fp64:
+            found["fp64"] = f"fp64 instructions {self.fp64} in a {self.case.dtype} kernel"
+        if self.local or self.stack:
+            found["spills"] = f"local {self.local} B, stack {self.stack} B"
+        if self.registers > REGISTER_CEILING:
+            found["registers"] = f"{self.registers} registers > {REGISTER_CEILING}"
+        if self.widest_load != 128 or self.widest_store != 128:
+            found["vector_width"] = (f"widest load {self.widest_load} bits, store "
+                                     f"{self.widest_store} bits (128 expected)")
+        return [v for k, v in found.items() if k not in waived]
+
+
+def cases(ops: list[str] | None = None, archs=(90, 80), dtypes=("fp32", "fp16", "bf16"),
+          full=True) -> list[Case]:
+    """Every kernel the registry launches: each op's forward and backward in each dtype with the
+    int32 index path, plus (fp32) the int64 path, the strided kernels and the double backward.
+    ``full=False`` keeps only the first list (a faster gate)."""
+    import tritonact.registry  # noqa: F401 - fills MATH
+    from tritonact.autograd.elementwise import MATH
+
+    keys = [k for k in MATH if not ops or k.split(":")[0] in ops]
+    out = []
+    for arch in archs:
+        for key in keys:
+            for dtype in dtypes:
+                out += [Case(k, key, dtype, False, arch) for k in ("forward", "backward")]
+            if full and "fp32" in dtypes:
+                out += [Case(k, key, "fp32", True, arch) for k in ("forward", "backward")]
+                out += [Case(k, key, "fp32", False, arch)
+                        for k in ("forward_strided", "backward_strided", "second")]
+    return out
+
+
+def _signature(kernel, case: Case) -> tuple[dict, dict, dict]:
+    """Argument types, constexprs and the specialization Triton applies at run time to
+    16-byte-aligned tensors whose sizes are multiples of 16."""
+    import torch
+
+    from tritonact.autograd.elementwise import MATH
+    from tritonact.autograd.launch import block_size
+
+    index = "i64" if case.wide else "i32"
+    math = MATH[case.op]
+    torch_dtype = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16,
+                   "fp64": torch.float64}[case.dtype]
+    signature, constexprs, attrs = {}, {}, {}
+    for i, name in enumerate(kernel.arg_names):
+        if name in ("FORWARD", "BACKWARD", "SECOND"):
+            constexprs[name] = getattr(math, name.lower())
+        elif name == "BLOCK":
+            constexprs[name] = block_size(torch_dtype)
+        elif name == "WIDE":
+            constexprs[name] = case.wide
+        elif name.endswith("_ptr"):
+            signature[name] = f"*{case.dtype}"
+            attrs[(i,)] = [["tt.divisibility", 16]]
+            continue
+        elif name.endswith("_bits"):
+            signature[name] = "i64"
+            continue
+        elif name in ("a", "b"):
+            signature[name] = "fp32"
+            continue
+        else:  # n, sizes and strides
+            signature[name] = index
+            if name == "n":
+                attrs[(i,)] = [["tt.divisibility", 16]]
+            continue
+        signature[name] = "constexpr"
+    return signature, constexprs, attrs
+
+
+def _tool(name: str) -> str:
+    import triton
+
+    bundled = os.path.join(os.path.dirname(triton.__file__), "backends", "nvidia", "bin", name)
+    return bundled if os.path.exists(bundled) else (shutil.which(name) or name)
+
+
+def _width(modifiers: str) -> int:
+    parts = modifiers.split(".")
+    for bits in ("128", "64"):
+        if bits in parts:
+            return int(bits)
+    if any(p in ("U16", "S16") for p in parts):
+        return 16
+    if any(p in ("U8", "S8") for p in parts):
+        return 8
+    return 32
+
+
+def _compile(case: Case, report: Report):
+    """Compile one case; fill its resource usage from the cubin. Returns the PTX (or None)."""
+    import triton
+    from triton.backends.compiler import GPUTarget
+    from triton.compiler import ASTSource
+
+    from tritonact.autograd.launch import NUM_WARPS
+    from tritonact.kernels import elementwise
+
+    kernel = getattr(elementwise, case.kernel)
+    try:
+        signature, constexprs, attrs = _signature(kernel, case)
+        source = ASTSource(fn=kernel, signature=signature, constexprs=constexprs, attrs=attrs)
+        compiled = triton.compile(source, target=GPUTarget("cuda", case.arch, 32),
+                                  options={"num_warps": NUM_WARPS})
+    except Exception as error:
+        report.error = f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
+        return None
+    with tempfile.NamedTemporaryFile(suffix=".cubin") as cubin:
+        cubin.write(compiled.asm["cubin"])
+        cubin.flush()
+        usage = subprocess.run([_tool("cuobjdump"), "--dump-resource-usage", cubin.name],
+                               capture_output=True, text=True, check=True).stdout
+    for key, attr in (("REG", "registers"), ("STACK", "stack"), ("LOCAL", "local"),
+                      ("SHARED", "shared")):
+        match = re.search(rf"\b{key}:(\d+)", usage)
+        setattr(report, attr, int(match.group(1)) if match else 0)
+    return compiled.asm["ptx"]
+
+
+def _disassemble(ptxs: list[str]) -> list[str]:
+    """SASS of each PTX kernel. The disassembler costs ~0.6 s a call whatever the size, so the
+    kernels are renamed, put in one PTX module, assembled by ptxas once and disassembled once."""
+    header, bodies = [], []
+    for i, ptx in enumerate(ptxs):
+        lines = ptx.splitlines()
+        header = [line for line in lines if line.startswith((".version", ".target", ".address"))]
+        body = "\n".join(line for line in lines if line not in header)
+        name = re.search(r"\.entry\s+(\w+)\(", body).group(1)
+        body = body.replace(f".entry {name}(", f".entry audit_{i}(")
+        body = body.replace(f"{name}_param_", f"audit_{i}_param_")
+        for symbol in set(_MODULE_SYMBOL.findall(body)):  # e.g. libdevice's _$_str
+            body = re.sub(rf"(?<![\w$]){re.escape(symbol)}(?![\w$])", f"{symbol}_{i}", body)
+        bodies.append(body)
+    arch = header[1].split()[1]
+    with tempfile.TemporaryDirectory() as tmp:
+        src, out = os.path.join(tmp, "all.ptx"), os.path.join(tmp, "all.cubin")
+        with open(src, "w") as f:
+            f.write("\n".join([*header, *bodies]))
+        subprocess.run([_tool("ptxas"), f"--gpu-name={arch}", src, "-o", out], check=True,
+                       capture_output=True)
+        sass = subprocess.run([_tool("cuobjdump"), "--dump-sass", out], capture_output=True,
+                              text=True, check=True).stdout
+    per_kernel = dict(re.findall(r"Function : audit_(\d+)\n(.*?)(?=\n\s*Function : |\Z)", sass,
+                                 re.S))
+    return [per_kernel[str(i)] for i in range(len(ptxs))]
+
+
+def audit_chunk(chunk: list[Case]) -> list[Report]:
+    """Compile and read a list of cases of one arch."""
+    reports = [Report(case) for case in chunk]
+    compiled = [(r, ptx) for r in reports if (ptx := _compile(r.case, r)) is not None]
+    if compiled:
+        for (report, _), sass in zip(compiled, _disassemble([p for _, p in compiled])):
+            for op, modifiers in _GLOBAL.findall(sass):
+                attr = "widest_load" if op == "LDG" else "widest_store"
+                setattr(report, attr, max(getattr(report, attr), _width(modifiers)))
+            report.fp64 = sorted(set(_FP64.findall(sass)))
+            report.mufu = sorted(set(_MUFU.findall(sass)))
+    return reports
+
+
+def run(selected: list[Case], jobs: int | None = None) -> list[Report]:
+    """Audit ``selected`` in parallel chunks (compiles are CPU-bound and independent)."""
+    assert os.environ.get("TRITON_INTERPRET", "0") in ("", "0"), \
+        "the audit compiles real kernels: run it without TRITON_INTERPRET"
+    # no line info: the PTX of many kernels then joins into one module (see _disassemble);
+    # line info changes no instruction
+    os.environ["TRITON_DISABLE_LINE_INFO"] = "1"
+    jobs = jobs or os.cpu_count() or 1
+    size = max(1, min(40, -(-len(selected) // jobs)))
+    chunks = [c for arch in sorted({c.arch for c in selected})
+              for group in [[c for c in selected if c.arch == arch]]
+              for c in (group[i:i + size] for i in range(0, len(group), size))]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        return [report for chunk in pool.map(audit_chunk, chunks) for report in chunk]
+
+
+def table(reports: list[Report]) -> str:
+    header = ["kernel", "op", "dtype", "index", "arch", "regs", "local B", "shared B",
+              "LDG bits", "STG bits", "fp64", "MUFU", "gate"]
+    rows = []
+    for r in reports:
+        c = r.case
+        mufu = " ".join(m.removeprefix("MUFU.") for m in r.mufu) or "-"
+        gate = "; ".join(r.violations()) or "ok"
+        rows.append([c.kernel, c.op, c.dtype, "i64" if c.wide else "i32", f"sm_{c.arch}",
+                     r.registers, r.local + r.stack, r.shared, r.widest_load, r.widest_store,
+                     " ".join(r.fp64) or "none", mufu, gate])
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+    line = lambda cells: "| " + " | ".join(str(x).ljust(w) for x, w in zip(cells, widths)) + " |"
+    return "\n".join([line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|",
+                      *map(line, rows)])
+
+
+def to_json(reports: list[Report]) -> list[dict]:
+    return [{**asdict(r), "violations": r.violations()} for r in reports]
