@@ -111,7 +111,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from tritonact import audit
 
     reports = audit.run(audit.cases(args.ops, tuple(args.arch)), args.jobs)
-    print(audit.table(reports))
+    print(audit.summary(reports) if args.summary else audit.table(reports))
     failed = [r for r in reports if r.violations()]
     print(f"{len(reports) - len(failed)} passed, {len(failed)} failed")
     if args.json:
@@ -145,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     audit.add_argument("--ops", nargs="+", help="only these ops (default: all)")
     audit.add_argument("--json", help="also write the reports to this file")
     audit.add_argument("--jobs", type=int, help="parallel compiles (default: CPU count)")
+    audit.add_argument("--summary", action="store_true", help="one row per op instead of one "
+                                                              "per kernel")
     args = parser.parse_args(argv)
     return {"list": cmd_list, "verify": cmd_verify, "audit": cmd_audit}[args.command](args)
 

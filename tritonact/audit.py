@@ -257,5 +257,34 @@ def table(reports: list[Report]) -> str:
                       *map(line, rows)])
 
 
+def summary(reports: list[Report]) -> str:
+    """One row per op and arch: registers of the flat forward/backward kernels per dtype, the
+    narrowest widest load/store of the flat kernels, fp64 in any kernel, MUFU use of the flat
+    forward/backward kernels (integer division in the strided ones adds RCP), the gate."""
+    rows, keys = [], []
+    for r in reports:
+        if (r.case.op, r.case.arch) not in keys:
+            keys.append((r.case.op, r.case.arch))
+    for op, arch in keys:
+        mine = [r for r in reports if r.case.op == op and r.case.arch == arch]
+        regs = lambda kernel: "/".join(str(r.registers) for r in mine
+                                       if r.case.kernel == kernel and not r.case.wide)
+        flat = [r for r in mine if not r.case.kernel.endswith("_strided")]
+        width = min(min(r.widest_load, r.widest_store) for r in flat) if flat else 0
+        hot = [r for r in mine if r.case.kernel in ("forward", "backward")]
+        mufu = sorted({m.removeprefix("MUFU.") for r in hot for m in r.mufu})
+        fp64 = sorted({f for r in mine for f in r.fp64})
+        gate = "ok" if not any(r.violations() for r in mine) else "FAIL"
+        rows.append([op, f"sm_{arch}", regs("forward"), regs("backward"), width,
+                     max(r.local + r.stack for r in mine), " ".join(fp64) or "none",
+                     " ".join(mufu) or "-", gate])
+    header = ["op", "arch", "fwd regs (fp32/fp16/bf16)", "bwd regs", "LDG/STG bits",
+              "spill B", "fp64", "MUFU", "gate"]
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+    line = lambda cells: "| " + " | ".join(str(x).ljust(w) for x, w in zip(cells, widths)) + " |"
+    return "\n".join([line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|",
+                      *map(line, rows)])
+
+
 def to_json(reports: list[Report]) -> list[dict]:
     return [{**asdict(r), "violations": r.violations()} for r in reports]
