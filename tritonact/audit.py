@@ -267,15 +267,15 @@ def summary(reports: list[Report]) -> str:
             keys.append((r.case.op, r.case.arch))
     for op, arch in keys:
         mine = [r for r in reports if r.case.op == op and r.case.arch == arch]
-        regs = lambda kernel: "/".join(str(r.registers) for r in mine
-                                       if r.case.kernel == kernel and not r.case.wide)
+        regs = {k: "/".join(str(r.registers) for r in mine if r.case.kernel == k
+                            and not r.case.wide) for k in ("forward", "backward")}
         flat = [r for r in mine if not r.case.kernel.endswith("_strided")]
         width = min(min(r.widest_load, r.widest_store) for r in flat) if flat else 0
         hot = [r for r in mine if r.case.kernel in ("forward", "backward")]
         mufu = sorted({m.removeprefix("MUFU.") for r in hot for m in r.mufu})
         fp64 = sorted({f for r in mine for f in r.fp64})
         gate = "ok" if not any(r.violations() for r in mine) else "FAIL"
-        rows.append([op, f"sm_{arch}", regs("forward"), regs("backward"), width,
+        rows.append([op, f"sm_{arch}", regs["forward"], regs["backward"], width,
                      max(r.local + r.stack for r in mine), " ".join(fp64) or "none",
                      " ".join(mufu) or "-", gate])
     header = ["op", "arch", "fwd regs (fp32/fp16/bf16)", "bwd regs", "LDG/STG bits",
