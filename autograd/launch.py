@@ -33,15 +33,16 @@ def served(x: object) -> bool:
     )
 
 
-def launch(kernel, grid: tuple[int, ...], device: torch.device, *args, **meta) -> None:
+def launch(kernel, grid: tuple[int, ...], device: torch.device, *args,
+           num_warps: int = NUM_WARPS, **meta) -> None:
     """Launch ``kernel`` on ``device`` (not on whichever GPU happens to be current)."""
     for hook in launch_hooks:
-        hook(kernel.__name__)
+        hook(f"{kernel.fn.__module__.rsplit('.', 1)[-1]}.{kernel.__name__}")
     if device.type == "cuda" and device.index != torch.cuda.current_device():
         with torch.cuda.device(device):
-            kernel[grid](*args, num_warps=NUM_WARPS, **meta)
+            kernel[grid](*args, num_warps=num_warps, **meta)
     else:
-        kernel[grid](*args, num_warps=NUM_WARPS, **meta)
+        kernel[grid](*args, num_warps=num_warps, **meta)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -209,9 +209,9 @@ def test_one_launch_each_way(spec, params, device, launches):
         x.requires_grad_()
         launches.clear()
         y = fn(x, **params)
-        assert launches == ["forward"] or launches == ["forward_strided"], launches
+        assert launches in (["elementwise.forward"], ["elementwise.forward_strided"]), launches
         y.sum().backward()  # an expanded (stride 0) upstream gradient
-        assert len(launches) == 2 and launches[1].startswith("backward"), launches
+        assert len(launches) == 2 and launches[1].startswith("elementwise.backward"), launches
 
 
 def test_dense_layouts_take_the_flat_kernel_and_keep_their_strides(device, launches):
@@ -219,12 +219,12 @@ def test_dense_layouts_take_the_flat_kernel_and_keep_their_strides(device, launc
     for view in (x, x.permute(3, 1, 0, 2), x.transpose(0, 1)):
         launches.clear()
         y = TF.silu(view)
-        assert launches == ["forward"] and y.stride() == view.stride()
+        assert launches == ["elementwise.forward"] and y.stride() == view.stride()
         launches.clear()
         view = view.detach().requires_grad_()
         y = TF.silu(view)
         y.backward(torch.randn_like(y))  # gradient in the same layout: flat backward
-        assert launches == ["forward", "backward"]
+        assert launches == ["elementwise.forward", "elementwise.backward"]
 
 
 def test_more_than_four_uncoalescable_dims(device):

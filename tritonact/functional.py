@@ -15,9 +15,10 @@ from collections.abc import Callable
 
 import torch
 
+from tritonact.autograd import rowwise
 from tritonact.autograd.elementwise import ElementwiseFunction, run_forward
-from tritonact.autograd.launch import served
-from tritonact.registry import ELEMENTWISE, REQUIRED, Elementwise
+from tritonact.autograd.launch import KERNEL_DTYPES, served
+from tritonact.registry import ELEMENTWISE, REQUIRED, ROWWISE, Elementwise, Rowwise
 
 __all__: list[str] = []
 
@@ -126,4 +127,43 @@ for _spec in ELEMENTWISE:
     if _spec.inplace_name:
         globals()[_spec.inplace_name] = make_function(_spec, inplace_twin=True)
         __all__.append(_spec.inplace_name)
+del _spec
+
+
+def make_rowwise_function(spec: Rowwise) -> Callable[..., torch.Tensor]:
+    """The functional form of a row-wise spec, with torch's signature
+    ``(input, dim=None, _stacklevel=3, dtype=None)``."""
+    name, key, torch_fn = spec.name, spec.name, spec.torch_fn
+    get_dim = torch.nn.functional._get_softmax_dim  # torch's legacy implicit dim, and warning
+
+    def function(input: torch.Tensor, dim: int | None = None, _stacklevel: int = 3,
+                 dtype: torch.dtype | None = None) -> torch.Tensor:
+        if not served(input) or (dtype is not None and dtype not in KERNEL_DTYPES):
+            return torch_fn(input, dim, _stacklevel + 1, dtype)
+        if dim is None:
+            dim = get_dim(name, input.dim(), _stacklevel + 1)
+        ndim = max(input.dim(), 1)
+        if type(dim) is not int or not -ndim <= dim < ndim:
+            return torch_fn(input, dim, _stacklevel + 1, dtype)  # torch's own error
+        dim %= ndim
+        out_dtype = input.dtype if dtype is None else dtype
+        if input.requires_grad and torch.is_grad_enabled():
+            return rowwise.RowwiseFunction.apply(input, key, dim, out_dtype)
+        return rowwise.run_forward(key, input, dim, out_dtype)
+
+    function.__name__ = function.__qualname__ = name
+    function.__module__ = __name__
+    function.__doc__ = (
+        f"{name}(x)_i = {spec.formula}, over ``dim``.\n\n"
+        f"Same signature, defaults and result as :func:`torch.nn.functional.{name}` (``dim=None``"
+        f" follows torch's legacy rule and warning; ``dtype`` casts inside the kernel). One "
+        f"launch forward, one backward, which reads the saved output only. Rows of any length "
+        f"and a reduced dim anywhere in any layout, with no copy.\n"
+    )
+    return function
+
+
+for _spec in ROWWISE:
+    globals()[_spec.name] = make_rowwise_function(_spec)
+    __all__.append(_spec.name)
 del _spec

@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from tritonact import functional
-from tritonact.registry import ELEMENTWISE, Elementwise
+from tritonact.registry import ELEMENTWISE, ROWWISE, Elementwise, Rowwise
 
 __all__: list[str] = []
 
@@ -37,3 +37,37 @@ for _spec in ELEMENTWISE:
     globals()[_cls.__name__] = _cls
     __all__.append(_cls.__name__)
 del _spec, _cls
+
+
+def make_rowwise_module(spec: Rowwise) -> type[nn.Module]:
+    """A subclass of ``spec.module`` (Softmax, LogSoftmax, Softmin) over its ``dim``."""
+    function = getattr(functional, spec.name)
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        return function(input, self.dim, _stacklevel=5)
+
+    base = spec.module
+    doc = (f"{base.__name__} computed by tritonact's fused Triton kernels: {spec.formula}.\n\n"
+           f"Drop-in for :class:`torch.nn.{base.__name__}`.\n\n{base.__doc__ or ''}")
+    return type(base.__name__, (base,), {"forward": forward, "__doc__": doc,
+                                         "__module__": __name__})
+
+
+for _spec in ROWWISE:
+    _cls = make_rowwise_module(_spec)
+    globals()[_cls.__name__] = _cls
+    __all__.append(_cls.__name__)
+del _spec, _cls
+
+
+class Softmax2d(nn.Softmax2d):
+    """Softmax over the channel dim (-3) of a 3-D or 4-D input, by tritonact's softmax kernel.
+    Drop-in for :class:`torch.nn.Softmax2d`."""
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        if input.dim() not in (3, 4):
+            return super().forward(input)  # torch's ValueError
+        return functional.softmax(input, -3, _stacklevel=5)
+
+
+__all__.append("Softmax2d")

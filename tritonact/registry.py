@@ -16,7 +16,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from tritonact.autograd.elementwise import MATH, Math
+from tritonact.autograd.rowwise import ROW_MATH, RowMath
 from tritonact.kernels import activations as k
+from tritonact.kernels import rowwise as rk
 
 REQUIRED = inspect.Parameter.empty
 
@@ -229,3 +231,38 @@ ELEMENTWISE: tuple[Elementwise, ...] = (
 
 #: name -> spec, every op the registry knows.
 OPS: dict[str, Elementwise] = {spec.name: spec for spec in ELEMENTWISE}
+
+
+@dataclass(frozen=True)
+class Rowwise:
+    """One row-wise activation: a reduction over ``dim`` (softmax and its kin).
+
+    Every one has torch's signature ``(input, dim=None, _stacklevel=3, dtype=None)``; backward
+    reads the output only. ``math`` holds its ``@triton.jit`` output/gradient functions.
+    """
+
+    name: str
+    formula: str
+    math: RowMath
+    torch_fn: Callable
+    module: type[nn.Module]
+    #: torch's backward from the saved output: (dy, y, dim, input dtype) -> dx
+    torch_backward: Callable
+
+    def __post_init__(self) -> None:
+        ROW_MATH[self.name] = self.math
+
+
+ROWWISE: tuple[Rowwise, ...] = (
+    Rowwise("softmax", "exp(x_i) / sum_j exp(x_j)",
+            RowMath(rk.softmax_output, rk.softmax_grad_term, rk.softmax_grad),
+            F.softmax, nn.Softmax, torch._softmax_backward_data),
+    Rowwise("log_softmax", "x_i - log(sum_j exp(x_j))",
+            RowMath(rk.log_softmax_output, rk.log_softmax_grad_term, rk.log_softmax_grad),
+            F.log_softmax, nn.LogSoftmax, torch._log_softmax_backward_data),
+    Rowwise("softmin", "exp(-x_i) / sum_j exp(-x_j)",
+            RowMath(rk.softmax_output, rk.softmax_grad_term, rk.softmax_grad, negate=True),
+            F.softmin, nn.Softmin, lambda *a: -torch._softmax_backward_data(*a)),
+)
+
+ALL: dict[str, Elementwise | Rowwise] = {**OPS, **{spec.name: spec for spec in ROWWISE}}

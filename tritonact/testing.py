@@ -112,3 +112,39 @@ def away_from_kinks(spec, params: dict, device, shape=(3, 4)) -> torch.Tensor:
     for p in spec.points(**params):
         x = torch.where((x - p).abs() < 1e-3, x + 1e-2, x)
     return x.requires_grad_()
+
+
+def check_rowwise(spec, x: torch.Tensor, dim: int, dtype: torch.dtype | None = None,
+                  g: torch.Tensor | None = None) -> str | None:
+    """Forward and backward of a row-wise ``spec`` over ``dim`` (result in ``dtype``) against
+    torch in fp64 and in the tested dtypes; None, or what went wrong."""
+    from tritonact import functional
+
+    out_dtype = dtype or x.dtype
+    kw = {} if dtype is None else {"dtype": dtype}
+    if g is None:
+        g = torch.randn(x.shape, dtype=out_dtype, device=x.device)
+    fn = getattr(functional, spec.name)
+    y, dx = _forward_backward(lambda t: fn(t, dim, **kw), x, g, {})
+    y64 = spec.torch_fn(x.detach().double(), dim)
+    try:
+        yt = spec.torch_fn(x.detach().clone(), dim, **kw)
+    except (RuntimeError, NotImplementedError):
+        yt = None
+    # backward reads only the saved output: judge it from tritonact's own y (an ulp of y in
+    # fp16 is amplified by dy - sum(dy * y), for torch as for us)
+    d = dim % max(x.dim(), 1)
+    y_saved = y.detach() if x.dim() else y.detach().reshape(1)
+    g_ = g if x.dim() else g.reshape(1)
+    dx64 = spec.torch_backward(g_.double(), y_saved.double(), d, torch.float64).reshape(x.shape)
+    dxt = spec.torch_backward(g_, y_saved, d, y.dtype).to(x.dtype).reshape(x.shape)
+    if y.dtype != out_dtype or dx.dtype != x.dtype:
+        return f"dtypes: result {y.dtype}, gradient {dx.dtype}"
+    if y.stride() != torch.empty_like(x).stride():
+        return f"forward output strides {y.stride()} for input strides {x.stride()}"
+    lowest = max(out_dtype, x.dtype, key=lambda d: TOLERANCES[d][0])
+    problem = mismatch(y, y64, yt, out_dtype)
+    if problem:
+        return f"forward: {problem}"
+    problem = mismatch(dx, dx64, dxt, lowest)
+    return f"backward: {problem}" if problem else None

@@ -1,0 +1,180 @@
+"""Row-wise kernels (softmax, log_softmax, softmin): a reduction over one dim of any layout.
+
+A "row" is the reduced dim at one position of the other dims. Rows are numbered in the order of
+the other dims, which the launcher coalesces to at most three (``size1``, ``size2`` and the
+implied outermost); each tensor brings its own strides for them (``*s0..2``) and for the reduced
+dim (``*_col``), so the reduced dim may be last, first or in the middle, contiguous or strided,
+with no transpose copy. A program takes a ``[ROWS, BLOCK]`` tile: several short rows at once, or
+one chunk of long rows.
+
+``ONE_PASS`` rows fit the tile: one read, one write. Longer rows take an online pass (running max
+and rescaled sum, one read) and a normalise-and-write pass (a second read, one write).
+
+The variants' math arrives as ``tl.constexpr`` functions:
+
+- ``OUTPUT(z, e, s)``: the result from ``z = x - max``, ``e = exp(z)`` and ``s = sum(e)``;
+- ``GRAD_TERM(dy, y)``: what backward sums over the row (``dy * y`` or ``dy``);
+- ``GRAD(dy, y, r)``: the input gradient from that sum ``r``.
+
+``NEGATE`` serves softmin: softmax of ``-x``, and the gradient negated.
+"""
+
+import triton
+import triton.language as tl
+
+from .elementwise import INTERPRETED, _round_to_bf16
+
+
+@triton.jit
+def softmax_output(z, e, s):
+    return e / s
+
+
+@triton.jit
+def log_softmax_output(z, e, s):
+    return z - tl.log(s)
+
+
+@triton.jit
+def softmax_grad_term(dy, y):
+    return dy * y
+
+
+@triton.jit
+def softmax_grad(dy, y, r):
+    return y * (dy - r)  # dx = y * (dy - sum(dy * y))
+
+
+@triton.jit
+def log_softmax_grad_term(dy, y):
+    return dy
+
+
+@triton.jit
+def log_softmax_grad(dy, y, r):
+    return dy - tl.exp(y) * r  # dx = dy - exp(y) * sum(dy)
+
+
+@triton.jit
+def _compute_dtype(v, OUT_DTYPE: tl.constexpr):
+    """fp64 when the input or the result is fp64, else fp32."""
+    if INTERPRETED and v.dtype == tl.bfloat16:  # the interpreter flushes bf16 subnormals
+        v = (v.to(tl.uint16, bitcast=True).to(tl.uint32) << 16).to(tl.float32, bitcast=True)
+    if v.dtype == tl.float64 or OUT_DTYPE == tl.float64:
+        return v.to(tl.float64)
+    return v.to(tl.float32)
+
+
+@triton.jit
+def _store(ptr, offsets, value, mask):
+    if INTERPRETED and ptr.dtype.element_ty == tl.bfloat16:
+        value = _round_to_bf16(value.to(tl.float32))
+    tl.store(ptr + offsets, value.to(ptr.dtype.element_ty), mask=mask)
+
+
+@triton.jit
+def _row_base(rows, size1, size2, stride0, stride1, stride2):
+    """Offsets of the first element of each row (the other dims, coalesced to three)."""
+    i2 = rows % size2
+    rest = rows // size2
+    return (rest // size1) * stride0 + (rest % size1) * stride1 + i2 * stride2
+
+
+@triton.jit
+def _tile_rows(n_rows, ROWS: tl.constexpr, WIDE: tl.constexpr):
+    pid = tl.program_id(0)
+    if WIDE:
+        pid = pid.to(tl.int64)
+    rows = pid * ROWS + tl.arange(0, ROWS)
+    return rows, rows < n_rows
+
+
+@triton.jit
+def forward(x_ptr, y_ptr, n_rows, n_cols, size1, size2, xs0, xs1, xs2, x_col, ys0, ys1, ys2,
+            y_col, OUTPUT: tl.constexpr, NEGATE: tl.constexpr, ROWS: tl.constexpr,
+            BLOCK: tl.constexpr, ONE_PASS: tl.constexpr, WIDE: tl.constexpr):
+    rows, row_mask = _tile_rows(n_rows, ROWS, WIDE)
+    x_row = _row_base(rows, size1, size2, xs0, xs1, xs2)[:, None]
+    y_row = _row_base(rows, size1, size2, ys0, ys1, ys2)[:, None]
+    cols = tl.arange(0, BLOCK)[None, :]
+    if WIDE:
+        cols = cols.to(tl.int64)
+    out_dtype: tl.constexpr = y_ptr.dtype.element_ty
+    if ONE_PASS:
+        mask = row_mask[:, None] & (cols < n_cols)
+        x = _compute_dtype(tl.load(x_ptr + x_row + cols * x_col, mask=mask), out_dtype)
+        if NEGATE:
+            x = -x
+        x = tl.where(mask, x, float("-inf"))
+        z = x - tl.max(x, 1)[:, None]
+        e = tl.exp(z)
+        _store(y_ptr, y_row + cols * y_col, OUTPUT(z, e, tl.sum(e, 1)[:, None]), mask)
+    else:
+        # online pass: running max m and sum s of exp(x - m), rescaled when m grows
+        m = tl.full([ROWS], float("-inf"), tl.float64 if out_dtype == tl.float64 else tl.float32)
+        s = tl.zeros([ROWS], m.dtype)
+        for start in range(0, n_cols, BLOCK):
+            mask = row_mask[:, None] & (cols + start < n_cols)
+            x = _compute_dtype(tl.load(x_ptr + x_row + (cols + start) * x_col, mask=mask),
+                               out_dtype)
+            if NEGATE:
+                x = -x
+            x = tl.where(mask, x, float("-inf"))
+            m_new = tl.maximum(m, tl.max(x, 1))
+            scale = tl.where(m == m_new, 1.0, tl.exp(m - m_new))  # exact when m is unchanged
+            e = tl.where(x == float("-inf"), 0.0, tl.exp(x - m_new[:, None]))
+            s = s * scale + tl.sum(e, 1)
+            m = m_new
+        for start in range(0, n_cols, BLOCK):
+            mask = row_mask[:, None] & (cols + start < n_cols)
+            x = _compute_dtype(tl.load(x_ptr + x_row + (cols + start) * x_col, mask=mask),
+                               out_dtype)
+            if NEGATE:
+                x = -x
+            z = x - m[:, None]
+            _store(y_ptr, y_row + (cols + start) * y_col, OUTPUT(z, tl.exp(z), s[:, None]), mask)
+
+
+@triton.jit
+def backward(dy_ptr, y_ptr, dx_ptr, n_rows, n_cols, size1, size2, gs0, gs1, gs2, g_col, ys0,
+             ys1, ys2, y_col, ds0, ds1, ds2, d_col, GRAD_TERM: tl.constexpr, GRAD: tl.constexpr,
+             NEGATE: tl.constexpr, ROWS: tl.constexpr, BLOCK: tl.constexpr,
+             ONE_PASS: tl.constexpr, WIDE: tl.constexpr):
+    rows, row_mask = _tile_rows(n_rows, ROWS, WIDE)
+    g_row = _row_base(rows, size1, size2, gs0, gs1, gs2)[:, None]
+    y_row = _row_base(rows, size1, size2, ys0, ys1, ys2)[:, None]
+    d_row = _row_base(rows, size1, size2, ds0, ds1, ds2)[:, None]
+    cols = tl.arange(0, BLOCK)[None, :]
+    if WIDE:
+        cols = cols.to(tl.int64)
+    acc_dtype: tl.constexpr = tl.float64 if (y_ptr.dtype.element_ty == tl.float64 or
+                                             dx_ptr.dtype.element_ty == tl.float64) else tl.float32
+    if ONE_PASS:
+        mask = row_mask[:, None] & (cols < n_cols)
+        dy = _compute_dtype(tl.load(dy_ptr + g_row + cols * g_col, mask=mask, other=0.0),
+                            acc_dtype)
+        y = _compute_dtype(tl.load(y_ptr + y_row + cols * y_col, mask=mask, other=0.0),
+                           acc_dtype)
+        dx = GRAD(dy, y, tl.sum(tl.where(mask, GRAD_TERM(dy, y), 0.0), 1)[:, None])
+        if NEGATE:
+            dx = -dx
+        _store(dx_ptr, d_row + cols * d_col, dx, mask)
+    else:
+        r = tl.zeros([ROWS], acc_dtype)
+        for start in range(0, n_cols, BLOCK):
+            mask = row_mask[:, None] & (cols + start < n_cols)
+            dy = _compute_dtype(tl.load(dy_ptr + g_row + (cols + start) * g_col, mask=mask,
+                                        other=0.0), acc_dtype)
+            y = _compute_dtype(tl.load(y_ptr + y_row + (cols + start) * y_col, mask=mask,
+                                       other=0.0), acc_dtype)
+            r += tl.sum(tl.where(mask, GRAD_TERM(dy, y), 0.0), 1)
+        for start in range(0, n_cols, BLOCK):
+            mask = row_mask[:, None] & (cols + start < n_cols)
+            dy = _compute_dtype(tl.load(dy_ptr + g_row + (cols + start) * g_col, mask=mask,
+                                        other=0.0), acc_dtype)
+            y = _compute_dtype(tl.load(y_ptr + y_row + (cols + start) * y_col, mask=mask,
+                                       other=0.0), acc_dtype)
+            dx = GRAD(dy, y, r[:, None])
+            if NEGATE:
+                dx = -dx
+            _store(dx_ptr, d_row + (cols + start) * d_col, dx, mask)

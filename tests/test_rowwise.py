@@ -1,0 +1,169 @@
+"""Softmax, LogSoftmax, Softmin (and Softmax2d): parity for any dim, row length, dtype and
+layout, special values, gradients, launches, modules and torch.compile."""
+
+import math
+import warnings
+
+import pytest
+import torch
+
+import tritonact.functional as TF
+import tritonact.nn as tnn
+from tritonact.registry import ROWWISE
+from tritonact.testing import DTYPES, check_rowwise
+
+SPECS = [pytest.param(s, id=s.name) for s in ROWWISE]
+LENGTHS = [1, 7, 128, 1000, 4097, 65537]
+
+
+def _cases(n, dtype, device):
+    """(label, x, dim): the reduced dim last, first and in the middle; contiguous and not."""
+    r = lambda *s: (torch.randn(*s, dtype=torch.float64, device=device) * 3).to(dtype)
+    yield "last", r(3, n), -1
+    yield "first", r(n, 3), 0
+    yield "middle", r(2, n, 3), 1
+    yield "last, transposed", r(n, 3).t(), 1
+    yield "first, stepped", r(n, 6)[:, ::2], 0
+    yield "middle, permuted", r(3, 2, n).permute(1, 2, 0), 1
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("spec", SPECS)
+def test_parity_any_dim_any_length(spec, dtype, device):
+    torch.manual_seed(0)
+    failures = []
+    for n in LENGTHS:
+        for label, x, dim in _cases(n, dtype, device):
+            if n > 5000 and label not in ("last", "middle", "first, stepped"):
+                continue  # the longest rows: three layouts (the interpreter is slow)
+            if n > 1000 and dtype != torch.float32 and label not in ("last", "middle"):
+                continue  # long rows: every layout in fp32, the two main ones in other dtypes
+            problem = check_rowwise(spec, x, dim)
+            if problem:
+                failures.append(f"n={n} {label}: {problem}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize(("src", "dst"), [(torch.float16, torch.float32),
+                                          (torch.bfloat16, torch.float32),
+                                          (torch.float32, torch.float64),
+                                          (torch.float32, torch.float16)], ids=str)
+@pytest.mark.parametrize("spec", SPECS)
+def test_dtype_argument_casts_inside_the_kernel(spec, src, dst, device, launches):
+    x = (torch.randn(5, 300, device=device) * 3).to(src)
+    assert check_rowwise(spec, x, 1, dtype=dst) is None
+    launches.clear()
+    y = getattr(TF, spec.name)(x, 1, dtype=dst)
+    assert y.dtype == dst and launches == ["rowwise.forward"]
+
+
+@pytest.mark.parametrize("shape", [(), (0,), (5, 0, 0), (4, 1), (1, 4)], ids=str)
+@pytest.mark.parametrize("spec", SPECS)
+def test_edge_shapes(spec, shape, device):
+    for dim in range(-max(len(shape), 1), max(len(shape), 1)):
+        x = torch.randn(shape, dtype=torch.float64, device=device)
+        assert check_rowwise(spec, x, dim) is None, dim
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("spec", SPECS)
+def test_special_values(spec, dtype, device):
+    inf, nan = math.inf, math.nan
+    rows = [[-inf] * 4, [-inf, 1.0, -inf, 2.0], [inf, 1.0, 0.0, -1.0], [nan, 1.0, 2.0, 3.0],
+            [1e4, -1e4, 0.0, 5.0], [50.0, 50.0, -50.0, 20.0], [-0.0, 0.0, -0.0, 0.0],
+            [inf, -inf, 1.0, 1.0]]
+    x = torch.tensor(rows, dtype=torch.float64).to(dtype).to(device)
+    for dim, view in ((1, x), (0, x.t())):
+        assert check_rowwise(spec, view, dim) is None
+    long = torch.full((2, 9000), -inf, dtype=dtype, device=device)  # two-pass path
+    long[1, 5000:] = torch.randn(4000, device=device).to(dtype)
+    assert check_rowwise(spec, long, 1) is None
+
+
+@pytest.mark.parametrize("spec", SPECS)
+def test_gradcheck_and_gradgradcheck(spec, device):
+    torch.manual_seed(0)
+    for shape, dim in (((2, 4), 1), ((3, 2), 0), ((2, 3, 2), 1)):
+        x = torch.randn(shape, dtype=torch.float64, device=device, requires_grad=True)
+        f = lambda t, dim=dim: getattr(TF, spec.name)(t, dim)
+        assert torch.autograd.gradcheck(f, (x,))
+        assert torch.autograd.gradgradcheck(f, (x,))
+
+
+@pytest.mark.parametrize("spec", SPECS)
+def test_one_launch_each_way_and_only_the_output_saved(spec, device, launches):
+    for x, dim in ((torch.randn(6, 700, device=device), 1),
+                   (torch.randn(700, 6, device=device).t(), 1),
+                   (torch.randn(4, 5, 6, device=device), 1)):
+        x.requires_grad_()
+        saved = []
+        with torch.autograd.graph.saved_tensors_hooks(lambda t: saved.append(t) or t,
+                                                      lambda t: t):
+            launches.clear()
+            y = getattr(TF, spec.name)(x, dim)
+        assert launches == ["rowwise.forward"]
+        assert (len(saved) == 1 and saved[0] is y) or saved[0].data_ptr() == y.data_ptr()
+        y.backward(torch.randn_like(y))
+        assert launches == ["rowwise.forward", "rowwise.backward"]
+
+
+@pytest.mark.parametrize("spec", SPECS)
+def test_implicit_dim_warns_and_picks_as_torch(spec, device):
+    for shape in ((4,), (2, 3), (2, 3, 4), (2, 3, 4, 5)):
+        x = torch.randn(shape, device=device)
+        with warnings.catch_warnings(record=True) as ours:
+            warnings.simplefilter("always")
+            got = getattr(TF, spec.name)(x)
+        with warnings.catch_warnings(record=True) as theirs:
+            warnings.simplefilter("always")
+            want = spec.torch_fn(x)
+        user = lambda ws: [str(w.message) for w in ws if w.category is UserWarning]
+        assert user(ours) == user(theirs) and user(ours)
+        torch.testing.assert_close(got, want)
+
+
+@pytest.mark.parametrize("spec", SPECS)
+def test_module_is_a_drop_in(spec, device):
+    ours, theirs = getattr(tnn, spec.module.__name__)(dim=1), spec.module(dim=1)
+    assert isinstance(ours, spec.module) and repr(ours) == repr(theirs)
+    x = torch.randn(3, 4, 5, dtype=torch.float64, device=device)
+    torch.testing.assert_close(ours(x), theirs(x))
+
+
+def test_softmax2d(device):
+    ours, theirs = tnn.Softmax2d(), torch.nn.Softmax2d()
+    assert isinstance(ours, torch.nn.Softmax2d) and repr(ours) == repr(theirs)
+    for shape in ((3, 4, 5), (2, 3, 4, 5)):
+        x = torch.randn(shape, dtype=torch.float64, device=device)
+        torch.testing.assert_close(ours(x), theirs(x))
+    with pytest.raises(ValueError):
+        ours(torch.randn(4, 5, device=device))
+
+
+def test_integer_inputs_and_bad_dims_behave_as_torch(device):
+    x = torch.arange(6, device=device).view(2, 3)
+    for spec in ROWWISE:
+        fn = getattr(TF, spec.name)
+        with pytest.raises(RuntimeError):
+            spec.torch_fn(x, 1)
+        with pytest.raises(RuntimeError):
+            fn(x, 1)
+        torch.testing.assert_close(fn(x, 1, dtype=torch.float32),
+                                   spec.torch_fn(x, 1, dtype=torch.float32))
+        with pytest.raises(IndexError):
+            fn(x.float(), 2)
+
+
+def test_torch_compile_fullgraph(device):
+    torch._dynamo.reset()
+
+    def f(x):
+        return (TF.log_softmax(x, -1) + TF.softmax(x, 0, dtype=torch.float64).float()).sum()
+
+    x = torch.randn(4, 33, device=device, requires_grad=True)
+    out = torch.compile(f, fullgraph=True)(x)
+    out.backward()
+    got = x.grad.clone()
+    x.grad = None
+    f(x).backward()
+    torch.testing.assert_close(got, x.grad)
