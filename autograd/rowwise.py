@@ -60,6 +60,12 @@ def _tiling(n_rows: int, n_cols: int, col_stride: int) -> tuple[int, int, bool]:
     return rows, block, one_pass
 
 
+def num_warps(rows: int, block: int) -> int:
+    """About 8 elements of the tile per thread (4 to 16 warps): the tile stays in registers
+    between the row's reduction and its write."""
+    return max(4, min(16, rows * block // 256))
+
+
 def _launch(kernel, dim: int, tensors: list[torch.Tensor], **fns) -> None:
     out = tensors[-1]
     shape = out.shape if out.dim() else (1,)
@@ -75,12 +81,12 @@ def _launch(kernel, dim: int, tensors: list[torch.Tensor], **fns) -> None:
         return
     sizes, strides = layout
     rows, block, one_pass = _tiling(n_rows, n_cols, strides[0][-1])
-    extent = max(max_offset(sizes + [n_cols], s) for s in strides)
+    extent = max(max_offset([*sizes, n_cols], s) for s in strides)
     wide = max(extent, out.numel()) + rows * block > INT32_LIMIT
     grid = (triton.cdiv(n_rows, rows),)
     launch(kernel, grid, out.device, *tensors, n_rows, n_cols, sizes[1], sizes[2],
            *(s for st in strides for s in st), **fns, ROWS=rows, BLOCK=block,
-           ONE_PASS=one_pass, WIDE=wide, num_warps=8 if rows * block >= 8192 else 4)
+           ONE_PASS=one_pass, WIDE=wide, num_warps=num_warps(rows, block))
 
 
 def forward(key: str, x: torch.Tensor, dim: int, dtype: torch.dtype) -> torch.Tensor:

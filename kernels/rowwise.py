@@ -178,3 +178,8 @@ def backward(dy_ptr, y_ptr, dx_ptr, n_rows, n_cols, size1, size2, gs0, gs1, gs2,
             if NEGATE:
                 dx = -dx
             _store(dx_ptr, d_row + (cols + start) * d_col, dx, mask)
+
+
+#: Where the kernel audit must not hold these kernels to its gate, and why (see
+#: ``tritonact.kernels.elementwise.AUDIT_EXCEPTIONS``).
+AUDIT_EXCEPTIONS: dict[str, dict[str, str]] = {}

@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 from tritonact.autograd.elementwise import MATH
+from tritonact.autograd.rowwise import ROW_MATH
 from tritonact.kernels.elementwise import AUDIT_EXCEPTIONS
 
 
@@ -29,10 +30,14 @@ def test_every_kernel_passes_the_sm90_gate(tmp_path):
             assert (kernel, key, "fp32", True) in audited  # the int64 index path
         for kernel in ("forward_strided", "backward_strided", "second"):
             assert (kernel, key, "fp32", False) in audited
+    for key in ROW_MATH:
+        for dtype in ("fp32", "fp16", "bf16"):
+            for kernel in ("forward", "backward", "forward_long", "backward_long"):
+                assert (f"rowwise.{kernel}", key, dtype, False) in audited
     failures = [f"{r['case']}: {r['violations']}" for r in reports if r["violations"]]
     assert not failures, "\n".join(failures)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
-    flat = [r for r in reports if not r["case"]["kernel"].endswith("_strided")]
+    flat = [r for r in reports if not r["case"]["kernel"].endswith("_strided")]  # and rowwise
     assert all(r["widest_load"] == 128 and r["widest_store"] == 128 for r in flat)
     assert all(r["local"] == 0 and r["stack"] == 0 for r in reports)
     assert all(not r["fp64"] for r in reports)  # none of these is an fp64 kernel

