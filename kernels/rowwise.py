@@ -73,6 +73,21 @@ def _store(ptr, offsets, value, mask):
 
 
 @triton.jit
+def _load(ptr, row, cols, col_stride, mask, OUT_DTYPE: tl.constexpr, NEGATE: tl.constexpr):
+    """A tile of x in the compute dtype (negated for softmin), -inf where masked."""
+    x = _compute_dtype(tl.load(ptr + row + cols * col_stride, mask=mask), OUT_DTYPE)
+    if NEGATE:
+        x = -x
+    return tl.where(mask, x, float("-inf"))
+
+
+@triton.jit
+def _load_zero(ptr, row, cols, col_stride, mask, ACC_DTYPE: tl.constexpr):
+    """A tile of dy or y in the accumulation dtype, 0 where masked."""
+    return _compute_dtype(tl.load(ptr + row + cols * col_stride, mask=mask, other=0.0), ACC_DTYPE)
+
+
+@triton.jit
 def _row_base(rows, size1, size2, stride0, stride1, stride2):
     """Offsets of the first element of each row (the other dims, coalesced to three)."""
     i2 = rows % size2
@@ -102,10 +117,7 @@ def forward(x_ptr, y_ptr, n_rows, n_cols, size1, size2, xs0, xs1, xs2, x_col, ys
     out_dtype: tl.constexpr = y_ptr.dtype.element_ty
     if ONE_PASS:
         mask = row_mask[:, None] & (cols < n_cols)
-        x = _compute_dtype(tl.load(x_ptr + x_row + cols * x_col, mask=mask), out_dtype)
-        if NEGATE:
-            x = -x
-        x = tl.where(mask, x, float("-inf"))
+        x = _load(x_ptr, x_row, cols, x_col, mask, out_dtype, NEGATE)
         z = x - tl.max(x, 1)[:, None]
         e = tl.exp(z)
         _store(y_ptr, y_row + cols * y_col, OUTPUT(z, e, tl.sum(e, 1)[:, None]), mask)
@@ -115,11 +127,7 @@ def forward(x_ptr, y_ptr, n_rows, n_cols, size1, size2, xs0, xs1, xs2, x_col, ys
         s = tl.zeros([ROWS], m.dtype)
         for start in range(0, n_cols, BLOCK):
             mask = row_mask[:, None] & (cols + start < n_cols)
-            x = _compute_dtype(tl.load(x_ptr + x_row + (cols + start) * x_col, mask=mask),
-                               out_dtype)
-            if NEGATE:
-                x = -x
-            x = tl.where(mask, x, float("-inf"))
+            x = _load(x_ptr, x_row, cols + start, x_col, mask, out_dtype, NEGATE)
             m_new = tl.maximum(m, tl.max(x, 1))
             scale = tl.where(m == m_new, 1.0, tl.exp(m - m_new))  # exact when m is unchanged
             e = tl.where(x == float("-inf"), 0.0, tl.exp(x - m_new[:, None]))
@@ -127,11 +135,7 @@ def forward(x_ptr, y_ptr, n_rows, n_cols, size1, size2, xs0, xs1, xs2, x_col, ys
             m = m_new
         for start in range(0, n_cols, BLOCK):
             mask = row_mask[:, None] & (cols + start < n_cols)
-            x = _compute_dtype(tl.load(x_ptr + x_row + (cols + start) * x_col, mask=mask),
-                               out_dtype)
-            if NEGATE:
-                x = -x
-            z = x - m[:, None]
+            z = _load(x_ptr, x_row, cols + start, x_col, mask, out_dtype, NEGATE) - m[:, None]
             _store(y_ptr, y_row + (cols + start) * y_col, OUTPUT(z, tl.exp(z), s[:, None]), mask)
 
 
@@ -151,10 +155,8 @@ def backward(dy_ptr, y_ptr, dx_ptr, n_rows, n_cols, size1, size2, gs0, gs1, gs2,
                                              dx_ptr.dtype.element_ty == tl.float64) else tl.float32
     if ONE_PASS:
         mask = row_mask[:, None] & (cols < n_cols)
-        dy = _compute_dtype(tl.load(dy_ptr + g_row + cols * g_col, mask=mask, other=0.0),
-                            acc_dtype)
-        y = _compute_dtype(tl.load(y_ptr + y_row + cols * y_col, mask=mask, other=0.0),
-                           acc_dtype)
+        dy = _load_zero(dy_ptr, g_row, cols, g_col, mask, acc_dtype)
+        y = _load_zero(y_ptr, y_row, cols, y_col, mask, acc_dtype)
         dx = GRAD(dy, y, tl.sum(tl.where(mask, GRAD_TERM(dy, y), 0.0), 1)[:, None])
         if NEGATE:
             dx = -dx
@@ -163,22 +165,17 @@ def backward(dy_ptr, y_ptr, dx_ptr, n_rows, n_cols, size1, size2, gs0, gs1, gs2,
         r = tl.zeros([ROWS], acc_dtype)
         for start in range(0, n_cols, BLOCK):
             mask = row_mask[:, None] & (cols + start < n_cols)
-            dy = _compute_dtype(tl.load(dy_ptr + g_row + (cols + start) * g_col, mask=mask,
-                                        other=0.0), acc_dtype)
-            y = _compute_dtype(tl.load(y_ptr + y_row + (cols + start) * y_col, mask=mask,
-                                       other=0.0), acc_dtype)
+            dy = _load_zero(dy_ptr, g_row, cols + start, g_col, mask, acc_dtype)
+            y = _load_zero(y_ptr, y_row, cols + start, y_col, mask, acc_dtype)
             r += tl.sum(tl.where(mask, GRAD_TERM(dy, y), 0.0), 1)
         for start in range(0, n_cols, BLOCK):
             mask = row_mask[:, None] & (cols + start < n_cols)
-            dy = _compute_dtype(tl.load(dy_ptr + g_row + (cols + start) * g_col, mask=mask,
-                                        other=0.0), acc_dtype)
-            y = _compute_dtype(tl.load(y_ptr + y_row + (cols + start) * y_col, mask=mask,
-                                       other=0.0), acc_dtype)
+            dy = _load_zero(dy_ptr, g_row, cols + start, g_col, mask, acc_dtype)
+            y = _load_zero(y_ptr, y_row, cols + start, y_col, mask, acc_dtype)
             dx = GRAD(dy, y, r[:, None])
             if NEGATE:
                 dx = -dx
             _store(dx_ptr, d_row + (cols + start) * d_col, dx, mask)
-
 
 #: Where the kernel audit must not hold these kernels to its gate, and why (see
 #: ``tritonact.kernels.elementwise.AUDIT_EXCEPTIONS``).

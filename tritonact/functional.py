@@ -108,26 +108,21 @@ def make_function(spec: Elementwise, inplace_twin: bool = False) -> Callable[...
                                         default=False, annotation=bool))
     params.sort(key=lambda p: p.kind)  # keyword-only after positional, as Python requires
     function.__signature__ = _signature(params)
-    function.__name__ = function.__qualname__ = name
-    function.__module__ = __name__
     twin = f"In-place version of :func:`{spec.name}`.\n\n" if inplace_twin else ""
-    function.__doc__ = (
+    return _named(function, name, (
         f"{twin}{spec.name}(x) = {spec.formula}\n\n"
         f"Same signature, defaults and result as :func:`torch.nn.functional.{name}`, computed by "
         f"fused Triton kernels (one launch forward, one backward; backward reads the "
         f"{'output' if spec.saves_output is True else 'input'}"
         f"{' or output, by parameters' if callable(spec.saves_output) else ''}).\n"
-    )
+    ))
+
+
+def _named(function: Callable, name: str, doc: str) -> Callable:
+    function.__name__ = function.__qualname__ = name
+    function.__module__ = __name__
+    function.__doc__ = doc
     return function
-
-
-for _spec in ELEMENTWISE:
-    globals()[_spec.name] = make_function(_spec)
-    __all__.append(_spec.name)
-    if _spec.inplace_name:
-        globals()[_spec.inplace_name] = make_function(_spec, inplace_twin=True)
-        __all__.append(_spec.inplace_name)
-del _spec
 
 
 def make_rowwise_function(spec: Rowwise) -> Callable[..., torch.Tensor]:
@@ -151,19 +146,20 @@ def make_rowwise_function(spec: Rowwise) -> Callable[..., torch.Tensor]:
             return rowwise.RowwiseFunction.apply(input, key, dim, out_dtype)
         return rowwise.run_forward(key, input, dim, out_dtype)
 
-    function.__name__ = function.__qualname__ = name
-    function.__module__ = __name__
-    function.__doc__ = (
+    return _named(function, name, (
         f"{name}(x)_i = {spec.formula}, over ``dim``.\n\n"
         f"Same signature, defaults and result as :func:`torch.nn.functional.{name}` (``dim=None``"
         f" follows torch's legacy rule and warning; ``dtype`` casts inside the kernel). One "
         f"launch forward, one backward, which reads the saved output only. Rows of any length "
         f"and a reduced dim anywhere in any layout, with no copy.\n"
-    )
-    return function
+    ))
 
 
-for _spec in ROWWISE:
-    globals()[_spec.name] = make_rowwise_function(_spec)
-    __all__.append(_spec.name)
-del _spec
+for _function in [
+    *map(make_function, ELEMENTWISE),
+    *(make_function(s, inplace_twin=True) for s in ELEMENTWISE if s.inplace_name),
+    *map(make_rowwise_function, ROWWISE),
+]:
+    globals()[_function.__name__] = _function
+    __all__.append(_function.__name__)
+del _function

@@ -24,19 +24,16 @@ def make_module(spec: Elementwise) -> type[nn.Module]:
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         return function(input, **{a: getattr(self, a) for a in attrs})
 
-    base = spec.module
-    doc = (f"{base.__name__} computed by tritonact's fused Triton kernels: {spec.formula}.\n\n"
+    return _subclass(spec.module, forward, spec.formula)
+
+
+def _subclass(base: type[nn.Module], forward, formula: str) -> type[nn.Module]:
+    """``base`` with ``forward`` replaced, named and documented as ``base``."""
+    doc = (f"{base.__name__} computed by tritonact's fused Triton kernels: {formula}.\n\n"
            f"Drop-in for :class:`torch.nn.{base.__name__}` (subclass; same arguments, defaults, "
            f"repr and state_dict).\n\n{base.__doc__ or ''}")
     return type(base.__name__, (base,), {"forward": forward, "__doc__": doc,
                                          "__module__": __name__})
-
-
-for _spec in ELEMENTWISE:
-    _cls = make_module(_spec)
-    globals()[_cls.__name__] = _cls
-    __all__.append(_cls.__name__)
-del _spec, _cls
 
 
 def make_rowwise_module(spec: Rowwise) -> type[nn.Module]:
@@ -46,18 +43,13 @@ def make_rowwise_module(spec: Rowwise) -> type[nn.Module]:
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         return function(input, self.dim, _stacklevel=5)
 
-    base = spec.module
-    doc = (f"{base.__name__} computed by tritonact's fused Triton kernels: {spec.formula}.\n\n"
-           f"Drop-in for :class:`torch.nn.{base.__name__}`.\n\n{base.__doc__ or ''}")
-    return type(base.__name__, (base,), {"forward": forward, "__doc__": doc,
-                                         "__module__": __name__})
+    return _subclass(spec.module, forward, spec.formula)
 
 
-for _spec in ROWWISE:
-    _cls = make_rowwise_module(_spec)
+for _cls in [*map(make_module, ELEMENTWISE), *map(make_rowwise_module, ROWWISE)]:
     globals()[_cls.__name__] = _cls
     __all__.append(_cls.__name__)
-del _spec, _cls
+del _cls
 
 
 class Softmax2d(nn.Softmax2d):
