@@ -193,6 +193,13 @@ def sigmoid_backward(g, y, a, b):
 
 
 @triton.jit
+def sigmoid_input_backward(g, x, a, b):
+    """sigmoid's input gradient from its input (GLU's gate is saved as an input)."""
+    s = sigmoid(x)
+    return g * s * (1.0 - s)
+
+
+@triton.jit
 def sigmoid_second(gg, g, y, a, b):
     return gg * g * (1.0 - 2.0 * y)
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 from tritonact.autograd.elementwise import MATH
+from tritonact.autograd.gated import GATED_BACKWARD
 from tritonact.autograd.rowwise import ROW_MATH
 from tritonact.kernels.elementwise import AUDIT_EXCEPTIONS
 
@@ -30,6 +31,10 @@ def test_every_kernel_passes_the_sm90_gate(tmp_path):
             assert (kernel, key, "fp32", True) in audited  # the int64 index path
         for kernel in ("forward_strided", "backward_strided", "second"):
             assert (kernel, key, "fp32", False) in audited
+    for key in GATED_BACKWARD:
+        for dtype in ("fp32", "fp16", "bf16"):
+            for kernel in ("gated.forward", "gated.backward"):
+                assert (kernel, key, dtype, False) in audited
     for key in ROW_MATH:
         for dtype in ("fp32", "fp16", "bf16"):
             for kernel in ("forward", "backward", "forward_long", "backward_long"):

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from tritonact.registry import ELEMENTWISE, ROWWISE
+from tritonact.registry import ELEMENTWISE, GATED, ROWWISE
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
@@ -14,6 +14,9 @@ def test_readme_api_table_lists_every_op_and_module():
         assert f"| `{spec.module.__name__}` |" in README, spec.module.__name__
         if spec.inplace_name:
             assert f"`{spec.inplace_name}`" in README, spec.inplace_name
+    for spec in GATED:
+        assert f"`{spec.name}(input, dim=-1" in README
+        assert not spec.mul_name or f"`{spec.mul_name}(gate, up" in README
     for spec in ROWWISE:
         assert f"| `{spec.name}(input, dim=None, _stacklevel=3, dtype=None)` |" in README
         assert f"`{spec.module.__name__}`" in README

@@ -29,7 +29,7 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from tritonact.registry import ELEMENTWISE, REQUIRED, ROWWISE
+    from tritonact.registry import ELEMENTWISE, GATED, REQUIRED, ROWWISE
 
     rows = []
     for spec in ELEMENTWISE:
@@ -47,6 +47,11 @@ def cmd_list(args: argparse.Namespace) -> int:
     for spec in ROWWISE:
         rows.append([spec.name, "dim=None, _stacklevel=3, dtype=None", "output", "-",
                      f"nn.{spec.module.__name__}", spec.formula])
+    for spec in GATED:
+        module = "nn.GLU" if spec.name == "glu" else f"tritonact.nn ({spec.name})"
+        rows.append([spec.name + (f", {spec.mul_name}" if spec.mul_name else ""),
+                     "dim=-1" + (", approximate='none'" if spec.takes_approximate else ""),
+                     "inputs", "-", module, spec.formula])
     print(_table(["op", "parameters", "backward saves", "in place", "module", "formula"], rows))
     return 0
 
@@ -60,10 +65,16 @@ def cmd_verify(args: argparse.Namespace) -> int:
     # numpy, inside Triton's interpreter, on NaN/inf lanes that the kernels then discard
     warnings.filterwarnings("ignore", category=RuntimeWarning, module="triton.runtime.interpreter")
     from tritonact import functional
-    from tritonact.registry import ELEMENTWISE, ROWWISE
-    from tritonact.testing import DTYPES, away_from_kinks, check_elementwise, check_rowwise
+    from tritonact.registry import ELEMENTWISE, GATED, ROWWISE
+    from tritonact.testing import (
+        DTYPES,
+        away_from_kinks,
+        check_elementwise,
+        check_gated,
+        check_rowwise,
+    )
 
-    names = {spec.name for spec in ELEMENTWISE} | {spec.name for spec in ROWWISE}
+    names = {spec.name for specs in (ELEMENTWISE, ROWWISE, GATED) for spec in specs}
     unknown = set(args.ops or ()) - names
     if unknown:
         listed = ", ".join(sorted(unknown))
@@ -124,6 +135,32 @@ def cmd_verify(args: argparse.Namespace) -> int:
                          grad_ok, status])
             for p in problems:
                 print(f"FAIL {spec.name} {dtype}: {p}", file=sys.stderr)
+    for spec in GATED:
+        if args.ops and spec.name not in args.ops:
+            continue
+        for approximate in ("none", "tanh") if spec.takes_approximate else ("none",):
+            for dtype in dtypes:
+                base = lambda *s, dtype=dtype: (torch.randn(*s, dtype=torch.float64,
+                                                            device=device) * 3).to(dtype)
+                problems = [p for x, dim in ((base(7, 2 * 130), -1), (base(2 * 9, 5).t(), 1),
+                                             (base(6, 2 * 40)[:, ::2], 1))
+                            if (p := check_gated(spec, x, dim, approximate))]
+                grad_ok = "-"
+                if dtype == torch.float64:
+                    x = torch.randn(3, 8, dtype=dtype, device=device, requires_grad=True)
+                    kw = {"approximate": approximate} if spec.takes_approximate else {}
+                    f = lambda t, spec=spec, kw=kw: getattr(functional, spec.name)(t, -1, **kw)
+                    ok = torch.autograd.gradcheck(f, (x,)) and torch.autograd.gradgradcheck(
+                        f, (x,))
+                    grad_ok = "ok" if ok else "FAIL"
+                status = "ok" if not problems and grad_ok != "FAIL" else "FAIL"
+                failures += status == "FAIL"
+                tag = f"approximate={approximate}" if spec.takes_approximate else "defaults"
+                rows.append([spec.name + (f", {spec.mul_name}" if spec.mul_name else ""), tag,
+                             str(dtype).removeprefix("torch."), "ok" if not problems else "FAIL",
+                             grad_ok, status])
+                for p in problems:
+                    print(f"FAIL {spec.name} {dtype}: {p}", file=sys.stderr)
     print(_table(["op", "parameters", "dtype", "forward+backward parity", "gradcheck", "result"],
                  rows))
     print(f"{len(rows) - failures} passed, {failures} failed")

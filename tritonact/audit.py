@@ -80,10 +80,12 @@ ROWWISE_COLUMNS = {"": 4096, "_long": 65536}
 def _kernel_module(kernel: str):
     """(module, kernel name) for a case's kernel: ``forward`` (elementwise) or
     ``rowwise.forward_long`` (the row-wise kernel, two-pass tiling)."""
-    from tritonact.kernels import elementwise, rowwise
+    from tritonact.kernels import elementwise, gated, rowwise
 
     if kernel.startswith("rowwise."):
         return rowwise, kernel.removeprefix("rowwise.").removesuffix("_long")
+    if kernel.startswith("gated."):
+        return gated, kernel.removeprefix("gated.")
     return elementwise, kernel
 
 
@@ -94,12 +96,20 @@ def cases(ops: list[str] | None = None, archs=(90, 80), dtypes=("fp32", "fp16", 
     ``full=False`` keeps only the first list (a faster gate)."""
     import tritonact.registry  # noqa: F401 - fills MATH
     from tritonact.autograd.elementwise import MATH
+    from tritonact.autograd.gated import GATED_BACKWARD
     from tritonact.autograd.rowwise import ROW_MATH
+    from tritonact.registry import GATED
 
+    gated_ops = {s.key(a): s.name for s in GATED for a in ("none", "tanh")}
+    gate_keys = [k for k in GATED_BACKWARD if not ops or gated_ops.get(k) in ops
+                 or k.split(":")[0] in ops]
     keys = [k for k in MATH if not ops or k.split(":")[0] in ops]
     row_keys = [k for k in ROW_MATH if not ops or k in ops]
     out = []
     for arch in archs:
+        for key in gate_keys:
+            out += [Case(f"gated.{k}", key, dtype, False, arch)
+                    for dtype in dtypes for k in ("forward", "backward")]
         for key in row_keys:
             for dtype in dtypes:
                 out += [Case(f"rowwise.{k}{suffix}", key, dtype, False, arch)
@@ -150,6 +160,9 @@ def _signature(kernel, case: Case) -> tuple[dict, dict, dict, int]:
 
     if case.kernel.startswith("rowwise."):
         return _rowwise_signature(kernel, case)
+    gated = case.kernel.startswith("gated.")
+    if gated:
+        from tritonact.autograd.gated import BLOCK, GATED_BACKWARD
 
     index = "i64" if case.wide else "i32"
     math = MATH[case.op]
@@ -159,8 +172,12 @@ def _signature(kernel, case: Case) -> tuple[dict, dict, dict, int]:
     for i, name in enumerate(kernel.arg_names):
         if name in ("FORWARD", "BACKWARD", "SECOND"):
             constexprs[name] = getattr(math, name.lower())
+        elif name == "ACT":
+            constexprs[name] = math.forward
+        elif name == "ACT_BACKWARD":
+            constexprs[name] = GATED_BACKWARD[case.op]
         elif name == "BLOCK":
-            constexprs[name] = block_size(torch_dtype)
+            constexprs[name] = BLOCK if gated else block_size(torch_dtype)
         elif name == "WIDE":
             constexprs[name] = case.wide
         elif name.endswith("_ptr"):
@@ -173,9 +190,9 @@ def _signature(kernel, case: Case) -> tuple[dict, dict, dict, int]:
         elif name in ("a", "b"):
             signature[name] = "fp32"
             continue
-        else:  # n, sizes and strides
+        else:  # n, sizes and strides (a gated launch's column count and row strides)
             signature[name] = index
-            if name == "n":
+            if name == "n" or gated:
                 attrs[(i,)] = [["tt.divisibility", 16]]
             continue
         signature[name] = "constexpr"
@@ -308,18 +325,20 @@ def summary(reports: list[Report]) -> str:
     """One row per op and arch: registers of the flat forward/backward kernels per dtype, the
     narrowest widest load/store of the flat kernels, fp64 in any kernel, MUFU use of the flat
     forward/backward kernels (integer division in the strided ones adds RCP), the gate."""
+    label = lambda c: f"gated {c.op}" if c.kernel.startswith("gated.") else c.op
+    base = lambda c: c.kernel.split(".")[-1]  # forward, backward, forward_long, ...
     rows, keys = [], []
     for r in reports:
-        if (r.case.op, r.case.arch) not in keys:
-            keys.append((r.case.op, r.case.arch))
+        if (label(r.case), r.case.arch) not in keys:
+            keys.append((label(r.case), r.case.arch))
     for op, arch in keys:
-        mine = [r for r in reports if r.case.op == op and r.case.arch == arch]
+        mine = [r for r in reports if label(r.case) == op and r.case.arch == arch]
         regs = {k: "/".join(str(r.registers) for r in mine
-                            if r.case.kernel.removeprefix("rowwise.") == k and not r.case.wide)
+                            if base(r.case) == k and not r.case.wide)
                 for k in ("forward", "backward")}
         flat = [r for r in mine if not r.case.kernel.endswith("_strided")]
         width = min(min(r.widest_load, r.widest_store) for r in flat) if flat else 0
-        hot = [r for r in mine if r.case.kernel.removeprefix("rowwise.") in ("forward", "backward")]
+        hot = [r for r in mine if base(r.case) in ("forward", "backward")]
         mufu = sorted({m.removeprefix("MUFU.") for r in hot for m in r.mufu})
         fp64 = sorted({f for r in mine for f in r.fp64})
         gate = "ok" if not any(r.violations() for r in mine) else "FAIL"

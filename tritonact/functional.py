@@ -15,10 +15,18 @@ from collections.abc import Callable
 
 import torch
 
-from tritonact.autograd import rowwise
+from tritonact.autograd import gated, rowwise
 from tritonact.autograd.elementwise import ElementwiseFunction, run_forward
 from tritonact.autograd.launch import KERNEL_DTYPES, served
-from tritonact.registry import ELEMENTWISE, REQUIRED, ROWWISE, Elementwise, Rowwise
+from tritonact.registry import (
+    ELEMENTWISE,
+    GATED,
+    REQUIRED,
+    ROWWISE,
+    Elementwise,
+    Gated,
+    Rowwise,
+)
 
 __all__: list[str] = []
 
@@ -155,10 +163,74 @@ def make_rowwise_function(spec: Rowwise) -> Callable[..., torch.Tensor]:
     ))
 
 
+def make_gated_function(spec: Gated) -> Callable[..., torch.Tensor]:
+    """``act(gate) * up`` over the two halves of ``dim`` of one tensor (no copy: the halves are
+    views, and the gradient's halves are written in place)."""
+    gate_first = spec.gate_first
+
+    def function(input: torch.Tensor, dim: int = -1, approximate: str = "none") -> torch.Tensor:
+        key = spec.key(approximate)
+        if not served(input) or key not in gated.TORCH_ACT:
+            return spec.reference(input, dim, approximate)  # torch's result or error
+        if input.dim() == 0:
+            raise RuntimeError(f"{spec.name} does not support scalars because halving size "
+                               f"must be even")
+        size = input.shape[dim]  # torch's IndexError for a dim out of range
+        dim %= input.dim()
+        if size % 2:
+            raise RuntimeError(f"Halving dimension must be even, but dimension {dim} is size "
+                               f"{size}")
+        if input.requires_grad and torch.is_grad_enabled():
+            return gated.GatedFunction.apply(input, key, dim, gate_first, 0.0, 0.0)
+        gate, up = gated.halves(input, dim, gate_first)
+        if _is_compiling():
+            return gated.forward_op(gate, up, key, 0.0, 0.0)
+        return gated.forward(key, gate, up, 0.0, 0.0)
+
+    def function_no_approximate(input: torch.Tensor, dim: int = -1) -> torch.Tensor:
+        return function(input, dim)
+
+    halves = ("first half (a), up the second (b)" if gate_first
+              else "second half (b), as torch.nn.functional.glu")
+    return _named(function if spec.takes_approximate else function_no_approximate, spec.name, (
+        f"{spec.name}(x) = {spec.formula}.\n\n"
+        f"Split ``dim`` in half: the gate is the {halves}. One launch forward and one backward; "
+        f"saves only the input. Odd sizes raise torch.nn.functional.glu's error.\n"
+    ))
+
+
+def make_gated_mul(spec: Gated) -> Callable[..., torch.Tensor]:
+    """``act(gate) * up`` for models that keep gate and up apart (any layouts, no copy for
+    ``[rows, contiguous columns]``)."""
+
+    def function(gate: torch.Tensor, up: torch.Tensor, approximate: str = "none"):
+        key = spec.key(approximate)
+        if (not (served(gate) and served(up)) or gate.shape != up.shape
+                or gate.dtype != up.dtype or gate.device != up.device
+                or key not in gated.TORCH_ACT):
+            return spec.reference_mul(gate, up, approximate)  # torch's result or error
+        if (gate.requires_grad or up.requires_grad) and torch.is_grad_enabled():
+            return gated.GatedMulFunction.apply(gate, up, key, 0.0, 0.0)
+        if _is_compiling():
+            return gated.forward_op(gate, up, key, 0.0, 0.0)
+        return gated.forward(key, gate, up, 0.0, 0.0)
+
+    def function_no_approximate(gate: torch.Tensor, up: torch.Tensor) -> torch.Tensor:
+        return function(gate, up)
+
+    return _named(function if spec.takes_approximate else function_no_approximate,
+                  spec.mul_name, (
+        f"{spec.mul_name}(gate, up) = {spec.activation}(gate) * up, fused: one launch forward, "
+        f"one backward giving both gradients; saves gate and up only.\n"
+    ))
+
+
 for _function in [
     *map(make_function, ELEMENTWISE),
     *(make_function(s, inplace_twin=True) for s in ELEMENTWISE if s.inplace_name),
     *map(make_rowwise_function, ROWWISE),
+    *map(make_gated_function, GATED),
+    *(make_gated_mul(s) for s in GATED if s.mul_name),
 ]:
     globals()[_function.__name__] = _function
     __all__.append(_function.__name__)

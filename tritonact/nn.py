@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from tritonact import functional
-from tritonact.registry import ELEMENTWISE, ROWWISE, Elementwise, Rowwise
+from tritonact.registry import ELEMENTWISE, GATED, ROWWISE, Elementwise, Gated, Rowwise
 
 __all__: list[str] = []
 
@@ -46,7 +46,26 @@ def make_rowwise_module(spec: Rowwise) -> type[nn.Module]:
     return _subclass(spec.module, forward, spec.formula)
 
 
-for _cls in [*map(make_module, ELEMENTWISE), *map(make_rowwise_module, ROWWISE)]:
+def make_gated_module(spec: Gated) -> type[nn.Module]:
+    """nn.GLU's subclass, or SwiGLU/GeGLU/ReGLU(dim=-1[, approximate]) over the halves of dim."""
+    function = getattr(functional, spec.name)
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        if spec.takes_approximate:
+            return function(input, self.dim, self.approximate)
+        return function(input, self.dim)
+
+    if spec.module is nn.GLU:
+        return _subclass(nn.GLU, forward, spec.formula)
+    name = {"swiglu": "SwiGLU", "geglu": "GeGLU", "reglu": "ReGLU"}[spec.name]
+    doc = (f"{name}: {spec.formula}; the gate is the first half (as Hugging Face's and vLLM's "
+           f"``silu_and_mul``). Input ``(*, 2d, *)`` along ``dim``, output ``(*, d, *)``.")
+    return type(name, (spec.module,), {"forward": forward, "__doc__": doc,
+                                       "__module__": __name__})
+
+
+for _cls in [*map(make_module, ELEMENTWISE), *map(make_rowwise_module, ROWWISE),
+             *map(make_gated_module, GATED)]:
     globals()[_cls.__name__] = _cls
     __all__.append(_cls.__name__)
 del _cls

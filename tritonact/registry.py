@@ -7,6 +7,7 @@ Adding an elementwise activation means writing its three ``@triton.jit`` functio
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from tritonact.autograd.elementwise import MATH, Math
+from tritonact.autograd.gated import GATED_BACKWARD, TORCH_ACT
 from tritonact.autograd.rowwise import ROW_MATH, RowMath
 from tritonact.kernels import activations as k
 from tritonact.kernels import rowwise as rk
@@ -265,4 +267,84 @@ ROWWISE: tuple[Rowwise, ...] = (
             F.softmin, nn.Softmin, lambda *a: -torch._softmax_backward_data(*a)),
 )
 
-ALL: dict[str, Elementwise | Rowwise] = {**OPS, **{spec.name: spec for spec in ROWWISE}}
+
+
+class _GatedModule(nn.Module):
+    """Base of the gated modules torch lacks (SwiGLU, GeGLU, ReGLU): ``act(first half) *
+    second half`` along ``dim``."""
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class _GatedGeluModule(_GatedModule):
+    def __init__(self, dim: int = -1, approximate: str = "none") -> None:
+        super().__init__(dim)
+        self.approximate = approximate
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, approximate={self.approximate!r}"
+
+
+#: The activations a gate can use: kernel key -> (input-based backward, torch's activation).
+#: relu's backward tests ``y <= 0``, which reads the same from x.
+GATE_ACTIVATIONS: dict[str, tuple[Callable, Callable]] = {
+    "sigmoid": (k.sigmoid_input_backward, torch.sigmoid),
+    "silu": (k.silu_backward, F.silu),
+    "gelu:none": (k.gelu_backward, F.gelu),
+    "gelu:tanh": (k.gelu_tanh_backward, functools.partial(F.gelu, approximate="tanh")),
+    "relu": (k.relu_backward, F.relu),
+}
+for _key, (_backward, _torch_act) in GATE_ACTIVATIONS.items():
+    GATED_BACKWARD[_key], TORCH_ACT[_key] = _backward, _torch_act
+
+
+@dataclass(frozen=True)
+class Gated:
+    """One gated activation: ``act(gate) * up`` with gate and up the halves of ``dim``.
+
+    activation: the elementwise op that gates (its kernels' math is reused).
+    gate_first: the gate is the first half (SwiGLU's convention, Hugging Face's and vLLM's
+                ``silu_and_mul``); GLU gates with the second half, as torch's.
+    mul_name:   the two-tensor form ``<act>_mul(gate, up)``, if any.
+    module:     torch.nn.GLU for glu; tritonact's own base class otherwise.
+    """
+
+    name: str
+    formula: str
+    activation: str
+    gate_first: bool
+    module: type[nn.Module]
+    mul_name: str | None = None
+
+    @property
+    def takes_approximate(self) -> bool:
+        return self.activation == "gelu"
+
+    def key(self, approximate: str = "none") -> str:
+        return f"gelu:{approximate}" if self.takes_approximate else self.activation
+
+    def reference(self, input: torch.Tensor, dim: int = -1, approximate: str = "none"):
+        """torch's result: F.glu, or the eager composite ``act(a) * b``."""
+        if self.name == "glu":
+            return F.glu(input, dim)
+        first, second = input.chunk(2, dim)
+        return TORCH_ACT[self.key(approximate)](first) * second
+
+    def reference_mul(self, gate, up, approximate: str = "none"):
+        return TORCH_ACT[self.key(approximate)](gate) * up
+
+
+GATED: tuple[Gated, ...] = (
+    Gated("glu", "a * sigmoid(b), (a, b) the halves of dim", "sigmoid", False, nn.GLU),
+    Gated("swiglu", "silu(a) * b, (a, b) the halves of dim", "silu", True, _GatedModule,
+          "silu_mul"),
+    Gated("geglu", "gelu(a) * b, (a, b) the halves of dim", "gelu", True, _GatedGeluModule,
+          "gelu_mul"),
+    Gated("reglu", "relu(a) * b, (a, b) the halves of dim", "relu", True, _GatedModule,
+          "relu_mul"),
+)

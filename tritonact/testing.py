@@ -32,10 +32,12 @@ DTYPES = (torch.float32, torch.float16, torch.bfloat16, torch.float64)
 
 
 def mismatch(actual: torch.Tensor, ref64: torch.Tensor, torch_result: torch.Tensor | None = None,
-             dtype: torch.dtype | None = None) -> str | None:
+             dtype: torch.dtype | None = None, scale: torch.Tensor | None = None) -> str | None:
     """None when ``actual`` matches ``ref64`` within tolerance, else a description of the worst
     element. Where the exact result does not fit the dtype (it rounds to inf), torch's result in
-    that dtype is the reference."""
+    that dtype is the reference. ``scale``, where given, is the magnitude of the terms that the
+    result sums (a gated gradient's ``dy * up``): rtol applies to it where it exceeds |ref64|,
+    as a sum that cancels keeps only the absolute error of its terms."""
     if actual.shape != ref64.shape:
         return f"shape {tuple(actual.shape)} != {tuple(ref64.shape)}"
     rtol, atol = TOLERANCES[dtype or actual.dtype]
@@ -52,7 +54,10 @@ def mismatch(actual: torch.Tensor, ref64: torch.Tensor, torch_result: torch.Tens
             i = int(bad.nonzero()[0])
             return f"{what} mismatch at flat index {i}: ours {ours[i].item()!r}, reference " \
                    f"{ref[i].item()!r}"
-    allowed = atol + rtol * ref.abs()
+    magnitude = ref.abs()
+    if scale is not None:
+        magnitude = torch.maximum(magnitude, scale.detach().to(torch.float64).cpu().flatten())
+    allowed = atol + rtol * magnitude
     if torch_result is not None:
         torch_err = (lowp - ref).abs()
         allowed = allowed + torch.where(torch_err.isfinite(), torch_err, 0.0)
@@ -148,3 +153,46 @@ def check_rowwise(spec, x: torch.Tensor, dim: int, dtype: torch.dtype | None = N
         return f"forward: {problem}"
     problem = mismatch(dx, dx64, dxt, lowest)
     return f"backward: {problem}" if problem else None
+
+
+def check_gated(spec, x: torch.Tensor, dim: int, approximate: str = "none",
+                g: torch.Tensor | None = None) -> str | None:
+    """A gated ``spec`` over the halves of ``dim`` of ``x`` (and its two-tensor form on those
+    halves), forward and backward, against torch's composite in fp64 and in x's dtype."""
+    from tritonact import functional
+
+    kw = {"approximate": approximate} if spec.takes_approximate else {}
+    ours = lambda t: getattr(functional, spec.name)(t, dim, **kw)
+    theirs = lambda t: spec.reference(t, dim, **kw)
+    out_shape = list(x.shape)
+    out_shape[dim] //= 2
+    if g is None:
+        g = torch.randn(out_shape, dtype=x.dtype, device=x.device)
+    y, dx = _forward_backward(ours, x, g, {})
+    y64, dx64 = _forward_backward(theirs, x.detach().double(), g.double(), {})
+    yt, dxt = _forward_backward(theirs, x.detach().clone(), g, {})
+    first, second = x.detach().double().chunk(2, dim)
+    up = second if spec.gate_first else first
+    gate_scale = (g.double() * up).abs()
+    scale = torch.cat((gate_scale, torch.zeros_like(gate_scale)) if spec.gate_first
+                      else (torch.zeros_like(gate_scale), gate_scale), dim)
+    problem = mismatch(y, y64, yt, x.dtype) or mismatch(dx, dx64, dxt, x.dtype, scale)
+    if problem:
+        return f"{spec.name}: {problem}"
+    if spec.mul_name:
+        first, second = x.detach().chunk(2, dim)
+        def run(fn, dtype):
+            a, b = first.to(dtype).requires_grad_(), second.to(dtype).requires_grad_()
+            out = fn(a, b, **kw)
+            return (out, *torch.autograd.grad(out, (a, b), g.to(dtype)))
+
+        o, ga, gb = run(getattr(functional, spec.mul_name), x.dtype)
+        o64, ga64, gb64 = run(spec.reference_mul, torch.float64)
+        ot, gat, gbt = run(spec.reference_mul, x.dtype)
+        for name, got, want, lowp, scale in (
+                ("forward", o, o64, ot, None), ("gate grad", ga, ga64, gat, gate_scale),
+                ("up grad", gb, gb64, gbt, None)):
+            problem = mismatch(got, want, lowp, x.dtype, scale)
+            if problem:
+                return f"{spec.mul_name} {name}: {problem}"
+    return None

@@ -55,3 +55,13 @@ def test_softmax_over_more_than_2_31_elements():
     for part in (slice(0, 8), slice(rows - 8, rows)):
         want = torch.softmax(x[part].double(), -1)
         assert mismatch(y[part], want, torch.softmax(x[part], -1)) is None
+
+
+def test_llm_shaped_gated_inputs():
+    """tokens x 2 * 11008 in bf16, a fused gate-up projection's output split in place."""
+    from tritonact.registry import GATED
+    from tritonact.testing import check_gated
+
+    x = torch.randn(2048, 2 * 11008, dtype=torch.bfloat16, device="cuda")
+    for spec in GATED:
+        assert check_gated(spec, x, -1) is None

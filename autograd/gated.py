@@ -1,0 +1,165 @@
+"""Launchers, torch.library ops and autograd Functions for the gated activations
+(``act(gate) * up``). Generic: the activation's math comes from the elementwise ``MATH`` table
+(its forward) and ``GATED_BACKWARD`` (its input-based backward), filled by the registry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+import triton
+
+from tritonact.kernels import gated as kernels
+
+from .elementwise import MATH, _params
+from .launch import INT32_LIMIT, coalesce, launch
+
+#: kernel key -> input-based backward ``@triton.jit`` function; filled by the registry.
+GATED_BACKWARD: dict[str, triton.JITFunction] = {}
+#: kernel key -> torch's activation, for double backward (create_graph=True).
+TORCH_ACT: dict[str, Callable] = {}
+
+BLOCK = 1024
+
+
+def _rows_cols(tensors: list[torch.Tensor]):
+    """(n_rows, n_cols, row strides) when every tensor is ``[rows, cols]`` with contiguous
+    columns after coalescing (the output, last, sets the order); else None."""
+    sizes, strides = coalesce(tensors[-1].shape, [t.stride() for t in tensors])
+    if not sizes:
+        return 1, 1, [0] * len(tensors)
+    if any(s[-1] != 1 for s in strides) or len(sizes) > 2:
+        return None
+    if len(sizes) == 1:
+        return 1, sizes[0], [0] * len(tensors)
+    return sizes[0], sizes[1], [s[0] for s in strides]
+
+
+def _launch(kernel, tensors: list[torch.Tensor], n_outputs: int, a: float, b: float, **fns):
+    layout = _rows_cols(tensors)
+    if layout is None:  # not [rows, contiguous cols]: inputs copied to the outputs' layout
+        inputs = [torch.empty_like(tensors[-1]).copy_(t) for t in tensors[:-n_outputs]]
+        tensors = [*inputs, *tensors[-n_outputs:]]
+        layout = _rows_cols(tensors)
+    n_rows, n_cols, row_strides = layout
+    extent = max((n_rows - 1) * s for s in row_strides) + n_cols + BLOCK
+    grid = (n_rows * triton.cdiv(n_cols, BLOCK),)
+    launch(kernel, grid, tensors[-1].device, *tensors, n_cols, *row_strides, *_params(a, b),
+           **fns, BLOCK=BLOCK, WIDE=max(extent, grid[0] * BLOCK) > INT32_LIMIT)
+
+
+def forward(key: str, gate: torch.Tensor, up: torch.Tensor, a: float, b: float) -> torch.Tensor:
+    """``act(gate) * up`` in one launch (a new contiguous tensor)."""
+    out = torch.empty(gate.shape, dtype=gate.dtype, device=gate.device)
+    if out.numel():
+        _launch(kernels.forward, [gate, up, out], 1, a, b, ACT=MATH[key].forward)
+    return out
+
+
+def backward(key: str, dy: torch.Tensor, gate: torch.Tensor, up: torch.Tensor, a: float,
+             b: float, dgate: torch.Tensor | None = None, dup: torch.Tensor | None = None):
+    """``(dgate, dup)`` in one launch, written into ``dgate``/``dup`` when given (the halves of
+    one gradient tensor for the single-tensor forms)."""
+    dgate = torch.empty(gate.shape, dtype=gate.dtype, device=gate.device) if dgate is None \
+        else dgate
+    dup = torch.empty(up.shape, dtype=up.dtype, device=up.device) if dup is None else dup
+    if dgate.numel():
+        fns = {"ACT": MATH[key].forward, "ACT_BACKWARD": GATED_BACKWARD[key]}
+        if dgate.stride() == dup.stride() and _rows_cols([dgate, dup]) is not None:
+            _launch(kernels.backward, [dy, gate, up, dgate, dup], 2, a, b, **fns)
+        else:  # outputs in a layout of their own: fresh contiguous outputs, then copy
+            g2, u2 = torch.empty_like(dgate, memory_format=torch.contiguous_format), \
+                torch.empty_like(dup, memory_format=torch.contiguous_format)
+            _launch(kernels.backward, [dy, gate, up, g2, u2], 2, a, b, **fns)
+            dgate.copy_(g2)
+            dup.copy_(u2)
+    return dgate, dup
+
+
+@torch.library.custom_op("tritonact::gated_forward", mutates_args=())
+def forward_op(gate: torch.Tensor, up: torch.Tensor, key: str, a: float,
+               b: float) -> torch.Tensor:
+    return forward(key, gate, up, a, b)
+
+
+@forward_op.register_fake
+def _(gate, up, key, a, b):
+    return torch.empty(gate.shape, dtype=gate.dtype, device=gate.device)
+
+
+@torch.library.custom_op("tritonact::gated_backward", mutates_args=())
+def backward_op(dy: torch.Tensor, gate: torch.Tensor, up: torch.Tensor, key: str, a: float,
+                b: float) -> tuple[torch.Tensor, torch.Tensor]:
+    return backward(key, dy, gate, up, a, b)
+
+
+@backward_op.register_fake
+def _(dy, gate, up, key, a, b):
+    return (torch.empty(gate.shape, dtype=gate.dtype, device=gate.device),
+            torch.empty(up.shape, dtype=up.dtype, device=up.device))
+
+
+_is_compiling = torch.compiler.is_compiling
+
+
+def halves(x: torch.Tensor, dim: int, gate_first: bool):
+    """(gate, up): views of the two halves of ``x`` along ``dim``, no copy."""
+    first, second = x.chunk(2, dim)
+    return (first, second) if gate_first else (second, first)
+
+
+class GatedMulFunction(torch.autograd.Function):
+    """``act(gate) * up`` for two tensors; saves ``gate`` and ``up`` only."""
+
+    @staticmethod
+    def forward(ctx, gate, up, key: str, a: float, b: float):
+        ctx.save_for_backward(gate, up)
+        ctx.key, ctx.a, ctx.b = key, a, b
+        if _is_compiling():
+            return forward_op(gate, up, key, a, b)
+        return forward(key, gate, up, a, b)
+
+    @staticmethod
+    def backward(ctx, dy):
+        gate, up = ctx.saved_tensors
+        if torch.is_grad_enabled():  # create_graph=True: torch's composite, differentiable
+            with torch.enable_grad():
+                out = TORCH_ACT[ctx.key](gate) * up
+            dgate, dup = torch.autograd.grad(out, (gate, up), dy, create_graph=True)
+        elif _is_compiling():
+            dgate, dup = backward_op(dy, gate, up, ctx.key, ctx.a, ctx.b)
+        else:
+            dgate, dup = backward(ctx.key, dy, gate, up, ctx.a, ctx.b)
+        return dgate, dup, None, None, None
+
+
+class GatedFunction(torch.autograd.Function):
+    """``act(gate) * up`` over the two halves of one tensor; saves that tensor only."""
+
+    @staticmethod
+    def forward(ctx, x, key: str, dim: int, gate_first: bool, a: float, b: float):
+        ctx.save_for_backward(x)
+        ctx.key, ctx.dim, ctx.gate_first, ctx.a, ctx.b = key, dim, gate_first, a, b
+        gate, up = halves(x, dim, gate_first)
+        if _is_compiling():
+            return forward_op(gate, up, key, a, b)
+        return forward(key, gate, up, a, b)
+
+    @staticmethod
+    def backward(ctx, dy):
+        (x,) = ctx.saved_tensors
+        gate, up = halves(x, ctx.dim, ctx.gate_first)
+        if torch.is_grad_enabled():  # create_graph=True: torch's composite, differentiable
+            with torch.enable_grad():
+                out = TORCH_ACT[ctx.key](gate) * up
+            dgate, dup = torch.autograd.grad(out, (gate, up), dy, create_graph=True)
+            parts = (dgate, dup) if ctx.gate_first else (dup, dgate)
+            return torch.cat(parts, ctx.dim), None, None, None, None, None
+        if _is_compiling():
+            dgate, dup = backward_op(dy, gate, up, ctx.key, ctx.a, ctx.b)
+            parts = (dgate, dup) if ctx.gate_first else (dup, dgate)
+            return torch.cat(parts, ctx.dim), None, None, None, None, None
+        dx = torch.empty_like(x)
+        dgate, dup = halves(dx, ctx.dim, ctx.gate_first)  # written in place: no concatenation
+        backward(ctx.key, dy, gate, up, ctx.a, ctx.b, dgate, dup)
+        return dx, None, None, None, None, None
