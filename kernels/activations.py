@@ -18,7 +18,7 @@ torch's results at NaN, +-inf or a kink depend on how it writes the formula, the
 import triton
 import triton.language as tl
 
-from .math import expm1, log1p, sigmoid, softplus, tanh
+from .math import expm1, log1p_exp_neg_abs, sigmoid, softplus, tanh
 
 # Global constants must be tl.constexpr for compiled kernels; keep a tensor on the left of each
 # product (``x * CONST``): the interpreter's constexpr * tensor wraps the tensor in a constexpr.
@@ -289,7 +289,7 @@ def softplus_second(gg, g, x, beta, threshold):
 
 @triton.jit
 def logsigmoid_forward(x, a, b):
-    return tl.minimum(x, 0.0) - log1p(tl.exp(-tl.abs(x)))
+    return tl.minimum(x, 0.0) - log1p_exp_neg_abs(x)
 
 
 @triton.jit

@@ -60,6 +60,14 @@ def tanh(x):
 
 
 @triton.jit
+def log1p_exp_neg_abs(x):
+    """log1p(exp(-|x|)): Kahan's log1p on an argument in [0, 1], where 1 + e is never inf."""
+    e = tl.exp(-tl.abs(x))
+    u = 1.0 + e
+    return tl.where(u == 1.0, e, tl.log(u) * (e / (u - 1.0)))
+
+
+@triton.jit
 def softplus(x):
     """log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)), finite wherever the result is."""
-    return tl.maximum(x, 0.0) + log1p(tl.exp(-tl.abs(x)))
+    return tl.maximum(x, 0.0) + log1p_exp_neg_abs(x)
