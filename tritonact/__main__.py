@@ -48,7 +48,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         rows.append([spec.name, "dim=None, _stacklevel=3, dtype=None", "output", "-",
                      f"nn.{spec.module.__name__}", spec.formula])
     for spec in GATED:
-        module = "nn.GLU" if spec.name == "glu" else f"tritonact.nn ({spec.name})"
+        module = f"nn.{spec.module_name}"
         rows.append([spec.name + (f", {spec.mul_name}" if spec.mul_name else ""),
                      "dim=-1" + (", approximate='none'" if spec.takes_approximate else ""),
                      "inputs", "-", module, spec.formula])

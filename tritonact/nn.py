@@ -55,13 +55,13 @@ def make_gated_module(spec: Gated) -> type[nn.Module]:
             return function(input, self.dim, self.approximate)
         return function(input, self.dim)
 
-    if spec.module is nn.GLU:
-        return _subclass(nn.GLU, forward, spec.formula)
-    name = {"swiglu": "SwiGLU", "geglu": "GeGLU", "reglu": "ReGLU"}[spec.name]
-    doc = (f"{name}: {spec.formula}; the gate is the first half (as Hugging Face's and vLLM's "
-           f"``silu_and_mul``). Input ``(*, 2d, *)`` along ``dim``, output ``(*, d, *)``.")
-    return type(name, (spec.module,), {"forward": forward, "__doc__": doc,
-                                       "__module__": __name__})
+    if spec.module.__name__ == spec.module_name:  # torch's own class (nn.GLU)
+        return _subclass(spec.module, forward, spec.formula)
+    doc = (f"{spec.module_name}: {spec.formula}; the gate is the first half (as Hugging Face's "
+           f"and vLLM's ``silu_and_mul``). Input ``(*, 2d, *)`` along ``dim``, output "
+           f"``(*, d, *)``.")
+    return type(spec.module_name, (spec.module,), {"forward": forward, "__doc__": doc,
+                                                   "__module__": __name__})
 
 
 for _cls in [*map(make_module, ELEMENTWISE), *map(make_rowwise_module, ROWWISE),

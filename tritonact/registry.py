@@ -310,8 +310,11 @@ class Gated:
     activation: the elementwise op that gates (its kernels' math is reused).
     gate_first: the gate is the first half (SwiGLU's convention, Hugging Face's and vLLM's
                 ``silu_and_mul``); GLU gates with the second half, as torch's.
+    module:     the base class: torch.nn.GLU for glu, tritonact's own otherwise.
+    module_name: the module's class name.
     mul_name:   the two-tensor form ``<act>_mul(gate, up)``, if any.
-    module:     torch.nn.GLU for glu; tritonact's own base class otherwise.
+    torch_fn:   torch's function, where torch has one (F.glu); else the reference is the eager
+                composite ``act(a) * b``.
     """
 
     name: str
@@ -319,7 +322,9 @@ class Gated:
     activation: str
     gate_first: bool
     module: type[nn.Module]
+    module_name: str
     mul_name: str | None = None
+    torch_fn: Callable | None = None
 
     @property
     def takes_approximate(self) -> bool:
@@ -330,21 +335,24 @@ class Gated:
 
     def reference(self, input: torch.Tensor, dim: int = -1, approximate: str = "none"):
         """torch's result: F.glu, or the eager composite ``act(a) * b``."""
-        if self.name == "glu":
-            return F.glu(input, dim)
-        first, second = input.chunk(2, dim)
-        return TORCH_ACT[self.key(approximate)](first) * second
+        if self.torch_fn is not None:
+            return self.torch_fn(input, dim)
+        gate, up = input.chunk(2, dim)
+        if not self.gate_first:
+            gate, up = up, gate
+        return TORCH_ACT[self.key(approximate)](gate) * up
 
     def reference_mul(self, gate, up, approximate: str = "none"):
         return TORCH_ACT[self.key(approximate)](gate) * up
 
 
 GATED: tuple[Gated, ...] = (
-    Gated("glu", "a * sigmoid(b), (a, b) the halves of dim", "sigmoid", False, nn.GLU),
+    Gated("glu", "a * sigmoid(b), (a, b) the halves of dim", "sigmoid", False, nn.GLU, "GLU",
+          torch_fn=F.glu),
     Gated("swiglu", "silu(a) * b, (a, b) the halves of dim", "silu", True, _GatedModule,
-          "silu_mul"),
+          "SwiGLU", "silu_mul"),
     Gated("geglu", "gelu(a) * b, (a, b) the halves of dim", "gelu", True, _GatedGeluModule,
-          "gelu_mul"),
+          "GeGLU", "gelu_mul"),
     Gated("reglu", "relu(a) * b, (a, b) the halves of dim", "relu", True, _GatedModule,
-          "relu_mul"),
+          "ReGLU", "relu_mul"),
 )
