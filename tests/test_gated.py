@@ -30,6 +30,8 @@ def test_parity(spec, approximate, dtype, device):
     torch.manual_seed(0)
     failures = []
     for label, x, dim in _inputs(dtype, device):
+        if dtype != torch.float32 and label in ("middle dim", "stepped"):
+            continue  # addressing shared with fp32, where every input runs
         out_shape = list(x.shape)
         out_shape[dim] //= 2
         # gradients in other layouts on the main case (their addressing is shared)
@@ -51,13 +53,13 @@ def test_parity(spec, approximate, dtype, device):
 @pytest.mark.parametrize(("spec", "approximate"), CASES)
 def test_gradcheck_and_gradgradcheck(spec, approximate, device):
     torch.manual_seed(0)
-    x = torch.randn(3, 8, dtype=torch.float64, device=device, requires_grad=True)
+    x = torch.randn(2, 4, dtype=torch.float64, device=device, requires_grad=True)
     kw = {"approximate": approximate} if spec.takes_approximate else {}
     f = lambda t: getattr(TF, spec.name)(t, -1, **kw)
     assert torch.autograd.gradcheck(f, (x,))
     assert torch.autograd.gradgradcheck(f, (x,))
     if spec.mul_name:
-        gate, up = (torch.randn(3, 4, dtype=torch.float64, device=device, requires_grad=True)
+        gate, up = (torch.randn(2, 2, dtype=torch.float64, device=device, requires_grad=True)
                     for _ in range(2))
         m = lambda a, b: getattr(TF, spec.mul_name)(a, b, **kw)
         assert torch.autograd.gradcheck(m, (gate, up))

