@@ -49,7 +49,7 @@ def _params(a: float, b: float) -> tuple[float, int, float, int]:
     return (*param_args(a), *param_args(b))
 
 
-def _launch_strided(kernel, tensors: list[torch.Tensor], math_fn, a: float, b: float, **fns):
+def _launch_strided(kernel, tensors: list[torch.Tensor], a: float, b: float, **meta):
     """Launch a ``*_strided`` kernel over ``tensors`` (inputs first, output last), all of one
     shape; when more than four dims remain after coalescing, inputs are copied to the output's
     layout and the flat kernel runs instead."""
@@ -63,7 +63,7 @@ def _launch_strided(kernel, tensors: list[torch.Tensor], math_fn, a: float, b: f
     block = block_size(out.dtype)
     launch(kernel, (triton.cdiv(n, block),), out.device, *tensors, n, *_params(a, b),
            *sizes4[1:], *(s for st in strides4 for s in st),
-           **{math_fn: fns[math_fn]}, BLOCK=block, WIDE=wide)
+           **meta, BLOCK=block, WIDE=wide)
     return out
 
 
@@ -82,7 +82,7 @@ def forward(key: str, x: torch.Tensor, a: float, b: float, inplace: bool = False
     fn = MATH[key].forward
     if x.is_contiguous() or (y.stride() == x.stride() and is_dense(x)):
         _flat([x, y], n, kernels.forward, a, b, FORWARD=fn)
-    elif _launch_strided(kernels.forward_strided, [x, y], "FORWARD", a, b, FORWARD=fn) is None:
+    elif _launch_strided(kernels.forward_strided, [x, y], a, b, FORWARD=fn) is None:
         dense = x.contiguous()  # more than 4 non-mergeable dims: one copy, then the flat kernel
         _flat([dense, dense], n, kernels.forward, a, b, FORWARD=fn)
         y.copy_(dense)
@@ -98,8 +98,7 @@ def backward(key: str, g: torch.Tensor, t: torch.Tensor, a: float, b: float) -> 
     fn = MATH[key].backward
     if g.stride() == t.stride() == dx.stride() and is_dense(t):
         _flat([g, t, dx], n, kernels.backward, a, b, BACKWARD=fn)
-    elif _launch_strided(kernels.backward_strided, [g, t, dx], "BACKWARD", a, b,
-                         BACKWARD=fn) is None:
+    elif _launch_strided(kernels.backward_strided, [g, t, dx], a, b, BACKWARD=fn) is None:
         # more than 4 non-mergeable dims: copy g and t into dx's layout, then the flat kernel
         g, t = torch.empty_like(dx).copy_(g), torch.empty_like(dx).copy_(t)
         _flat([g, t, dx], n, kernels.backward, a, b, BACKWARD=fn)

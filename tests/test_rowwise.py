@@ -171,3 +171,11 @@ def test_torch_compile_fullgraph(device):
     x.grad = None
     f(x).backward()
     torch.testing.assert_close(got, x.grad)
+
+
+def test_more_than_three_uncoalescable_other_dims(device):
+    """Other dims that cannot be merged into three: dense copies, then the same kernels."""
+    base = torch.randn(3, 4, 5, 6, 7, dtype=torch.float64, device=device)
+    x = base.permute(4, 2, 0, 3, 1)[::2, :, ::2, :, ::3]
+    for spec in ROWWISE:
+        assert check_rowwise(spec, x, 3) is None
