@@ -60,6 +60,12 @@ def leaky_relu_backward(g, t, negative_slope, b):
 
 
 @triton.jit
+def prelu_weight_backward(g, x):
+    """PReLU's weight gradient term per element (summed over all but the channel dim)."""
+    return tl.where(x > 0.0, 0.0, x * g)
+
+
+@triton.jit
 def hardtanh_forward(x, min_val, max_val):
     return tl.where(x < min_val, min_val, tl.where(x > max_val, max_val, x))
 

@@ -263,7 +263,8 @@ def test_torch_compile_fullgraph_forward_and_backward(device):
     model = torch.nn.Sequential(
         torch.nn.Linear(8, 16), tnn.GELU(approximate="tanh"), tnn.LeakyReLU(0.2, inplace=True),
         torch.nn.Linear(16, 16), tnn.Softplus(beta=2.0), tnn.Hardtanh(-0.5, 0.5),
-    ).to(device)
+        tnn.PReLU(16), tnn.RReLU(0.1, 0.3),
+    ).to(device).eval()  # RReLU's eval mode; its random training mode: tests/test_learnable.py
     x = torch.randn(4, 8, device=device)
     compiled = torch.compile(model, fullgraph=True)
     out = compiled(x)

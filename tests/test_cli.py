@@ -5,13 +5,13 @@ import sys
 
 from tritonact.__main__ import main
 from tritonact.autograd.elementwise import MATH
-from tritonact.registry import ELEMENTWISE
+from tritonact.registry import ELEMENTWISE, LEARNABLE, RANDOMIZED
 
 
 def test_list_names_every_op(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
-    for spec in ELEMENTWISE:
+    for spec in (*ELEMENTWISE, *LEARNABLE, *RANDOMIZED):
         assert f"| {spec.name} " in out
 
 
@@ -19,6 +19,12 @@ def test_verify_passes_and_prints_a_table(capsys):
     assert main(["verify", "--ops", "relu", "gelu", "--dtypes", "float32", "float64"]) == 0
     out = capsys.readouterr().out
     assert "| gelu" in out and "approximate=tanh" in out and "0 failed" in out
+
+
+def test_verify_covers_prelu_and_rrelu(capsys):
+    assert main(["verify", "--ops", "prelu", "rrelu", "--dtypes", "float16"]) == 0
+    out = capsys.readouterr().out
+    assert "| prelu" in out and "| rrelu" in out and "0 failed" in out
 
 
 def test_verify_fails_on_a_wrong_kernel(capsys, monkeypatch):

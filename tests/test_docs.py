@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from tritonact.registry import ELEMENTWISE, GATED, ROWWISE
+from tritonact.registry import ELEMENTWISE, GATED, LEARNABLE, RANDOMIZED, ROWWISE
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
@@ -20,6 +20,13 @@ def test_readme_api_table_lists_every_op_and_module():
     for spec in ROWWISE:
         assert f"| `{spec.name}(input, dim=None, _stacklevel=3, dtype=None)` |" in README
         assert f"`{spec.module.__name__}`" in README
+    for spec in LEARNABLE:
+        assert f"| `{spec.name}(input, weight)` |" in README
+        assert f"`{spec.module.__name__}`" in README
+    for spec in RANDOMIZED:
+        assert f"| `{spec.name}(input, lower=1/8, upper=1/3, training=False, inplace=False)` |" \
+            in README
+        assert f"`{spec.inplace_name}`" in README and f"`{spec.module.__name__}`" in README
 
 
 def test_ci_runs_the_readme_test_command():

@@ -29,7 +29,7 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from tritonact.registry import ELEMENTWISE, GATED, REQUIRED, ROWWISE
+    from tritonact.registry import ELEMENTWISE, GATED, LEARNABLE, RANDOMIZED, REQUIRED, ROWWISE
 
     rows = []
     for spec in ELEMENTWISE:
@@ -52,6 +52,14 @@ def cmd_list(args: argparse.Namespace) -> int:
         rows.append([spec.name + (f", {spec.mul_name}" if spec.mul_name else ""),
                      "dim=-1" + (", approximate='none'" if spec.takes_approximate else ""),
                      "inputs", "-", module, spec.formula])
+    for spec in LEARNABLE:
+        rows.append([spec.name, "weight", "input, weight", "-", f"nn.{spec.module.__name__}",
+                     spec.formula])
+    for spec in RANDOMIZED:
+        params = ", ".join(f"{p.name}={p.default!r}" for p in spec.params)
+        rows.append([spec.name, f"{params}, training=False", "input (training), as "
+                     f"{spec.slope_op} (eval)", f"inplace=, {spec.inplace_name}",
+                     f"nn.{spec.module.__name__}", spec.formula])
     print(_table(["op", "parameters", "backward saves", "in place", "module", "formula"], rows))
     return 0
 
@@ -65,16 +73,19 @@ def cmd_verify(args: argparse.Namespace) -> int:
     # numpy, inside Triton's interpreter, on NaN/inf lanes that the kernels then discard
     warnings.filterwarnings("ignore", category=RuntimeWarning, module="triton.runtime.interpreter")
     from tritonact import functional
-    from tritonact.registry import ELEMENTWISE, GATED, ROWWISE
+    from tritonact.registry import ELEMENTWISE, GATED, LEARNABLE, RANDOMIZED, ROWWISE
     from tritonact.testing import (
         DTYPES,
         away_from_kinks,
         check_elementwise,
         check_gated,
+        check_learnable,
+        check_randomized,
         check_rowwise,
     )
 
-    names = {spec.name for specs in (ELEMENTWISE, ROWWISE, GATED) for spec in specs}
+    names = {spec.name for specs in (ELEMENTWISE, ROWWISE, GATED, LEARNABLE, RANDOMIZED)
+             for spec in specs}
     unknown = set(args.ops or ()) - names
     if unknown:
         listed = ", ".join(sorted(unknown))
@@ -161,6 +172,38 @@ def cmd_verify(args: argparse.Namespace) -> int:
                              grad_ok, status])
                 for p in problems:
                     print(f"FAIL {spec.name} {dtype}: {p}", file=sys.stderr)
+    for spec in LEARNABLE:
+        if args.ops and spec.name not in args.ops:
+            continue
+        fn = getattr(functional, spec.name)
+        for dtype in dtypes:
+            problems = [p for p in check_learnable(spec, dtype, device) if p]
+            grad_ok = "-"
+            if dtype == torch.float64:
+                x = away_from_kinks(spec, {}, device, (2, 3, 2))  # one kink, at 0
+                ok = all(torch.autograd.gradcheck(fn, (x, w)) and
+                         torch.autograd.gradgradcheck(fn, (x, w))
+                         for w in (torch.rand(n, dtype=dtype, device=device, requires_grad=True)
+                                   for n in (1, 3)))
+                grad_ok = "ok" if ok else "FAIL"
+            status = "ok" if not problems and grad_ok != "FAIL" else "FAIL"
+            failures += status == "FAIL"
+            rows.append([spec.name, "1 and C weights; 2-D, 4-D, channels_last",
+                         str(dtype).removeprefix("torch."), "ok" if not problems else "FAIL",
+                         grad_ok, status])
+            for p in problems:
+                print(f"FAIL {spec.name} {dtype}: {p}", file=sys.stderr)
+    for spec in RANDOMIZED:
+        if args.ops and spec.name not in args.ops:
+            continue
+        for dtype in dtypes:
+            problems = [p for p in check_randomized(spec, dtype, device) if p]
+            status = "ok" if not problems else "FAIL"
+            failures += status == "FAIL"
+            rows.append([spec.name, "eval parity; training slopes, same slopes in backward",
+                         str(dtype).removeprefix("torch."), status, "-", status])
+            for p in problems:
+                print(f"FAIL {spec.name} {dtype}: {p}", file=sys.stderr)
     print(_table(["op", "parameters", "dtype", "forward+backward parity", "gradcheck", "result"],
                  rows))
     print(f"{len(rows) - failures} passed, {failures} failed")

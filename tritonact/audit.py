@@ -80,8 +80,12 @@ ROWWISE_COLUMNS = {"": 4096, "_long": 65536}
 def _kernel_module(kernel: str):
     """(module, kernel name) for a case's kernel: ``forward`` (elementwise) or
     ``rowwise.forward_long`` (the row-wise kernel, two-pass tiling)."""
-    from tritonact.kernels import elementwise, gated, rowwise
+    from tritonact.kernels import elementwise, gated, prelu, randomized, rowwise
 
+    for module in (prelu, randomized):
+        prefix = module.__name__.rsplit(".", 1)[-1] + "."
+        if kernel.startswith(prefix):
+            return module, kernel.removeprefix(prefix)
     if kernel.startswith("rowwise."):
         return rowwise, kernel.removeprefix("rowwise.").removesuffix("_long")
     if kernel.startswith("gated."):
@@ -97,16 +101,23 @@ def cases(ops: list[str] | None = None, archs=(90, 80), dtypes=("fp32", "fp16", 
     import tritonact.registry  # noqa: F401 - fills MATH
     from tritonact.autograd.elementwise import MATH
     from tritonact.autograd.gated import GATED_BACKWARD
+    from tritonact.autograd.prelu import PRELU_MATH
     from tritonact.autograd.rowwise import ROW_MATH
-    from tritonact.registry import GATED
+    from tritonact.registry import GATED, RANDOMIZED
 
     gated_ops = {s.key(a): s.name for s in GATED for a in ("none", "tanh")}
     gate_keys = [k for k in GATED_BACKWARD if not ops or gated_ops.get(k) in ops
                  or k.split(":")[0] in ops]
     keys = [k for k in MATH if not ops or k.split(":")[0] in ops]
     row_keys = [k for k in ROW_MATH if not ops or k in ops]
+    learnable = [k for k in PRELU_MATH if not ops or k in ops]
+    random_keys = [s.name for s in RANDOMIZED if not ops or s.name in ops]
     out = []
     for arch in archs:
+        for key, module in [*((k, "prelu") for k in learnable),
+                            *((k, "randomized") for k in random_keys)]:
+            out += [Case(f"{module}.{k}", key, dtype, False, arch)
+                    for dtype in dtypes for k in ("forward", "backward")]
         for key in gate_keys:
             out += [Case(f"gated.{k}", key, dtype, False, arch)
                     for dtype in dtypes for k in ("forward", "backward")]
@@ -150,6 +161,47 @@ def _rowwise_signature(kernel, case: Case) -> tuple[dict, dict, dict, int]:
     return signature, constexprs, attrs, num_warps(rows, block)
 
 
+#: PReLU's audit case: a convolution's activation, [32, 64, 56 * 56] contiguous, on a 132-SM GPU.
+PRELU_SHAPE = (32, 64, 56 * 56)
+
+
+def _prelu_signature(kernel, case: Case) -> tuple[dict, dict, dict, int]:
+    """A PReLU launch with one weight per channel over ``PRELU_SHAPE``, as the launcher tiles it;
+    integer arguments specialised as Triton does (1 -> constant, multiples of 16 -> divisible)."""
+    import torch
+
+    from tritonact.autograd.launch import NUM_WARPS, block_size
+    from tritonact.autograd.prelu import PRELU_MATH, tiling
+
+    n, c, s = PRELU_SHAPE
+    tile = tiling(n, c, s, False, block_size(getattr(torch, _TORCH_DTYPES[case.dtype])), 8 * 132)
+    math = PRELU_MATH[case.op]
+    meta = {"FORWARD": math.forward, "BACKWARD": math.backward,
+            "WEIGHT_BACKWARD": math.weight_backward, "INPUT_GRAD": True, "WEIGHT_GRAD": True,
+            "BLOCK_N": tile.block_n, "BLOCK_C": tile.block_c, "BLOCK_S": tile.block_s,
+            "WIDE": case.wide}
+    values = {"N": n, "C": c, "S": s, "rows_per_program": tile.rows, "w_stride": 1}
+    values.update({f"{p}s_{d}": v for p in "xygd" for d, v in zip("ncs", (c * s, s, 1))})
+    signature, constexprs, attrs = {}, {}, {}
+    for i, name in enumerate(kernel.arg_names):
+        if name in meta:
+            signature[name], constexprs[name] = "constexpr", meta[name]
+        elif name.endswith("_ptr"):
+            wide_dtype = "fp32" if case.dtype != "fp64" else "fp64"
+            signature[name] = f"*{wide_dtype if name == 'partial_ptr' else case.dtype}"
+            attrs[(i,)] = [["tt.divisibility", 16]]
+        elif values[name] == 1:
+            signature[name], constexprs[name] = "constexpr", 1
+        else:
+            signature[name] = "i64" if case.wide else "i32"
+            if values[name] % 16 == 0:
+                attrs[(i,)] = [["tt.divisibility", 16]]
+    return signature, constexprs, attrs, NUM_WARPS
+
+
+_TORCH_DTYPES = {"fp32": "float32", "fp16": "float16", "bf16": "bfloat16", "fp64": "float64"}
+
+
 def _signature(kernel, case: Case) -> tuple[dict, dict, dict, int]:
     """Argument types, constexprs, the specialization Triton applies at run time to
     16-byte-aligned tensors whose sizes are multiples of 16, and the launcher's num_warps."""
@@ -160,14 +212,20 @@ def _signature(kernel, case: Case) -> tuple[dict, dict, dict, int]:
 
     if case.kernel.startswith("rowwise."):
         return _rowwise_signature(kernel, case)
+    if case.kernel.startswith("prelu."):
+        return _prelu_signature(kernel, case)
     gated = case.kernel.startswith("gated.")
     if gated:
         from tritonact.autograd.gated import BLOCK, GATED_BACKWARD
 
     index = "i64" if case.wide else "i32"
-    math = MATH[case.op]
-    torch_dtype = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16,
-                   "fp64": torch.float64}[case.dtype]
+    if case.kernel.startswith("randomized."):  # rrelu: its slope op's math
+        from tritonact.registry import RANDOMIZED
+
+        math = MATH[next(s.slope_op for s in RANDOMIZED if s.name == case.op)]
+    else:
+        math = MATH[case.op]
+    torch_dtype = getattr(torch, _TORCH_DTYPES[case.dtype])
     signature, constexprs, attrs = {}, {}, {}
     for i, name in enumerate(kernel.arg_names):
         if name in ("FORWARD", "BACKWARD", "SECOND"):
@@ -187,8 +245,11 @@ def _signature(kernel, case: Case) -> tuple[dict, dict, dict, int]:
         elif name.endswith("_bits"):
             signature[name] = "i64"
             continue
-        elif name in ("a", "b"):
+        elif name in ("a", "b", "lower", "upper"):
             signature[name] = "fp32"
+            continue
+        elif name == "seed":
+            signature[name] = "i32"
             continue
         else:  # n, sizes and strides (a gated launch's column count and row strides)
             signature[name] = index

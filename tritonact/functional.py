@@ -16,15 +16,21 @@ from collections.abc import Callable
 import torch
 
 from tritonact.autograd import gated, rowwise
+from tritonact.autograd import prelu as prelu_ops
+from tritonact.autograd import randomized as randomized_ops
 from tritonact.autograd.elementwise import ElementwiseFunction, run_forward
 from tritonact.autograd.launch import KERNEL_DTYPES, served
 from tritonact.registry import (
     ELEMENTWISE,
     GATED,
+    LEARNABLE,
+    RANDOMIZED,
     REQUIRED,
     ROWWISE,
     Elementwise,
     Gated,
+    Learnable,
+    Randomized,
     Rowwise,
 )
 
@@ -225,13 +231,83 @@ def make_gated_mul(spec: Gated) -> Callable[..., torch.Tensor]:
     ))
 
 
+def make_learnable_function(spec: Learnable) -> Callable[..., torch.Tensor]:
+    """``prelu(input, weight)``: torch's checks (weight 0-d or 1-D with 1 or C elements, the
+    input's dtype and device) are torch's own, by falling back to it where they fail."""
+    key, torch_fn = spec.name, spec.torch_fn
+
+    def function(input: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+        if (not (served(input) and served(weight)) or weight.dtype != input.dtype
+                or weight.device != input.device or weight.dim() > 1
+                or weight.numel() not in (1, prelu_ops.channels(input))):
+            return torch_fn(input, weight)  # torch's result or error
+        if (input.requires_grad or weight.requires_grad) and torch.is_grad_enabled():
+            return prelu_ops.PreluFunction.apply(input, weight, key)
+        if _is_compiling():
+            return prelu_ops.forward_op(input, weight, key)
+        return prelu_ops.forward(key, input, weight)
+
+    return _named(function, spec.name, (
+        f"{spec.name}(x) = {spec.formula}.\n\n"
+        f"Same signature and result as :func:`torch.nn.functional.{spec.name}`. One launch "
+        f"forward; backward is one pass over the data giving the input gradient and one partial "
+        f"weight gradient per program and channel, then one small sum. Saves input and weight.\n"
+    ))
+
+
+def make_randomized_function(spec: Randomized, inplace_twin: bool = False):
+    """``rrelu(input, lower, upper, training=False, inplace=False)`` (or ``rrelu_``): eval mode is
+    ``spec.slope_op`` with the mean slope; training draws a slope per element in the kernel."""
+    key, torch_fn = spec.slope_op, getattr(torch.nn.functional, spec.name)
+    slope_fn = globals()[spec.slope_op]
+    lower_default, upper_default = (p.default for p in spec.params)
+
+    def function(input: torch.Tensor, lower: float = lower_default, upper: float = upper_default,
+                 training: bool = False, inplace: bool = False) -> torch.Tensor:
+        if not served(input) or not lower <= upper:
+            return torch_fn(input, lower, upper, training, inplace)  # torch's result or error
+        lower, upper = float(lower), float(upper)
+        if not training:
+            return slope_fn(input, (lower + upper) / 2, inplace)
+        if input.requires_grad and torch.is_grad_enabled():
+            if inplace and not _is_compiling() and _leaf_in_place(input):
+                return torch_fn(input, lower, upper, training, inplace)  # torch's error
+            return randomized_ops.RandomizedFunction.apply(input, key, lower, upper, inplace)
+        y = randomized_ops.run(key, input, lower, upper, inplace)[0]
+        if inplace and not _is_compiling():
+            _increment_version(input)
+        return y
+
+    if inplace_twin:
+        def twin(input: torch.Tensor, lower: float = lower_default, upper: float = upper_default,
+                 training: bool = False) -> torch.Tensor:
+            return function(input, lower, upper, training, True)
+
+    return _named(twin if inplace_twin else function,
+                  spec.inplace_name if inplace_twin else spec.name, (
+        f"{'In-place version of :func:`' + spec.name + '`. ' if inplace_twin else ''}"
+        f"{spec.name}(x) = {spec.formula}.\n\n"
+        f"Same signature and result as :func:`torch.nn.functional.{spec.name}` in eval mode "
+        f"(``{spec.slope_op}`` with the mean slope). In training, each element's slope is drawn "
+        f"inside the kernel from a seed taken from torch's default generator (reproducible "
+        f"under ``torch.manual_seed``, not the same numbers as torch's), and backward draws "
+        f"the same slopes again instead of saving them: one saved tensor, not two.\n"
+    ))
+
+
 for _function in [
     *map(make_function, ELEMENTWISE),
     *(make_function(s, inplace_twin=True) for s in ELEMENTWISE if s.inplace_name),
     *map(make_rowwise_function, ROWWISE),
     *map(make_gated_function, GATED),
     *(make_gated_mul(s) for s in GATED if s.mul_name),
+    *map(make_learnable_function, LEARNABLE),
 ]:
+    globals()[_function.__name__] = _function
+    __all__.append(_function.__name__)
+# rrelu's eval mode calls its slope op's function, defined above
+for _function in [*map(make_randomized_function, RANDOMIZED),
+                  *(make_randomized_function(s, inplace_twin=True) for s in RANDOMIZED)]:
     globals()[_function.__name__] = _function
     __all__.append(_function.__name__)
 del _function

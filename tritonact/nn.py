@@ -11,7 +11,18 @@ import torch
 from torch import nn
 
 from tritonact import functional
-from tritonact.registry import ELEMENTWISE, GATED, ROWWISE, Elementwise, Gated, Rowwise
+from tritonact.registry import (
+    ELEMENTWISE,
+    GATED,
+    LEARNABLE,
+    RANDOMIZED,
+    ROWWISE,
+    Elementwise,
+    Gated,
+    Learnable,
+    Randomized,
+    Rowwise,
+)
 
 __all__: list[str] = []
 
@@ -64,8 +75,30 @@ def make_gated_module(spec: Gated) -> type[nn.Module]:
                                                    "__module__": __name__})
 
 
+def make_learnable_module(spec: Learnable) -> type[nn.Module]:
+    """nn.PReLU's subclass: its own ``weight`` Parameter, tritonact's kernels."""
+    function = getattr(functional, spec.name)
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        return function(input, self.weight)
+
+    return _subclass(spec.module, forward, spec.formula)
+
+
+def make_randomized_module(spec: Randomized) -> type[nn.Module]:
+    """nn.RReLU's subclass: random slopes in training mode, the mean slope in eval mode."""
+    function = getattr(functional, spec.name)
+    names = tuple(p.name for p in spec.params)
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        return function(input, *(getattr(self, n) for n in names), self.training, self.inplace)
+
+    return _subclass(spec.module, forward, spec.formula)
+
+
 for _cls in [*map(make_module, ELEMENTWISE), *map(make_rowwise_module, ROWWISE),
-             *map(make_gated_module, GATED)]:
+             *map(make_gated_module, GATED), *map(make_learnable_module, LEARNABLE),
+             *map(make_randomized_module, RANDOMIZED)]:
     globals()[_cls.__name__] = _cls
     __all__.append(_cls.__name__)
 del _cls

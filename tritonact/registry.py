@@ -18,6 +18,7 @@ from torch import nn
 
 from tritonact.autograd.elementwise import MATH, Math
 from tritonact.autograd.gated import GATED_BACKWARD, TORCH_ACT
+from tritonact.autograd.prelu import PRELU_MATH, PreluMath
 from tritonact.autograd.rowwise import ROW_MATH, RowMath
 from tritonact.kernels import activations as k
 from tritonact.kernels import rowwise as rk
@@ -355,4 +356,63 @@ GATED: tuple[Gated, ...] = (
           "GeGLU", "gelu_mul"),
     Gated("reglu", "relu(a) * b, (a, b) the halves of dim", "relu", True, _GatedModule,
           "ReGLU", "relu_mul"),
+)
+
+
+@dataclass(frozen=True)
+class Learnable:
+    """An activation with a learnable weight (PReLU): one slope per channel (dim 1) or one for
+    all. Backward gives the input gradient and the weight gradient from one pass over the data.
+    """
+
+    name: str
+    formula: str
+    math: PreluMath
+    module: type[nn.Module]
+    points: Callable[..., tuple[float, ...]] = lambda: (0.0,)
+
+    def __post_init__(self) -> None:
+        PRELU_MATH[self.name] = self.math
+
+    @property
+    def torch_fn(self) -> Callable:
+        return self.math.torch_fn
+
+
+LEARNABLE: tuple[Learnable, ...] = (
+    Learnable("prelu", "x if x > 0 else weight[c] * x, c the channel (dim 1) or one weight",
+              PreluMath(k.leaky_relu_forward, k.leaky_relu_backward, k.prelu_weight_backward,
+                        F.prelu), nn.PReLU),
+)
+
+
+@dataclass(frozen=True)
+class Randomized:
+    """An activation with a random slope in training (RReLU): ``slope_op``'s math (an
+    elementwise op whose first parameter is the slope) with ``r ~ U(lower, upper)`` drawn per
+    element in the kernel; in eval mode ``slope_op`` itself with the slope ``(lower + upper) / 2``.
+    """
+
+    name: str
+    formula: str
+    slope_op: str
+    torch_fn: Callable
+    module: type[nn.Module]
+    inplace_name: str
+    params: tuple[Param, ...]
+    test_params: tuple[dict, ...] = ()
+
+    @property
+    def defaults(self) -> dict[str, object]:
+        return {p.name: p.default for p in self.params}
+
+    def param_sets(self) -> list[dict[str, object]]:
+        return [self.defaults] + [{**self.defaults, **p} for p in self.test_params]
+
+
+RANDOMIZED: tuple[Randomized, ...] = (
+    Randomized("rrelu", "x if x >= 0 else r * x, r ~ U(lower, upper) in training, "
+               "(lower + upper) / 2 in eval", "leaky_relu", F.rrelu, nn.RReLU, "rrelu_",
+               (Param("lower", 1.0 / 8), Param("upper", 1.0 / 3)),
+               test_params=({"lower": 0.0, "upper": 0.5}, {"lower": -0.2, "upper": 0.1})),
 )

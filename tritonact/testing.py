@@ -196,3 +196,84 @@ def check_gated(spec, x: torch.Tensor, dim: int, approximate: str = "none",
             if problem:
                 return f"{spec.mul_name} {name}: {problem}"
     return None
+
+
+def check_learnable_case(spec, x: torch.Tensor, weight: torch.Tensor,
+                         g: torch.Tensor) -> str | None:
+    """PReLU-like ``spec`` on ``x`` with ``weight``: forward, input and weight gradients against
+    torch in fp64 and in x's dtype. The weight gradient is a sum over all but the channel dim:
+    rtol applies to the sum of its terms' magnitudes."""
+    from tritonact import functional
+
+    def run(fn, dtype):
+        a = x.detach().to(dtype).requires_grad_()
+        w = weight.detach().to(dtype).requires_grad_()
+        y = fn(a, w)
+        return (y, *torch.autograd.grad(y, (a, w), g.to(dtype)))
+
+    ours = run(getattr(functional, spec.name), x.dtype)
+    ref, lowp = run(spec.torch_fn, torch.float64), run(spec.torch_fn, x.dtype)
+    x64, g64 = x.detach().double(), g.double()
+    dims = [d for d in range(x.dim()) if d != 1 or weight.numel() == 1]
+    terms = (torch.where(x64 > 0, 0.0, x64) * g64).abs()
+    scale = (terms.sum(dims) if dims else terms).reshape(weight.shape)
+    for name, i, s in (("forward", 0, None), ("input grad", 1, None), ("weight grad", 2, scale)):
+        problem = mismatch(ours[i], ref[i], lowp[i], x.dtype, s)
+        if problem:
+            return f"{name}: {problem}"
+    return None
+
+
+def check_learnable(spec, dtype: torch.dtype, device) -> list[str]:
+    """``check_learnable_case`` on 2-D, 4-D and channels_last inputs with 1 and C weights."""
+    r = lambda *s: (torch.randn(*s, dtype=torch.float64, device=device) * 3).to(dtype)
+    problems = []
+    for x in (r(37, 6), r(2, 3, 5, 7),
+              r(2, 5, 3, 4).contiguous(memory_format=torch.channels_last)):
+        for n in (1, x.shape[1]):
+            weight = (torch.rand(n, device=device) - 0.3).to(dtype)
+            problem = check_learnable_case(spec, x, weight, torch.randn_like(x))
+            if problem:
+                problems.append(f"{tuple(x.shape)}/{x.stride()}, {n} weights: {problem}")
+    return problems
+
+
+def check_randomized(spec, dtype: torch.dtype, device) -> list[str]:
+    """RReLU-like ``spec``: eval mode against torch (every parameter set); training mode's
+    slopes within [lower, upper], positive inputs passed through, and backward using the
+    forward's slopes (``dx / g == y / x``)."""
+    from tritonact import functional
+
+    fn = getattr(functional, spec.name)
+    problems = []
+    x = (torch.randn(9, 70, dtype=torch.float64, device=device) * 3).to(dtype)
+    g = torch.randn(x.shape, dtype=dtype, device=device)
+    for params in spec.param_sets():
+        def run(f, dt, params=params):
+            a = x.detach().to(dt).requires_grad_()
+            y = f(a, **params)
+            return y, torch.autograd.grad(y, a, g.to(dt))[0]
+
+        ours, ref, lowp = run(fn, dtype), run(spec.torch_fn, torch.float64), run(
+            spec.torch_fn, dtype)
+        for name, i in (("eval forward", 0), ("eval backward", 1)):
+            problem = mismatch(ours[i], ref[i], lowp[i], dtype)
+            if problem:
+                problems.append(f"{params} {name}: {problem}")
+        lower, upper = params["lower"], params["upper"]
+        a = x.detach().requires_grad_()
+        y = fn(a, training=True, **params)
+        (dx,) = torch.autograd.grad(y, a, g)
+        negative = x < 0
+        slopes = (y.double() / x.double())[negative]
+        eps = torch.finfo(dtype).eps
+        if slopes.numel() and (slopes.min() < min(lower * (1 + eps), lower * (1 - eps))
+                               or slopes.max() > max(upper * (1 + eps), upper * (1 - eps))):
+            problems.append(f"{params} training: slopes in [{slopes.min()}, {slopes.max()}]")
+        if not torch.equal(y[~negative], x[~negative]):
+            problems.append(f"{params} training: non-negative inputs changed")
+        backward_slopes = (dx.double() / g.double())[negative & (g != 0)]
+        forward_slopes = (y.double() / x.double())[negative & (g != 0)]
+        if not torch.allclose(backward_slopes, forward_slopes, rtol=4 * eps, atol=1e-12):
+            problems.append(f"{params} training: backward's slopes differ from forward's")
+    return problems

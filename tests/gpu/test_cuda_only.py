@@ -65,3 +65,29 @@ def test_llm_shaped_gated_inputs():
     x = torch.randn(2048, 2 * 11008, dtype=torch.bfloat16, device="cuda")
     for spec in GATED:
         assert check_gated(spec, x, -1) is None
+
+
+def test_prelu_and_rrelu_on_cuda_and_past_2_31_elements():
+    """PReLU's [N, C, S] tiles with int64 offsets (2**31 + 2**20 bf16 elements, 64 channels) and
+    RReLU's Philox counters past 2**32 / 4 (the same slopes in backward)."""
+    from tritonact.registry import LEARNABLE, RANDOMIZED
+    from tritonact.testing import check_learnable, check_randomized
+
+    for dtype in (torch.float32, torch.bfloat16):
+        assert check_learnable(LEARNABLE[0], dtype, "cuda") == []
+        assert check_randomized(RANDOMIZED[0], dtype, "cuda") == []
+    n = 2**31 + 2**20
+    x = -torch.rand(n // (64 * 1024), 64, 1024, dtype=torch.bfloat16, device="cuda") - 0.5
+    w = torch.full((64,), 0.25, dtype=torch.bfloat16, device="cuda", requires_grad=True)
+    y = TF.prelu(x, w)
+    assert torch.equal(y[-1], x[-1] * 0.25)
+    (dw,) = torch.autograd.grad(y, w, torch.ones_like(y))
+    expected = x.float().sum((0, 2))
+    assert ((dw.float() - expected).abs() <= 1e-2 * expected.abs()).all()
+    del y
+    x = x.flatten().requires_grad_()
+    y = TF.rrelu(x, 0.1, 0.3, training=True)
+    slopes = y[-2**20:].float() / x[-2**20:].float()
+    assert 0.099 <= slopes.min() and slopes.max() <= 0.301 and slopes.std() > 0.05
+    (dx,) = torch.autograd.grad(y, x, torch.ones_like(y))
+    assert torch.allclose(dx[-2**20:].float(), slopes, rtol=1e-2)

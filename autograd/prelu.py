@@ -1,0 +1,211 @@
+"""Launchers, torch.library ops and the autograd Function of PReLU: ``y = x if x > 0 else
+w[c] * x`` with one slope per channel (dim 1) or one for all.
+
+Backward is one pass over the data that writes the input gradient and, per program, a partial
+weight gradient per channel; one torch ``sum`` over those partials (a few thousand floats) gives
+the weight gradient. The math comes from the ``PRELU_MATH`` table that the registry fills.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+import triton
+
+from tritonact.kernels import prelu as kernels
+
+from .launch import INT32_LIMIT, INTERPRET, block_size, coalesce, is_dense, launch
+
+
+@dataclass(frozen=True)
+class PreluMath:
+    """forward(x, w, b), backward(g, x, w, b), weight_backward(g, x) ``@triton.jit`` functions,
+    and torch's function (double backward goes through it)."""
+
+    forward: triton.JITFunction
+    backward: triton.JITFunction
+    weight_backward: triton.JITFunction
+    torch_fn: Callable
+
+
+#: kernel key -> PreluMath; filled by ``tritonact.registry``.
+PRELU_MATH: dict[str, PreluMath] = {}
+
+
+def channels(x: torch.Tensor) -> int:
+    """The channel count torch's prelu checks the weight against (dim 1; 1 below two dims)."""
+    return x.shape[1] if x.dim() >= 2 else 1
+
+
+def _view_ncs(tensors: list[torch.Tensor], shared: bool):
+    """``(N, C, S, strides)``: every tensor as ``[N, C, S]`` with ``(stride_n, stride_c,
+    stride_s)`` each, or None when the dims after the channel do not merge into one."""
+    x = tensors[0]
+    if x.dim() < 2 or (shared and is_dense(x) and all(t.stride() == x.stride()
+                                                       for t in tensors)):
+        s = [t.stride()[0] if t.dim() == 1 else 1 for t in tensors]
+        return 1, 1, x.numel(), [(0, 0, st) for st in s]  # one run: the slope is shared
+    sizes, merged = coalesce(x.shape[2:], [t.stride()[2:] for t in tensors])
+    if len(sizes) > 1:
+        return None
+    size = sizes[0] if sizes else 1
+    return x.shape[0], x.shape[1], size, [
+        (t.stride(0), t.stride(1), m[0] if sizes else 0) for t, m in zip(tensors, merged)]
+
+
+@functools.lru_cache(maxsize=16)
+def _target_programs(device: torch.device) -> int:
+    """Programs enough to fill the device (8 per SM); few under the interpreter."""
+    if device.type != "cuda":
+        return 4 if INTERPRET else 1
+    return 8 * torch.cuda.get_device_properties(device).multi_processor_count
+
+
+def _pow2(n: int, limit: int) -> int:
+    return min(triton.next_power_of_2(max(n, 1)), limit)
+
+
+@dataclass(frozen=True)
+class Tiling:
+    """A launch's tile ``[block_n, block_c, block_s]``, rows of N per program, and grid."""
+
+    block_n: int
+    block_c: int
+    block_s: int
+    rows: int
+    grid: tuple[int, int]
+
+
+def tiling(n: int, c: int, s: int, channels_contiguous: bool, block: int,
+           target: int) -> Tiling:
+    """Tile the contiguous dim first (S, or C for channels_last and 2-D inputs), up to
+    ``block`` elements, and split N into enough programs to reach ``target``."""
+    if channels_contiguous:
+        block_c = _pow2(c, block)
+        block_s = _pow2(s, block // block_c)
+    else:
+        block_s = _pow2(s, block)
+        block_c = _pow2(c, block // block_s)
+    block_n = _pow2(n, block // (block_s * block_c))
+    tiles = triton.cdiv(c, block_c) * triton.cdiv(s, block_s)
+    n_blocks = triton.cdiv(n, block_n)
+    splits = max(1, min(n_blocks, triton.cdiv(target, tiles), 65535))
+    rows = triton.cdiv(n_blocks, splits) * block_n
+    return Tiling(block_n, block_c, block_s, rows, (tiles, triton.cdiv(n, rows)))
+
+
+def _launch(kernel, tensors: list[torch.Tensor], shared: bool, extra: tuple, **meta):
+    """The grid, tiling, size/stride arguments and meta-parameters of ``kernel`` over
+    ``tensors`` (all of one shape) viewed as ``[N, C, S]``."""
+    n, c, s, strides = _view_ncs(tensors, shared)
+    block = block_size(tensors[0].dtype)
+    tile = tiling(n, c, s, c > 1 and all(st[1] == 1 for st in strides), block,
+                  _target_programs(tensors[0].device))
+    extent = max((n - 1) * a + (c - 1) * b + (s - 1) * d for a, b, d in strides)
+    wide = max(extent, n * c * s) + tile.rows + block > INT32_LIMIT
+    meta.update(BLOCK_N=tile.block_n, BLOCK_C=tile.block_c, BLOCK_S=tile.block_s, WIDE=wide)
+    return tile, (n, c, s, tile.rows, *(v for st in strides for v in st), *extra), meta
+
+
+def _contiguous(*tensors: torch.Tensor) -> list[torch.Tensor]:
+    return [t.contiguous() for t in tensors]
+
+
+def forward(key: str, x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """``y`` in one launch, in ``x``'s layout where that layout has a ``[N, C, S]`` view."""
+    shared = weight.numel() == 1
+    y = torch.empty_like(x)
+    if _view_ncs([x, y], shared) is None:
+        x, y = x.contiguous(), torch.empty(x.shape, dtype=x.dtype, device=x.device)
+    if x.numel():
+        tile, args, meta = _launch(kernels.forward, [x, y], shared, (int(not shared),),
+                                   FORWARD=PRELU_MATH[key].forward)
+        launch(kernels.forward, tile.grid, x.device, x, weight, y, *args, **meta)
+    return y
+
+
+def backward(key: str, g: torch.Tensor, x: torch.Tensor, weight: torch.Tensor,
+             input_grad: bool = True, weight_grad: bool = True):
+    """``(dx, dweight)`` (None where not asked for) from one pass over ``g`` and ``x``."""
+    shared = weight.numel() == 1
+    dx = torch.empty_like(x) if input_grad else None
+    tensors = [g, x, x if dx is None else dx]
+    if _view_ncs(tensors, shared) is None:
+        g, x = _contiguous(g, x)
+        dx = torch.empty_like(x) if input_grad else None
+        tensors = [g, x, x if dx is None else dx]
+    acc_dtype = torch.float64 if x.dtype == torch.float64 else torch.float32
+    if not x.numel():
+        return dx, torch.zeros_like(weight) if weight_grad else None
+    m = PRELU_MATH[key]
+    tile, args, meta = _launch(
+        kernels.backward, tensors, shared, (int(not shared),), BACKWARD=m.backward,
+        WEIGHT_BACKWARD=m.weight_backward, INPUT_GRAD=input_grad, WEIGHT_GRAD=weight_grad)
+    grid, block_c = tile.grid, tile.block_c
+    partial = torch.empty(grid[0] * grid[1] * block_c if weight_grad else 1, dtype=acc_dtype,
+                          device=x.device)
+    launch(kernels.backward, grid, x.device, g, x, weight, tensors[-1], partial, *args, **meta)
+    dweight = None
+    if weight_grad:
+        if shared:
+            dweight = partial.sum().reshape(weight.shape).to(weight.dtype)
+        else:
+            tiles_s = grid[0] // triton.cdiv(weight.numel(), block_c)
+            per_channel = partial.view(grid[1], -1, tiles_s, block_c).sum((0, 2)).flatten()
+            dweight = per_channel[:weight.numel()].reshape(weight.shape).to(weight.dtype)
+    return dx, dweight
+
+
+@torch.library.custom_op("tritonact::prelu_forward", mutates_args=())
+def forward_op(x: torch.Tensor, weight: torch.Tensor, key: str) -> torch.Tensor:
+    return forward(key, x, weight)
+
+
+@forward_op.register_fake
+def _(x, weight, key):
+    return torch.empty_like(x)
+
+
+@torch.library.custom_op("tritonact::prelu_backward", mutates_args=())
+def backward_op(g: torch.Tensor, x: torch.Tensor, weight: torch.Tensor,
+                key: str) -> tuple[torch.Tensor, torch.Tensor]:
+    return backward(key, g, x, weight)
+
+
+@backward_op.register_fake
+def _(g, x, weight, key):
+    return torch.empty_like(x), torch.empty_like(weight)
+
+
+_is_compiling = torch.compiler.is_compiling
+
+
+class PreluFunction(torch.autograd.Function):
+    """PReLU; saves the input and the weight, as torch's does."""
+
+    @staticmethod
+    def forward(ctx, x, weight, key: str):
+        ctx.save_for_backward(x, weight)
+        ctx.key = key
+        if _is_compiling():
+            return forward_op(x, weight, key)
+        return forward(key, x, weight)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, weight = ctx.saved_tensors
+        need_x, need_w = ctx.needs_input_grad[:2]
+        if torch.is_grad_enabled():  # create_graph=True: torch's op, differentiable again
+            wrt = [t for t, need in ((x, need_x), (weight, need_w)) if need]
+            with torch.enable_grad():
+                out = PRELU_MATH[ctx.key].torch_fn(x, weight)
+            grads = iter(torch.autograd.grad(out, wrt, g, create_graph=True))
+            return (next(grads) if need_x else None, next(grads) if need_w else None, None)
+        if _is_compiling():
+            dx, dweight = backward_op(g, x, weight, ctx.key)
+        else:
+            dx, dweight = backward(ctx.key, g, x, weight, need_x, need_w)
+        return dx, dweight, None

@@ -1,0 +1,145 @@
+"""Launchers, torch.library ops and autograd Functions of RReLU in training mode: a slope
+``r ~ U(lower, upper)`` per element, drawn inside the kernel from a seed and the element's index.
+
+The seed comes from torch's default (CPU) generator, so ``torch.manual_seed`` makes a run
+reproducible. Backward draws the same slopes again: nothing is saved but the input (or, in
+place with ``lower > 0``, the output, whose sign is the input's). An element's index is its
+place in one dense layout that forward and backward share: non-dense inputs are copied first.
+"""
+
+from __future__ import annotations
+
+import torch
+import triton
+
+from tritonact.kernels import randomized as kernels
+
+from .elementwise import MATH, _params
+from .launch import INT32_LIMIT, block_size, is_dense, launch
+
+SEED_LIMIT = 2**31 - 1
+
+
+def draw_seed() -> int:
+    """A kernel seed from torch's default generator."""
+    return int(torch.randint(SEED_LIMIT, (), dtype=torch.int64))
+
+
+def _flat(kernel, tensors: list[torch.Tensor], seed: int, lower: float, upper: float,
+          **meta) -> None:
+    n = tensors[-1].numel()
+    if n:
+        block = block_size(tensors[-1].dtype)
+        launch(kernel, (triton.cdiv(n, block),), tensors[-1].device, *tensors, n, seed,
+               *_params(lower, upper), **meta, BLOCK=block, WIDE=n + block > INT32_LIMIT)
+
+
+def forward(key: str, x: torch.Tensor, lower: float, upper: float, seed: int,
+            out: torch.Tensor | None = None) -> torch.Tensor:
+    """``y`` for a dense ``x``, into ``out`` (``x`` itself, in place) or a new tensor."""
+    y = torch.empty_like(x) if out is None else out
+    _flat(kernels.forward, [x, y], seed, lower, upper, FORWARD=MATH[key].forward)
+    return y
+
+
+def backward(key: str, g: torch.Tensor, t: torch.Tensor, lower: float, upper: float,
+             seed: int) -> torch.Tensor:
+    """``dx = g * r`` where the input was not positive, else ``g``; ``dx`` has ``t``'s layout."""
+    if g.stride() != t.stride():
+        g = torch.empty_like(t).copy_(g)
+    dx = torch.empty_like(t)
+    _flat(kernels.backward, [g, t, dx], seed, lower, upper, BACKWARD=MATH[key].backward)
+    return dx
+
+
+@torch.library.custom_op("tritonact::randomized_forward", mutates_args=())
+def forward_op(x: torch.Tensor, key: str, lower: float, upper: float,
+               seed: torch.Tensor) -> torch.Tensor:
+    return forward(key, x, lower, upper, int(seed))
+
+
+@forward_op.register_fake
+def _(x, key, lower, upper, seed):
+    return torch.empty_like(x)
+
+
+@torch.library.custom_op("tritonact::randomized_backward", mutates_args=())
+def backward_op(g: torch.Tensor, t: torch.Tensor, key: str, lower: float, upper: float,
+                seed: torch.Tensor) -> torch.Tensor:
+    return backward(key, g, t, lower, upper, int(seed))
+
+
+@backward_op.register_fake
+def _(g, t, key, lower, upper, seed):
+    return torch.empty_like(t)
+
+
+_is_compiling = torch.compiler.is_compiling
+
+
+def run(key: str, x: torch.Tensor, lower: float, upper: float, inplace: bool):
+    """``(y, saved, seed)``: the training-mode forward without autograd, the tensor backward
+    needs and the seed (an int, or a CPU tensor while compiling)."""
+    dense = is_dense(x)
+    src = x if dense else x.contiguous()
+    if _is_compiling():
+        seed = torch.randint(SEED_LIMIT, (), dtype=torch.int64)
+        y = forward_op(src, key, lower, upper, seed)
+        if inplace:
+            x.copy_(y)
+            y = x
+        return y, y if inplace and lower > 0 else src, seed
+    seed = draw_seed()
+    if inplace and dense:
+        saved = x if lower > 0 else x.clone()  # lower > 0: y has x's sign, y is enough
+        return forward(key, x, lower, upper, seed, out=x), saved, seed
+    y = forward(key, src, lower, upper, seed)
+    if inplace:
+        x.copy_(y)
+        return x, src, seed
+    return y, src, seed
+
+
+class RandomizedFunction(torch.autograd.Function):
+    """RReLU in training mode; saves one tensor (the input, or the output in place)."""
+
+    @staticmethod
+    def forward(ctx, x, key: str, lower: float, upper: float, inplace: bool):
+        y, saved, seed = run(key, x, lower, upper, inplace)
+        if inplace:
+            ctx.mark_dirty(x)
+        ctx.save_for_backward(saved)
+        ctx.key, ctx.lower, ctx.upper, ctx.seed = key, lower, upper, seed
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (t,) = ctx.saved_tensors
+        if torch.is_grad_enabled():  # create_graph=True
+            dx = RandomizedBackward.apply(g, t, ctx.key, ctx.lower, ctx.upper, ctx.seed)
+        else:
+            dx = _backward(ctx.key, g, t, ctx.lower, ctx.upper, ctx.seed)
+        return dx, None, None, None, None
+
+
+def _backward(key, g, t, lower, upper, seed):
+    if isinstance(seed, torch.Tensor):
+        return backward_op(g, t, key, lower, upper, seed)
+    return backward(key, g, t, lower, upper, seed)
+
+
+class RandomizedBackward(torch.autograd.Function):
+    """``dx = r * g`` (or ``g``) as a function of ``g``: linear, so its backward is itself; the
+    slopes do not depend on ``t`` (zero gradient almost everywhere)."""
+
+    @staticmethod
+    def forward(ctx, g, t, key: str, lower: float, upper: float, seed):
+        ctx.save_for_backward(t)
+        ctx.key, ctx.lower, ctx.upper, ctx.seed = key, lower, upper, seed
+        return _backward(key, g, t, lower, upper, seed)
+
+    @staticmethod
+    def backward(ctx, gg):
+        (t,) = ctx.saved_tensors
+        dgg = RandomizedBackward.apply(gg, t, ctx.key, ctx.lower, ctx.upper, ctx.seed)
+        return dgg, None, None, None, None, None
