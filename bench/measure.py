@@ -81,7 +81,8 @@ class Timer:
 
     On CUDA: ``triton.testing.do_bench`` (CUDA events around each call, the L2 cache cleared
     before each, ``warmup_ms`` of warm-up, ``rep_ms`` of timed calls). On the CPU: a plain
-    ``perf_counter`` loop of ``cpu_reps`` calls after one warm-up call, interpreter timings.
+    ``perf_counter`` loop of ``cpu_reps`` calls, interpreter timings (no warm-up: the
+    interpreter compiles nothing).
     """
 
     device: torch.device
@@ -100,7 +101,6 @@ class Timer:
             ms = triton.testing.do_bench(fn, warmup=self.warmup_ms, rep=self.rep_ms,
                                          quantiles=list(QUANTILES))
             return tuple(1e3 * t for t in ms)
-        fn()
         samples = []
         for _ in range(self.cpu_reps):
             start = time.perf_counter()

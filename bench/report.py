@@ -180,7 +180,8 @@ def plots(rows: list[Row], out: Path, title: str) -> list[Path] | None:
                 ax.axhline(roofline, color="gray", linestyle="--", label="copy roofline")
             ax.set_xticks(range(len(shapes)), shapes, rotation=45, ha="right", fontsize=7)
             ax.set_title(f"{mode}, {dtype}", fontsize=9)
-            ax.set_yscale("log")
+            ax.set_xlabel("input shape" if i == len(modes) - 1 else "", fontsize=8)
+            _log_y(ax)
             ax.set_ylabel("GB/s" if j == 0 else "")
             ax.grid(alpha=0.3)
         axes[0][0].legend(fontsize=7)
@@ -212,7 +213,7 @@ def _speedup_plot(rows: list[Row], path: Path, title: str, plt) -> Path:
             ax.bar([x + 0.4 * k - 0.2 for x in range(len(ops))], values, width=0.4,
                    label=f"vs {other}")
         ax.axhline(1.0, color="gray", linewidth=0.8)
-        ax.set_yscale("log")
+        _log_y(ax)
         ax.set_xticks(range(len(ops)), ops, rotation=45, ha="right", fontsize=7)
         ax.set_ylabel("speed-up (x)")
         ax.set_title(f"{mode}: tritonact's speed-up, geometric mean over sizes and dtypes",
@@ -221,6 +222,15 @@ def _speedup_plot(rows: list[Row], path: Path, title: str, plt) -> Path:
     fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     return _save(fig, path, plt)
+
+
+def _log_y(ax) -> None:
+    """A log y axis with plain decade labels and no minor ticks (cheap to draw)."""
+    from matplotlib.ticker import FuncFormatter
+
+    ax.set_yscale("log")
+    ax.minorticks_off()
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
 
 
 def _save(fig, path: Path, plt) -> Path:

@@ -39,7 +39,7 @@ from tritonact.bench.report import Row, add_speedups, plots, summary, write_csv
 #: Timing effort per scale: do_bench's warm-up and timed milliseconds, interpreter repetitions.
 TIMERS = {"full": (25, 100, 5), "quick": (10, 40, 5), "smoke": (0, 0, 3)}
 #: Host overhead: calls issued back to back, and how many times that is repeated.
-HOST_CALLS = {"full": (100, 7), "quick": (100, 5), "smoke": (2, 2)}
+HOST_CALLS = {"full": (100, 7), "quick": (100, 5), "smoke": (1, 2)}
 ROOFLINE_BYTES = {"cuda": 2**30, "cpu": 2**22}
 HOST_MODES = ("forward", "forward+backward")
 HOST_PROVIDERS = ("tritonact", "eager")
@@ -201,7 +201,10 @@ def run(args: argparse.Namespace, device: torch.device) -> int:
         notes.append(f"liger-kernel {liger_version()}")
 
     # `timeout` and Ctrl-C end the run early, but the results so far are still written.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        previous_handler = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    except ValueError:  # not the main thread: leave the signals alone
+        previous_handler = None
     threads = torch.get_num_threads()
     if device.type == "cpu":
         torch.set_num_threads(1)  # tiny CPU ops: no thread-pool barriers on a busy machine
@@ -230,6 +233,8 @@ def run(args: argparse.Namespace, device: torch.device) -> int:
             notes.append(f"{len(workloads) - done} of {len(workloads)} (op, dtype, shape) "
                          f"workloads not run (time budget or interruption)")
         torch.set_num_threads(threads)
+        if previous_handler is not None:
+            signal.signal(signal.SIGTERM, previous_handler)
         _write(bench, out, notes, disclaimer, scale)
     return status
 
