@@ -82,8 +82,8 @@ SHAPES: dict[str, dict[str, tuple[tuple[int, ...], ...]]] = {
         "gated": _gated((1, 16, 128, 1024, 4096, 16384), LLM_HIDDEN),
     },
     "quick": {
-        "elementwise": _pow2((10, 16, 20, 24, 28)),
-        "rowwise": ((4096, 256), (4096, 1024), (4096, 4096), (4096, 12672), (64, 2**20)),
+        "elementwise": _pow2((10, 16, 22, 28)),
+        "rowwise": ((4096, 256), (4096, 4096), (4096, 12672), (64, 2**20)),
         "gated": _gated((16, 4096), (4096, 14336)),
     },
     "smoke": {
@@ -95,7 +95,7 @@ SHAPES: dict[str, dict[str, tuple[tuple[int, ...], ...]]] = {
 HOST_SHAPES = {"elementwise": (2**10,), "rowwise": (4, 256), "gated": (1, 2**10)}
 MEMORY_SHAPES = {
     "full": {"elementwise": (2**24,), "rowwise": (4096, 4096), "gated": (4096, 2 * 4096)},
-    "quick": {"elementwise": (2**24,), "rowwise": (4096, 4096), "gated": (4096, 2 * 4096)},
+    "quick": {"elementwise": (2**22,), "rowwise": (4096, 4096), "gated": (4096, 2 * 4096)},
     "smoke": {"elementwise": (2**12,), "rowwise": (4, 1024), "gated": (4, 1024)},
 }
 #: The quick and smoke suites keep a few representative ops (those the registry still has).

@@ -65,10 +65,12 @@ def left_out_providers(scale: str, device: torch.device) -> dict[str, str]:
 
 
 def _progress(items: list, label) -> Iterator:
-    """tqdm's bar when it is installed, else one line per item on stderr."""
+    """tqdm's bar on a terminal when tqdm is installed, else one line per item on stderr."""
     try:
         from tqdm import tqdm
     except ImportError:
+        tqdm = None
+    if tqdm is None or not sys.stderr.isatty():
         for i, item in enumerate(items, 1):
             print(f"[{i}/{len(items)}] {label(item)}", file=sys.stderr, flush=True)
             yield item
@@ -210,28 +212,31 @@ def run(args: argparse.Namespace, device: torch.device) -> int:
         torch.set_num_threads(1)  # tiny CPU ops: no thread-pool barriers on a busy machine
     start = time.monotonic()
     workloads = _workloads(case_list)
-    done = 0
+    finished: list[tuple] = []
     status = 0
     try:
         bench.roofline()
+        for op, dtype in dict.fromkeys((op, dtype) for op, dtype, _ in workloads):
+            bench.host(op, dtype)  # first: tiny tensors, seconds in all
         label = lambda w: f"{w[0].label} {w[1]} {shape_label(w[2])}"
         for op, dtype, shape in _progress(list(workloads), label):
             if args.budget and time.monotonic() - start > args.budget:
                 break
-            bench.workload(op, dtype, shape, workloads[(op, dtype, shape)])
-            done += 1
-        for op, dtype in dict.fromkeys((op, dtype) for op, dtype, _ in workloads):
-            if args.budget and time.monotonic() - start > args.budget:
-                notes.append("host overhead: not measured for every op (--budget reached)")
-                break
-            bench.host(op, dtype)
+            try:
+                bench.workload(op, dtype, shape, workloads[(op, dtype, shape)])
+            except Exception as error:  # the input itself did not fit, say
+                bench.row("time", op, dtype, shape, "all", "all", _why(error))
+            finished.append((op, dtype, shape))
     except (KeyboardInterrupt, SystemExit):
         notes.append("the run was interrupted")
         status = 130
     finally:
-        if done < len(workloads):
-            notes.append(f"{len(workloads) - done} of {len(workloads)} (op, dtype, shape) "
-                         f"workloads not run (time budget or interruption)")
+        missing = [w for w in workloads if w not in finished]
+        if missing:
+            named = ", ".join(f"{op.label} {dtype} {shape_label(shape)}"
+                              for op, dtype, shape in missing)
+            notes.append(f"{len(missing)} of {len(workloads)} (op, dtype, shape) workloads not "
+                         f"run or not finished (--budget or an interruption): {named}")
         torch.set_num_threads(threads)
         if previous_handler is not None:
             signal.signal(signal.SIGTERM, previous_handler)
