@@ -34,6 +34,7 @@ class Op:
     name: str
     params: tuple[tuple[str, object], ...] = ()
     spec: object = field(default=None, compare=False, repr=False)
+    defaults: tuple[tuple[str, object], ...] = field(default=(), compare=False, repr=False)
 
     @property
     def kwargs(self) -> dict[str, object]:
@@ -41,9 +42,9 @@ class Op:
 
     @property
     def label(self) -> str:
-        """``gelu``, or ``geglu[approximate=tanh]`` where a parameter differs from the default."""
-        defaults = getattr(self.spec, "defaults", {"approximate": "none"})
-        shown = [f"{k}={v}" for k, v in self.params if defaults.get(k, object()) != v]
+        """``gelu``, or ``geglu[approximate=tanh]`` where a parameter differs from torch's
+        default (or has none)."""
+        shown = [f"{k}={v}" for k, v in self.params if (k, v) not in self.defaults]
         return self.name + (f"[{','.join(shown)}]" if shown else "")
 
 
@@ -51,12 +52,13 @@ def registry_ops() -> list[Op]:
     """Every op of the registry: elementwise ops at their first parameter set (torch's defaults
     where every parameter has one), row-wise ops over the last dim, gated ops over the last dim
     in each of their approximations."""
-    ops = [Op("elementwise", s.name, tuple(s.param_sets()[0].items()), s)
-           for s in ELEMENTWISE if s.param_sets()]
+    ops = [Op("elementwise", s.name, tuple(s.param_sets()[0].items()), s,
+              tuple(s.defaults.items())) for s in ELEMENTWISE if s.param_sets()]
     ops += [Op("rowwise", s.name, (), s) for s in ROWWISE]
     for s in GATED:
         choices = (("none",), ("tanh",)) if s.takes_approximate else ((),)
-        ops += [Op("gated", s.name, tuple(zip(("approximate",), c)), s) for c in choices]
+        ops += [Op("gated", s.name, tuple(zip(("approximate",), c)), s, (("approximate", "none"),))
+                for c in choices]
     return ops
 
 

@@ -94,20 +94,27 @@ def _compiled(op: Op, x: torch.Tensor) -> Workload:
     return workload
 
 
+def _plain(kind_table: dict[str, Callable[[Op], Unary]]) -> Callable[[Op, torch.Tensor], Workload]:
+    def make(op: Op, x: torch.Tensor) -> Workload:
+        f = kind_table[op.kind](op)
+        return Workload((x,), lambda: f(x))
+
+    return make
+
+
+#: provider -> (op, input) -> its workload
+BUILDERS: dict[str, Callable[[Op, torch.Tensor], Workload]] = {
+    "tritonact": _plain(TRITONACT),
+    "eager": _plain(EAGER),
+    "compile": _compiled,
+    "liger": _liger,
+}
+
+
 def build(provider: str, op: Op, x: torch.Tensor) -> Workload:
     """The workload of ``provider`` for ``op`` on the input ``x`` (a leaf that requires grad);
     raises :class:`Unavailable` with the reason when the provider cannot run here."""
-    if provider == "tritonact":
-        f = TRITONACT[op.kind](op)
-    elif provider == "eager":
-        f = EAGER[op.kind](op)
-    elif provider == "compile":
-        return _compiled(op, x)
-    elif provider == "liger":
-        return _liger(op, x)
-    else:
-        raise ValueError(f"unknown provider {provider!r}")
-    return Workload((x,), lambda: f(x))
+    return BUILDERS[provider](op, x)
 
 
 def _first_line(error: BaseException) -> str:

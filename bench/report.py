@@ -121,13 +121,14 @@ def memory_table(rows: list[Row]) -> str:
 
 
 def summary(rows: list[Row], environment: dict[str, str], notes: Sequence[str],
-            disclaimer: str | None) -> str:
+            disclaimer: str | None, details: Sequence[str] = ()) -> str:
     roofline = next((r for r in rows if r["benchmark"] == "roofline"), None)
     skipped = sorted({f"{r['provider']}: {r['status']}" for r in rows if r["status"] != "ok"})
     parts = [f"# tritonact benchmark: {environment['device']}", ""]
     if disclaimer:
         parts += [f"**{disclaimer}**", ""]
     parts += [", ".join(f"{k} {environment[k]}" for k in ENVIRONMENT_COLUMNS[1:]) + ".", ""]
+    parts += [*(f"{d}" for d in details), ""] if details else []
     if roofline:
         parts += [f"Memory roofline, measured in this run: {float(roofline['gbps']):.1f} GB/s "
                   f"(a {int(roofline['bytes_moved']) // 2**21} MiB device-to-device copy, bytes "

@@ -199,8 +199,9 @@ def run(args: argparse.Namespace, device: torch.device) -> int:
         print(disclaimer, file=sys.stderr)
     for note in notes:
         print(f"not measured: {note}", file=sys.stderr)
+    details = [f"{scale} suite; timing: {bench.timer.method}."]
     if "liger" in bench.providers:
-        notes.append(f"liger-kernel {liger_version()}")
+        details.append(f"Liger-Kernel {liger_version()}.")
 
     # `timeout` and Ctrl-C end the run early, but the results so far are still written.
     try:
@@ -240,12 +241,12 @@ def run(args: argparse.Namespace, device: torch.device) -> int:
         torch.set_num_threads(threads)
         if previous_handler is not None:
             signal.signal(signal.SIGTERM, previous_handler)
-        _write(bench, out, notes, disclaimer, scale)
+        _write(bench, out, notes, details, disclaimer, scale)
     return status
 
 
-def _write(bench: Bench, out: Path, notes: list[str], disclaimer: str | None,
-           scale: str) -> None:
+def _write(bench: Bench, out: Path, notes: list[str], details: list[str],
+           disclaimer: str | None, scale: str) -> None:
     add_speedups(bench.rows)
     write_csv(bench.rows, out / "results.csv")
     env = bench.environment
@@ -256,7 +257,8 @@ def _write(bench: Bench, out: Path, notes: list[str], disclaimer: str | None,
     if pngs is None:
         pngs = []
         notes.append("plots: matplotlib is not installed (pip install matplotlib)")
-    (out / "summary.md").write_text(summary(bench.rows, bench.environment, notes, disclaimer))
+    (out / "summary.md").write_text(summary(bench.rows, bench.environment, notes, disclaimer,
+                                                  details))
     print(f"wrote {out / 'results.csv'} ({len(bench.rows)} rows), {out / 'summary.md'} and "
           f"{len(pngs)} plots", file=sys.stderr)
 

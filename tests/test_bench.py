@@ -165,8 +165,9 @@ def _check_summary_and_plots(smoke: Path) -> None:
     assert all((smoke / p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
 
 
-def test_pytest_front_end_groups_providers_by_case(pytester):
+def test_pytest_front_end_groups_providers_by_case(pytester, monkeypatch):
     pytest.importorskip("pytest_benchmark")
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)  # else pytest-benchmark disables
     json_path = pytester.path / "out.json"
     result = pytester.runpytest_inprocess(
         str(ROOT / "bench"), "-p", "no:cacheprovider", "--bench-scale", "smoke",
