@@ -4,6 +4,7 @@ Triton's interpreter), the copy roofline, host overhead, memory, and the environ
 from __future__ import annotations
 
 import datetime
+import functools
 import subprocess
 import time
 from collections.abc import Callable
@@ -75,13 +76,47 @@ def _quantiles(samples: list[float]) -> tuple[float, float, float]:
     return tuple(q.tolist())
 
 
+#: Bytes cleared between timed calls so that none is served from the L2 cache (50 MB on
+#: H100/H200), as ``do_bench`` does.
+L2_FLUSH_BYTES = 256 * 2**20
+MAX_REPS = 1000
+
+
+@dataclass
+class TimedCall:
+    """What one timed call runs: ``run()``, or ``run(prepare())`` where ``prepare`` builds
+    what the call consumes (the autograd graph a backward frees) outside the timing."""
+
+    run: Callable[..., object]
+    prepare: Callable[[], object] | None = None
+
+
+def timed_call(workload: Workload, mode: str) -> TimedCall:
+    """The call to time for ``mode``: the forward; the backward alone (each call on a graph
+    its untimed ``prepare`` built: compiled backwards refuse ``retain_graph``); or forward and
+    backward together. Gradients are returned, never accumulated into ``.grad``."""
+    if mode == "forward":
+        return TimedCall(workload.forward)
+    grad = torch.randn_like(workload.forward())
+    if mode == "backward":
+        return TimedCall(lambda y: torch.autograd.grad(y, workload.inputs, grad),
+                         workload.forward)
+    return TimedCall(lambda: torch.autograd.grad(workload.forward(), workload.inputs, grad))
+
+
+@functools.cache
+def l2_flush_buffer(device: torch.device) -> torch.Tensor:
+    return torch.empty(L2_FLUSH_BYTES, dtype=torch.int8, device=device)
+
+
 @dataclass(frozen=True)
 class Timer:
     """Median, 20th and 80th percentile of one call, in microseconds.
 
-    On CUDA: ``triton.testing.do_bench`` (CUDA events around each call, the L2 cache cleared
-    before each, ``warmup_ms`` of warm-up, ``rep_ms`` of timed calls). On the CPU: a plain
-    ``perf_counter`` loop of ``cpu_reps`` calls, interpreter timings (no warm-up: the
+    On CUDA: CUDA events around each call, the L2 cache cleared before each, ``warmup_ms`` of
+    warm-up, then ``rep_ms`` of timed calls: ``triton.testing.do_bench``, or for a call with a
+    ``prepare`` step the same loop with that step run before the cache is cleared. On the CPU:
+    a plain ``perf_counter`` loop of ``cpu_reps`` calls, interpreter timings (no warm-up: the
     interpreter compiles nothing).
     """
 
@@ -96,30 +131,43 @@ class Timer:
             return f"cuda-events, L2 flushed, {self.warmup_ms}+{self.rep_ms} ms"
         return "interpreter, perf_counter (not a performance figure)"
 
-    def __call__(self, fn: Callable[[], object]) -> tuple[float, float, float]:
-        if self.device.type == "cuda":
-            ms = triton.testing.do_bench(fn, warmup=self.warmup_ms, rep=self.rep_ms,
+    def __call__(self, call: TimedCall | Callable[[], object]) -> tuple[float, float, float]:
+        call = call if isinstance(call, TimedCall) else TimedCall(call)
+        if self.device.type != "cuda":
+            samples = []
+            for _ in range(self.cpu_reps):
+                state = call.prepare() if call.prepare else None
+                start = time.perf_counter()
+                call.run(state) if call.prepare else call.run()
+                samples.append(1e6 * (time.perf_counter() - start))
+            return _quantiles(samples)
+        if call.prepare is None:
+            ms = triton.testing.do_bench(call.run, warmup=self.warmup_ms, rep=self.rep_ms,
                                          quantiles=list(QUANTILES))
             return tuple(1e3 * t for t in ms)
-        samples = []
-        for _ in range(self.cpu_reps):
-            start = time.perf_counter()
-            fn()
-            samples.append(1e6 * (time.perf_counter() - start))
-        return _quantiles(samples)
+        return self._prepared_on_cuda(call)
 
+    def _prepared_on_cuda(self, call: TimedCall) -> tuple[float, float, float]:
+        """do_bench's loop with an untimed ``prepare`` before each call's cache clearing."""
+        cache = l2_flush_buffer(self.device)
 
-def timed_call(workload: Workload, mode: str) -> Callable[[], object]:
-    """The call to time for ``mode``: the forward; the backward alone (the graph built once,
-    retained, and the gradient taken again); or forward and backward together. Gradients are
-    returned, never accumulated into ``.grad``."""
-    if mode == "forward":
-        return workload.forward
-    y = workload.forward()
-    grad = torch.randn_like(y)
-    if mode == "backward":
-        return lambda: torch.autograd.grad(y, workload.inputs, grad, retain_graph=True)
-    return lambda: torch.autograd.grad(workload.forward(), workload.inputs, grad)
+        def timed(count: int) -> list[float]:
+            events = [(torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True))
+                      for _ in range(count)]
+            for start, end in events:
+                state = call.prepare()
+                cache.zero_()
+                start.record()
+                call.run(state)
+                end.record()
+            torch.cuda.synchronize(self.device)
+            return [start.elapsed_time(end) for start, end in events]
+
+        call.run(call.prepare())
+        estimate_ms = max(sum(timed(5)) / 5, 1e-3)
+        timed(min(MAX_REPS, max(1, int(self.warmup_ms / estimate_ms))))
+        ms = timed(min(MAX_REPS, max(1, int(self.rep_ms / estimate_ms))))
+        return tuple(1e3 * t for t in _quantiles(ms))
 
 
 def copy_roofline(device: torch.device, timer: Timer, nbytes: int) -> tuple[float, float]:

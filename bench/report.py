@@ -113,7 +113,7 @@ def memory_table(rows: list[Row]) -> str:
     for r in _ok(rows, "memory"):
         cells[(r["op"], r["dtype"], r["shape"])][r["provider"]] = r
     providers = sorted({p for c in cells.values() for p in c}, key=PROVIDERS.index)
-    mib = lambda r, col: "-" if r.get(col) in (None, "") else f"{int(r[col]) / 2**20:.2f}"
+    mib = lambda r, col: "-" if r.get(col) in (None, "") else f"{int(r[col]) / 2**20:.3g}"
     body = [[op, dtype, shape, *(f"{mib(c[p], 'peak_bytes')} / {mib(c[p], 'saved_bytes')}"
                                  if p in c else "-" for p in providers)]
             for (op, dtype, shape), c in cells.items()]
@@ -131,8 +131,8 @@ def summary(rows: list[Row], environment: dict[str, str], notes: Sequence[str],
     parts += [*(f"{d}" for d in details), ""] if details else []
     if roofline:
         parts += [f"Memory roofline, measured in this run: {float(roofline['gbps']):.1f} GB/s "
-                  f"(a {int(roofline['bytes_moved']) // 2**21} MiB device-to-device copy, bytes "
-                  f"read plus written; {roofline['timing']}).", ""]
+                  f"(a copy of {int(roofline['bytes_moved']) // 2**21} MiB within the device, "
+                  f"bytes read plus written; {roofline['timing']}).", ""]
     parts += ["## Time", "",
               "tritonact at the largest size of each case (GB/s = the fewest bytes the op must "
               "move / median time), and its speed-up against each provider: the geometric mean "

@@ -175,8 +175,7 @@ class Bench:
             try:
                 work = build(provider, op, x)
                 for mode in HOST_MODES:
-                    call = (work.forward if mode == "forward" else timed_call(work, mode))
-                    median, p20, p80 = host_overhead(call, self.device,
+                    median, p20, p80 = host_overhead(timed_call(work, mode).run, self.device,
                                                      *HOST_CALLS[self.scale])
                     self.row("host_overhead", op, dtype, shape, mode, provider, median_us=median,
                              p20_us=p20, p80_us=p80, timing="perf_counter, no synchronize")

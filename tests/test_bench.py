@@ -13,10 +13,13 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+import torch
 
 from tritonact.autograd.launch import INTERPRET
 from tritonact.bench import cases as bench_cases
 from tritonact.bench.cases import LLM_HIDDEN, MODES, Case, Op, cases, min_bytes, select_ops
+from tritonact.bench.measure import Timer, timed_call
+from tritonact.bench.providers import Workload
 from tritonact.bench.report import COLUMNS, ENVIRONMENT_COLUMNS, add_speedups
 from tritonact.registry import ELEMENTWISE, GATED, ROWWISE
 
@@ -88,6 +91,28 @@ def test_speedups_are_the_other_providers_median_over_ours():
     add_speedups(rows)
     assert rows[0]["speedup_vs_eager"] == 2.5 and rows[0]["speedup_vs_compile"] == 1.5
     assert rows[1]["speedup_vs_eager"] == 1.0 and "speedup_vs_eager" not in rows[3]
+
+
+class _OnceBackward(torch.autograd.Function):
+    """A backward that may run once per graph, as a compiled one with donated buffers."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.used = False
+        return x * 2
+
+    @staticmethod
+    def backward(ctx, grad):
+        assert not ctx.used, "backward ran twice on one graph"
+        ctx.used = True
+        return grad * 2
+
+
+def test_backward_mode_times_each_call_on_a_fresh_graph():
+    x = torch.randn(8, requires_grad=True)
+    work = Workload((x,), lambda: _OnceBackward.apply(x))
+    median, p20, p80 = Timer(torch.device("cpu"), cpu_reps=4)(timed_call(work, "backward"))
+    assert 0 < p20 <= median <= p80
 
 
 def test_bench_smoke_end_to_end(tmp_path):
