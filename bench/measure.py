@@ -45,13 +45,14 @@ def _run(argv: list[str], cwd: Path | None = None) -> str:
 
 
 def commit() -> str:
-    """The checkout's commit (``+dirty`` with uncommitted changes), or ``unknown``."""
-    root = Path(__file__).resolve().parents[1]
-    head = _run(["git", "rev-parse", "--short=12", "HEAD"], root)
-    if not head:
-        return "unknown"
-    dirty = _run(["git", "status", "--porcelain", "--untracked-files=no"], root)
-    return head + ("+dirty" if dirty else "")
+    """The checkout's commit (``+dirty`` with uncommitted changes), or ``unknown``: from the
+    package's own checkout, else from the working directory (a copied-out package)."""
+    for root in (Path(__file__).resolve().parents[1], Path.cwd()):
+        head = _run(["git", "rev-parse", "--short=12", "HEAD"], root)
+        if head:
+            dirty = _run(["git", "status", "--porcelain", "--untracked-files=no"], root)
+            return head + ("+dirty" if dirty else "")
+    return "unknown"
 
 
 def environment(device: torch.device) -> Environment:

@@ -51,7 +51,7 @@ def write_csv(rows: Iterable[Row], path: Path) -> None:
 
 def _cell(value: object) -> object:
     if isinstance(value, float):
-        return f"{value:.4g}"
+        return f"{value:.6g}"
     return "" if value is None else value
 
 

@@ -148,10 +148,10 @@ class Bench:
                     self.row("time", op, dtype, shape, mode, provider, _why(error))
                     continue
                 gbps = case.bytes_moved / (median * 1e3)
+                roofline = self.roofline_gbps
                 self.row("time", op, dtype, shape, mode, provider, median_us=median, p20_us=p20,
                          p80_us=p80, bytes_moved=case.bytes_moved, gbps=gbps,
-                         roofline_gbps=self.roofline_gbps,
-                         pct_roofline=100 * gbps / self.roofline_gbps)
+                         roofline_gbps=roofline, pct_roofline=roofline and 100 * gbps / roofline)
             if shape == MEMORY_SHAPES[self.scale][op.kind]:
                 self.memory(op, dtype, shape, provider, work)
             del work
