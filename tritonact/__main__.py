@@ -1,4 +1,4 @@
-"""Command line: ``python -m tritonact list`` and ``python -m tritonact verify``."""
+"""Command line: ``python -m tritonact list``, ``verify``, ``audit`` and ``bench``."""
 
 from __future__ import annotations
 
@@ -230,6 +230,19 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    device = _prepare_device("cpu" if args.smoke else None)
+    if device == "cpu" and not args.smoke:
+        raise SystemExit("no CUDA device: the suite measures GPUs. python -m tritonact bench "
+                         "--smoke runs a tiny case list through Triton's interpreter to check "
+                         "the harness")
+    import torch
+
+    from tritonact.bench.run import run
+
+    return run(args, torch.device(device))
+
+
 def _row_inputs(dtype, device):
     """Reduced dims last, first (strided) and in the middle; short and long rows."""
     import torch
@@ -266,8 +279,29 @@ def main(argv: list[str] | None = None) -> int:
     audit.add_argument("--jobs", type=int, help="parallel compiles (default: CPU count)")
     audit.add_argument("--summary", action="store_true", help="one row per op instead of one "
                                                               "per kernel")
+    bench = sub.add_parser("bench", help="time every op against PyTorch eager, torch.compile and "
+                                         "Liger-Kernel on CUDA; write results.csv, summary.md "
+                                         "and plots")
+    bench.add_argument("--ops", nargs="+", help="op names or labels such as "
+                                                "geglu[approximate=tanh] (default: all; --quick: "
+                                                "a representative few)")
+    bench.add_argument("--dtypes", nargs="+", choices=["float32", "bfloat16", "float16"],
+                       help="default: all three (--quick: bfloat16)")
+    bench.add_argument("--modes", nargs="+", choices=["forward", "backward", "forward+backward"])
+    bench.add_argument("--providers", nargs="+", choices=["tritonact", "eager", "compile",
+                                                          "liger"], help="default: all")
+    scale = bench.add_mutually_exclusive_group()
+    scale.add_argument("--quick", action="store_true", help="fewer ops, sizes and dtypes, "
+                                                            "shorter timing (minutes)")
+    scale.add_argument("--smoke", action="store_true", help="a tiny case list on the CPU "
+                                                            "through Triton's interpreter: proves "
+                                                            "the harness, measures nothing")
+    bench.add_argument("--out", default="bench-out", help="output folder (default: bench-out)")
+    bench.add_argument("--budget", type=float, help="seconds after which no new case starts; "
+                                                    "what was measured is written")
     args = parser.parse_args(argv)
-    return {"list": cmd_list, "verify": cmd_verify, "audit": cmd_audit}[args.command](args)
+    commands = {"list": cmd_list, "verify": cmd_verify, "audit": cmd_audit, "bench": cmd_bench}
+    return commands[args.command](args)
 
 
 if __name__ == "__main__":

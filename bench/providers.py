@@ -1,0 +1,122 @@
+"""What each provider runs for an op: tritonact, PyTorch eager (the built-in, or the eager
+composite such as ``F.silu(a) * b``), ``torch.compile`` of that same eager expression, and
+Liger-Kernel where it has the op (an optional dependency, never required)."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+
+import tritonact.functional as TF
+from tritonact.bench.cases import Op
+
+Unary = Callable[[torch.Tensor], torch.Tensor]
+
+
+class Unavailable(Exception):
+    """A provider that cannot run a case here; the message says why."""
+
+
+@dataclass
+class Workload:
+    """One provider's forward over its inputs (the leaves that require grad)."""
+
+    inputs: tuple[torch.Tensor, ...]
+    forward: Callable[[], torch.Tensor]
+
+
+#: kind -> op -> tritonact's call; row-wise and gated ops reduce or split the last dim.
+TRITONACT: dict[str, Callable[[Op], Unary]] = {
+    "elementwise": lambda op: lambda x: getattr(TF, op.name)(x, **op.kwargs),
+    "rowwise": lambda op: lambda x: getattr(TF, op.name)(x, -1),
+    "gated": lambda op: lambda x: getattr(TF, op.name)(x, -1, **op.kwargs),
+}
+#: kind -> op -> the eager expression: torch's function, or the gated composite ``act(a) * b``.
+EAGER: dict[str, Callable[[Op], Unary]] = {
+    "elementwise": lambda op: lambda x: op.spec.torch_fn(x, **op.kwargs),
+    "rowwise": lambda op: lambda x: op.spec.torch_fn(x, -1),
+    "gated": lambda op: lambda x: op.spec.reference(x, -1, **op.kwargs),
+}
+#: op label -> (module, autograd.Function) of Liger-Kernel. Liger's GeGLU is the tanh
+#: approximation; its gated functions take gate and up as two contiguous tensors, as its MLPs
+#: call them, so they get the halves of the same input as two tensors (the same bytes).
+LIGER: dict[str, tuple[str, str]] = {
+    "swiglu": ("liger_kernel.ops.swiglu", "LigerSiLUMulFunction"),
+    "geglu[approximate=tanh]": ("liger_kernel.ops.geglu", "LigerGELUMulFunction"),
+    "softmax": ("liger_kernel.ops.softmax", "LigerSoftmaxFunction"),
+}
+
+
+def applies(provider: str, op: Op) -> bool:
+    """Liger-Kernel has a few ops; every other provider has them all."""
+    return provider != "liger" or op.label in LIGER
+
+
+def liger_version() -> str | None:
+    try:
+        from importlib.metadata import version
+
+        return version("liger-kernel")
+    except Exception:
+        return None
+
+
+def _liger(op: Op, x: torch.Tensor) -> Workload:
+    if x.device.type != "cuda":
+        raise Unavailable("Liger-Kernel runs on CUDA only")
+    module, name = LIGER[op.label]
+    try:
+        function = getattr(importlib.import_module(module), name)
+    except Exception as error:
+        raise Unavailable(f"liger-kernel not importable ({type(error).__name__}: "
+                          f"{_first_line(error)})") from None
+    if op.kind == "gated":
+        gate, up = (h.detach().contiguous().requires_grad_() for h in x.chunk(2, -1))
+        return Workload((gate, up), lambda: function.apply(gate, up))
+    return Workload((x,), lambda: function.apply(x))
+
+
+def _compiled(op: Op, x: torch.Tensor) -> Workload:
+    """torch.compile of the eager expression, specialised to this shape, compiled and warmed up
+    here (forward and backward) so that no timing includes compilation."""
+    torch._dynamo.reset()  # a fresh cache per shape: no recompile limit, no fallback to eager
+    compiled = torch.compile(EAGER[op.kind](op), dynamic=False)
+    workload = Workload((x,), lambda: compiled(x))
+    try:
+        y = workload.forward()
+        torch.autograd.grad(y, workload.inputs, torch.ones_like(y))
+    except Exception as error:
+        raise Unavailable(f"torch.compile failed ({type(error).__name__}: "
+                          f"{_first_line(error)})") from None
+    return workload
+
+
+def _plain(kind_table: dict[str, Callable[[Op], Unary]]) -> Callable[[Op, torch.Tensor], Workload]:
+    def make(op: Op, x: torch.Tensor) -> Workload:
+        f = kind_table[op.kind](op)
+        return Workload((x,), lambda: f(x))
+
+    return make
+
+
+#: provider -> (op, input) -> its workload
+BUILDERS: dict[str, Callable[[Op, torch.Tensor], Workload]] = {
+    "tritonact": _plain(TRITONACT),
+    "eager": _plain(EAGER),
+    "compile": _compiled,
+    "liger": _liger,
+}
+
+
+def build(provider: str, op: Op, x: torch.Tensor) -> Workload:
+    """The workload of ``provider`` for ``op`` on the input ``x`` (a leaf that requires grad);
+    raises :class:`Unavailable` with the reason when the provider cannot run here."""
+    return BUILDERS[provider](op, x)
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0][:160] if text else ""
