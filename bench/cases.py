@@ -1,7 +1,8 @@
 """The benchmark cases, defined once from the registry: op x dtype x shape x mode.
 
 Both front ends (``python -m tritonact bench`` and ``pytest bench/``) iterate this list; an op
-added to the registry's ``ELEMENTWISE``, ``ROWWISE`` or ``GATED`` appears here without an edit.
+added to the registry's ``ELEMENTWISE``, ``ROWWISE``, ``GATED``, ``LEARNABLE`` or ``RANDOMIZED``
+appears here without an edit.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from tritonact.registry import ELEMENTWISE, GATED, ROWWISE
+from tritonact.registry import ELEMENTWISE, GATED, LEARNABLE, RANDOMIZED, ROWWISE
 
 DTYPES: dict[str, torch.dtype] = {
     "float32": torch.float32,
@@ -30,7 +31,7 @@ SCALES = ("full", "quick", "smoke")
 class Op:
     """One registry op with the parameters it is benchmarked at."""
 
-    kind: str  # "elementwise", "rowwise" or "gated"
+    kind: str  # "elementwise", "rowwise", "gated", "learnable" or "randomized"
     name: str
     params: tuple[tuple[str, object], ...] = ()
     spec: object = field(default=None, compare=False, repr=False)
@@ -51,7 +52,8 @@ class Op:
 def registry_ops() -> list[Op]:
     """Every op of the registry: elementwise ops at their first parameter set (torch's defaults
     where every parameter has one), row-wise ops over the last dim, gated ops over the last dim
-    in each of their approximations."""
+    in each of their approximations, learnable ops (PReLU) with one weight per channel,
+    randomized ops (RReLU) in training mode (eval mode is their slope op's kernel)."""
     ops = [Op("elementwise", s.name, tuple(s.param_sets()[0].items()), s,
               tuple(s.defaults.items())) for s in ELEMENTWISE if s.param_sets()]
     ops += [Op("rowwise", s.name, (), s) for s in ROWWISE]
@@ -59,6 +61,9 @@ def registry_ops() -> list[Op]:
         choices = (("none",), ("tanh",)) if s.takes_approximate else ((),)
         ops += [Op("gated", s.name, tuple(zip(("approximate",), c)), s, (("approximate", "none"),))
                 for c in choices]
+    ops += [Op("learnable", s.name, (), s) for s in LEARNABLE]
+    ops += [Op("randomized", s.name, (*s.defaults.items(), ("training", True)), s,
+               tuple(s.defaults.items())) for s in RANDOMIZED]
     return ops
 
 
@@ -69,6 +74,11 @@ def _pow2(exponents: Iterable[int]) -> tuple[tuple[int, ...], ...]:
 def _gated(tokens: Sequence[int], hidden: Sequence[int]) -> tuple[tuple[int, ...], ...]:
     """LLM-shaped gate-up inputs: ``tokens x 2*d`` (the fused gate and up projections)."""
     return tuple((t, 2 * d) for d in hidden for t in tokens)
+
+
+def _channels(exponents: Iterable[int], channels: int = 64) -> tuple[tuple[int, ...], ...]:
+    """PReLU inputs ``[rows, channels]`` of 2^e elements (one weight per channel)."""
+    return tuple((2**e // channels, channels) for e in exponents)
 
 
 ROW_LENGTHS = (256, 512, 1024, 2048, 4096, 8192, 12672)
@@ -82,27 +92,36 @@ SHAPES: dict[str, dict[str, tuple[tuple[int, ...], ...]]] = {
         "rowwise": tuple((4096, n) for n in ROW_LENGTHS)
         + tuple((64, 2**e) for e in (14, 16, 18, 20)),
         "gated": _gated((1, 16, 128, 1024, 4096, 16384), LLM_HIDDEN),
+        "learnable": _channels(range(10, 29)),
+        "randomized": _pow2(range(10, 29)),
     },
     "quick": {
         "elementwise": _pow2((10, 16, 22, 28)),
         "rowwise": ((4096, 256), (4096, 4096), (4096, 12672), (64, 2**20)),
         "gated": _gated((16, 4096), (4096, 14336)),
+        "learnable": _channels((10, 16, 22, 28)),
+        "randomized": _pow2((10, 16, 22, 28)),
     },
     "smoke": {
         "elementwise": _pow2((10, 12)),
         "rowwise": ((4, 256), (4, 1024)),
         "gated": ((1, 1024), (4, 1024)),
+        "learnable": _channels((10, 12)),
+        "randomized": _pow2((10, 12)),
     },
 }
-HOST_SHAPES = {"elementwise": (2**10,), "rowwise": (4, 256), "gated": (1, 2**10)}
+HOST_SHAPES = {"elementwise": (2**10,), "rowwise": (4, 256), "gated": (1, 2**10),
+               "learnable": (16, 64), "randomized": (2**10,)}
 MEMORY_SHAPES = {
-    "full": {"elementwise": (2**24,), "rowwise": (4096, 4096), "gated": (4096, 2 * 4096)},
-    "quick": {"elementwise": (2**22,), "rowwise": (4096, 4096), "gated": (4096, 2 * 4096)},
-    "smoke": {"elementwise": (2**12,), "rowwise": (4, 1024), "gated": (4, 1024)},
+    scale: {"elementwise": (n,), "rowwise": rows, "gated": gated, "learnable": (n // 64, 64),
+            "randomized": (n,)}
+    for scale, n, rows, gated in (("full", 2**24, (4096, 4096), (4096, 2 * 4096)),
+                                  ("quick", 2**22, (4096, 4096), (4096, 2 * 4096)),
+                                  ("smoke", 2**12, (4, 1024), (4, 1024)))
 }
 #: The quick and smoke suites keep a few representative ops (those the registry still has).
 SUBSETS = {
-    "quick": ("relu", "gelu", "silu", "softmax", "swiglu", "geglu[approximate=tanh]"),
+    "quick": ("relu", "gelu", "silu", "softmax", "swiglu", "geglu[approximate=tanh]", "prelu"),
     "smoke": ("relu", "softmax", "swiglu"),
 }
 SUBSET_DTYPES = {"quick": ("bfloat16",), "smoke": ("float32",)}

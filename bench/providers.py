@@ -28,18 +28,31 @@ class Workload:
     forward: Callable[[], torch.Tensor]
 
 
-#: kind -> op -> tritonact's call; row-wise and gated ops reduce or split the last dim.
+#: kind -> op -> tritonact's call on the input and the op's own leaves (PReLU's weight);
+#: row-wise and gated ops reduce or split the last dim.
 TRITONACT: dict[str, Callable[[Op], Unary]] = {
     "elementwise": lambda op: lambda x: getattr(TF, op.name)(x, **op.kwargs),
     "rowwise": lambda op: lambda x: getattr(TF, op.name)(x, -1),
     "gated": lambda op: lambda x: getattr(TF, op.name)(x, -1, **op.kwargs),
+    "learnable": lambda op: lambda x, weight: getattr(TF, op.name)(x, weight),
+    "randomized": lambda op: lambda x: getattr(TF, op.name)(x, **op.kwargs),
 }
 #: kind -> op -> the eager expression: torch's function, or the gated composite ``act(a) * b``.
 EAGER: dict[str, Callable[[Op], Unary]] = {
     "elementwise": lambda op: lambda x: op.spec.torch_fn(x, **op.kwargs),
     "rowwise": lambda op: lambda x: op.spec.torch_fn(x, -1),
     "gated": lambda op: lambda x: op.spec.reference(x, -1, **op.kwargs),
+    "learnable": lambda op: lambda x, weight: op.spec.torch_fn(x, weight),
+    "randomized": lambda op: lambda x: op.spec.torch_fn(x, **op.kwargs),
 }
+
+
+def own_leaves(op: Op, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    """Leaves an op takes besides its input: PReLU's weight, one per channel (dim 1)."""
+    if op.kind != "learnable":
+        return ()
+    return (torch.full((x.shape[1],), 0.25, dtype=x.dtype, device=x.device,
+                       requires_grad=True),)
 #: op label -> (module, autograd.Function) of Liger-Kernel. Liger's GeGLU is the tanh
 #: approximation; its gated functions take gate and up as two contiguous tensors, as its MLPs
 #: call them, so they get the halves of the same input as two tensors (the same bytes).
@@ -84,7 +97,8 @@ def _compiled(op: Op, x: torch.Tensor) -> Workload:
     here (forward and backward) so that no timing includes compilation."""
     torch._dynamo.reset()  # a fresh cache per shape: no recompile limit, no fallback to eager
     compiled = torch.compile(EAGER[op.kind](op), dynamic=False)
-    workload = Workload((x,), lambda: compiled(x))
+    leaves = own_leaves(op, x)
+    workload = Workload((x, *leaves), lambda: compiled(x, *leaves))
     try:
         y = workload.forward()
         torch.autograd.grad(y, workload.inputs, torch.ones_like(y))
@@ -97,7 +111,8 @@ def _compiled(op: Op, x: torch.Tensor) -> Workload:
 def _plain(kind_table: dict[str, Callable[[Op], Unary]]) -> Callable[[Op, torch.Tensor], Workload]:
     def make(op: Op, x: torch.Tensor) -> Workload:
         f = kind_table[op.kind](op)
-        return Workload((x,), lambda: f(x))
+        leaves = own_leaves(op, x)
+        return Workload((x, *leaves), lambda: f(x, *leaves))
 
     return make
 

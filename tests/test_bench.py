@@ -21,7 +21,7 @@ from tritonact.bench.cases import LLM_HIDDEN, MODES, Case, Op, cases, min_bytes,
 from tritonact.bench.measure import Timer, timed_call
 from tritonact.bench.providers import Workload
 from tritonact.bench.report import COLUMNS, ENVIRONMENT_COLUMNS, add_speedups
-from tritonact.registry import ELEMENTWISE, GATED, ROWWISE
+from tritonact.registry import ELEMENTWISE, GATED, LEARNABLE, RANDOMIZED, ROWWISE
 
 ROOT = Path(__file__).resolve().parents[1]
 pytest_plugins = ["pytester"]
@@ -31,7 +31,8 @@ def test_full_case_list_has_every_registry_op_dtype_mode_and_the_issue_sizes():
     full = cases("full")
     assert {(c.op.kind, c.op.name) for c in full} == {
         *(("elementwise", s.name) for s in ELEMENTWISE), *(("rowwise", s.name) for s in ROWWISE),
-        *(("gated", s.name) for s in GATED)}
+        *(("gated", s.name) for s in GATED), *(("learnable", s.name) for s in LEARNABLE),
+        *(("randomized", s.name) for s in RANDOMIZED)}
     assert {c.dtype for c in full} == {"float32", "bfloat16", "float16"}
     assert {c.mode for c in full} == set(MODES)
     shapes = lambda kind: {c.shape for c in full if c.op.kind == kind}
