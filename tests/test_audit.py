@@ -10,8 +10,10 @@ import sys
 
 from tritonact.autograd.elementwise import MATH
 from tritonact.autograd.gated import GATED_BACKWARD
+from tritonact.autograd.prelu import PRELU_MATH
 from tritonact.autograd.rowwise import ROW_MATH
 from tritonact.kernels.elementwise import AUDIT_EXCEPTIONS
+from tritonact.registry import RANDOMIZED
 
 
 def test_every_kernel_passes_the_sm90_gate(tmp_path):
@@ -39,6 +41,11 @@ def test_every_kernel_passes_the_sm90_gate(tmp_path):
         for dtype in ("fp32", "fp16", "bf16"):
             for kernel in ("forward", "backward", "forward_long", "backward_long"):
                 assert (f"rowwise.{kernel}", key, dtype, False) in audited
+    for module, keys in (("prelu", PRELU_MATH), ("randomized", [s.name for s in RANDOMIZED])):
+        for key in keys:
+            for dtype in ("fp32", "fp16", "bf16"):
+                for kernel in ("forward", "backward"):
+                    assert (f"{module}.{kernel}", key, dtype, False) in audited
     failures = [f"{r['case']}: {r['violations']}" for r in reports if r["violations"]]
     assert not failures, "\n".join(failures)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
