@@ -113,16 +113,19 @@ def test_the_table_is_every_tritonact_subclass_of_torch():
 @pytest.mark.filterwarnings("ignore:Implicit dimension choice")
 def test_every_replacement_keeps_its_parameters_and_buffers(device):
     """Each replaceable class, default-constructed where it can be: its Parameters and buffers
-    (PReLU's weight) are the same objects after the swap, and it computes torch's result."""
+    (PReLU's weight) are the same objects after the swap, and it computes torch's result (in
+    eval mode, where RReLU's slope is fixed)."""
     x = torch.randn(2, 4, 6, 6, device=device)
     for torch_cls, ours in replacements().items():
         try:
             module = torch_cls().to(device)
         except TypeError:  # Threshold needs its two arguments
             module = torch_cls(0.1, 2.0).to(device)
+        module.eval()
         tensors = [*module.parameters(), *module.buffers()]
         expected = module(x.clone())
         assert tritonact.replace_activations(module) is module and type(module) is ours
+        assert not module.training
         assert [*module.parameters(), *module.buffers()] == tensors
         assert all(a is b for a, b in zip([*module.parameters(), *module.buffers()], tensors))
         torch.testing.assert_close(module(x.clone()), expected, rtol=1e-5, atol=1e-5)
