@@ -158,3 +158,25 @@ def test_replaced_model_compiles_fullgraph(device):
     torch.testing.assert_close(out, expected)
     for got, want in zip(model.parameters(), reference.parameters()):
         torch.testing.assert_close(got.grad, want.grad)
+
+
+def test_prelu_keeps_its_weight_parameter_and_trains(device, launches):
+    """PReLU's weight is the Parameter an optimizer already holds: after the swap the same object
+    gets tritonact's gradient and the optimizer's update."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(3, 4, 1), nn.PReLU(4), nn.Flatten(), nn.RReLU()).to(device)
+    reference = copy.deepcopy(model)
+    weight = model[1].weight
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    tritonact.replace_activations(model)
+    assert type(model[1]) is tnn.PReLU and model[1].weight is weight
+    assert type(model[3]) is tnn.RReLU and model.training
+    model.eval(), reference.eval()  # RReLU's slope fixed, so that the two models agree
+    x = torch.randn(2, 3, 5, 5, device=device)
+    for net in (model, reference):
+        net(x).square().sum().backward()
+    assert "prelu.backward" in launches
+    torch.testing.assert_close(weight.grad, reference[1].weight.grad)
+    before = weight.detach().clone()
+    optimizer.step()
+    torch.testing.assert_close(weight.detach(), before - 0.1 * reference[1].weight.grad)

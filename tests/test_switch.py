@@ -87,6 +87,26 @@ def _torch_bits(call):
         return error
 
 
+def test_output_layouts_are_torchs(device):
+    """aten's elementwise outputs keep a dense input's layout; its softmax output is contiguous
+    whatever the input's layout; gradients follow."""
+    base = torch.randn(2, 3, 4, 5, device=device)
+    layouts = [base.transpose(1, 3), base.contiguous(memory_format=torch.channels_last),
+               base[:, :, ::2], torch.randn(3, 1, 4, 1, device=device).expand(3, 5, 4, 2)]
+    calls = [torch.relu, F.gelu, torch.sigmoid, lambda t: F.leaky_relu(t, 0.1),
+             lambda t: F.softmax(t, 1), lambda t: F.log_softmax(t, 3)]
+    for x in layouts:
+        for call in calls:
+            leaf = x.detach().requires_grad_()
+            expected = call(leaf)
+            (expected_grad,) = torch.autograd.grad(expected.sum(), leaf)
+            with tritonact.use():
+                got = call(leaf)
+                (grad,) = torch.autograd.grad(got.sum(), leaf)
+            assert got.stride() == expected.stride() and grad.stride() == expected_grad.stride()
+            torch.testing.assert_close(got, expected)
+
+
 @pytest.mark.parametrize("case", [
     "int relu", "bool relu", "int threshold", "complex sigmoid", "complex tanh", "sigmoid out=",
     "gelu out=", "gelu erf", "celu alpha=0", "softshrink negative", "int leaky_relu",
@@ -216,3 +236,35 @@ def test_torch_compile_fullgraph_with_the_switch_on(device, served):
         got.sum().backward()
     torch.testing.assert_close(got, expected)
     assert {"gelu", "_softmax", "_softmax_backward_data", "gelu_backward"} <= set(served)
+
+
+class _Mixed(torch.nn.Module):
+    """Modules (replaced) and torch's own functional calls (switched) in one forward."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.up, self.act, self.down = (torch.nn.Linear(8, 16), torch.nn.SiLU(),
+                                        torch.nn.Linear(16, 4))
+
+    def forward(self, x):
+        return F.log_softmax(self.down(F.gelu(self.act(self.up(x)))), -1)
+
+
+def test_inductor_fullgraph_with_replaced_modules_and_the_switch_on(device):
+    """The default backend: tritonact's custom ops from the replaced modules stay in the graph;
+    the switched aten operators are lowered by inductor to its own code."""
+    torch._dynamo.reset()
+    torch.manual_seed(0)
+    model = _Mixed().to(device)
+    x = torch.randn(4, 8, device=device)
+    expected = model(x)
+    expected.sum().backward()
+    expected_grads = [p.grad.clone() for p in model.parameters()]
+    model.zero_grad()
+    tritonact.replace_activations(model)
+    with tritonact.use():
+        got = torch.compile(model, fullgraph=True)(x)
+        got.sum().backward()
+    torch.testing.assert_close(got, expected)
+    for p, want in zip(model.parameters(), expected_grads):
+        torch.testing.assert_close(p.grad, want)

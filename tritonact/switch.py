@@ -296,7 +296,7 @@ def _rowwise_kernel(override: Override, selection: frozenset[str]):
             ndim = max(x.dim(), 1)
             if not -ndim <= dim < ndim:
                 return None
-            return rowwise.forward(key, x, dim % ndim, dtype)
+            return rowwise.forward(key, x, dim % ndim, dtype, torch.contiguous_format)
         dy, y, dim, input_dtype = args
         if not (served(dy) and served(y) and _same(dy, y) and input_dtype in KERNEL_DTYPES):
             return None
