@@ -111,6 +111,7 @@ def test_output_layouts_are_torchs(device):
     "int relu", "bool relu", "int threshold", "complex sigmoid", "complex tanh", "sigmoid out=",
     "gelu out=", "gelu erf", "celu alpha=0", "softshrink negative", "int leaky_relu",
     "softmax half_to_float on the CPU", "mixed dtypes in threshold_backward",
+    "softshrink lambd=inf",
 ])
 def test_what_the_switch_cannot_serve_is_torchs_own_kernel(case, device, launches, served):
     real = torch.randn(12, device=device)
@@ -125,6 +126,7 @@ def test_what_the_switch_cannot_serve_is_torchs_own_kernel(case, device, launche
         "gelu erf": lambda: F.gelu(real, approximate="erf"),
         "celu alpha=0": lambda: F.celu(real, 0.0),
         "softshrink negative": lambda: F.softshrink(real, -0.5),
+        "softshrink lambd=inf": lambda: F.softshrink(real, float("inf")),
         "int leaky_relu": lambda: F.leaky_relu(torch.arange(-5, 6, device=device)),
         "softmax half_to_float on the CPU": lambda: torch._softmax(real.half().cpu(), 0, True),
         "mixed dtypes in threshold_backward": lambda: torch.ops.aten.threshold_backward(
@@ -140,6 +142,28 @@ def test_what_the_switch_cannot_serve_is_torchs_own_kernel(case, device, launche
         assert got.dtype == expected.dtype
         assert torch.equal(got, expected) or torch.equal(got.isnan(), expected.isnan())
         assert torch.equal(torch.nan_to_num(got), torch.nan_to_num(expected))
+
+
+def test_edge_parameters_match_torch(device):
+    """Parameters at the registry's edges, served or handed to torch, give torch's results
+    (special values first: torch's CPU scalar tail differs from its vector body at NaN)."""
+    special = torch.tensor([0.0, -0.0, float("inf"), float("-inf"), float("nan"), 0.3, -0.5])
+    x = torch.cat([special, torch.randn(40) * 3]).to(device)
+    calls = [lambda t: F.hardshrink(t, -0.5), lambda t: F.softplus(t, 0.0),
+             lambda t: F.softplus(t, -1.0, 5.0), lambda t: F.softplus(t, 1.0, -1.0),
+             lambda t: F.leaky_relu(t, -2.0), lambda t: F.threshold(t, float("nan"), 1.0),
+             lambda t: F.hardtanh(t, 0.3, 0.3), lambda t: F.elu(t, 0.0),
+             lambda t: F.celu(t, -1.0), lambda t: F.softshrink(t, 0.0),
+             lambda t: F.hardtanh(t, float("-inf"), float("inf"))]
+    for call in calls:
+        leaf = x.clone().requires_grad_()
+        expected = call(leaf)
+        (expected_grad,) = torch.autograd.grad(expected.sum(), leaf)
+        with tritonact.use():
+            got = call(leaf)
+            (grad,) = torch.autograd.grad(got.sum(), leaf)
+        torch.testing.assert_close(got, expected, equal_nan=True)
+        torch.testing.assert_close(grad, expected_grad, equal_nan=True)
 
 
 def test_in_place_elu_backward_from_its_result_is_torchs(device, served):
@@ -268,3 +292,24 @@ def test_inductor_fullgraph_with_replaced_modules_and_the_switch_on(device):
     torch.testing.assert_close(got, expected)
     for p, want in zip(model.parameters(), expected_grads):
         torch.testing.assert_close(p.grad, want)
+
+
+def test_without_a_served_device_the_switch_says_so_and_changes_nothing():
+    """No CUDA and no interpreter: nothing is registered, with a warning (a clean process)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "TRITON_INTERPRET"}
+    env["CUDA_VISIBLE_DEVICES"] = ""
+    code = ("import warnings, torch, tritonact\n"
+            "with warnings.catch_warnings(record=True) as caught:\n"
+            "    warnings.simplefilter('always')\n"
+            "    tritonact.enable()\n"
+            "print(tritonact.switch.is_enabled(), [str(w.message) for w in caught])\n"
+            "print(torch.relu(torch.tensor([-1.0, 2.0])).tolist())\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    first, second = out.stdout.splitlines()
+    assert first.startswith("False [\"tritonact's switch has nothing to serve here")
+    assert second == "[0.0, 2.0]"

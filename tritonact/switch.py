@@ -137,8 +137,10 @@ def _leaky_relu_backward(negative_slope, self_is_result: bool) -> Resolved:
 
 
 def _softshrink(lambd) -> Resolved:
-    """softshrink for lambd >= 0 (torch raises for a negative one)."""
-    return (("softshrink",), "softshrink", float(lambd), 0.0) if float(lambd) >= 0 else None
+    """softshrink for 0 <= lambd <= 65504: torch raises outside [0, the input dtype's largest
+    value], so beyond fp16's largest value the call is left to torch, whatever the dtype."""
+    lambd = float(lambd)
+    return (("softshrink",), "softshrink", lambd, 0.0) if 0.0 <= lambd <= 65504.0 else None
 
 
 #: Where aten's parameters differ from the registry's (elu's scale and input_scale, relu6 as
@@ -183,6 +185,11 @@ def _has_backend_kernel(name: str) -> bool:
         f"aten::{name}", "CPU")
 
 
+def _scalar_names(name: str, skip: int = 1) -> list[str]:
+    """The names of aten::name's arguments after its first ``skip`` tensors."""
+    return [a.name for a in getattr(torch.ops.aten, name).default._schema.arguments[skip:]]
+
+
 def _build_overrides() -> tuple[Override, ...]:
     """The table, from the registry: each elementwise spec whose name is an aten operator with a
     backend kernel (and its in-place twin where the spec has one), each row-wise spec's
@@ -192,6 +199,9 @@ def _build_overrides() -> tuple[Override, ...]:
     for spec in ELEMENTWISE:
         if not _has_backend_kernel(spec.name):
             continue
+        if spec.name not in SPECIAL_RESOLVERS and _scalar_names(spec.name) != [
+                p.name for p in spec.params]:
+            continue  # aten's parameters are not the registry's: it needs its own resolver
         resolve = SPECIAL_RESOLVERS.get(spec.name) or _registry_resolver(spec)
         ops = SHARED_FORWARDS.get(spec.name, (spec.name,))
         forwards[spec.name] = Override(spec.name, ops, "forward", resolve)
@@ -200,7 +210,7 @@ def _build_overrides() -> tuple[Override, ...]:
             table.append(Override(f"{spec.name}_", ops, "inplace", resolve))
     for name, how in BACKWARD_OPS.items():
         if isinstance(how, str):
-            if how not in forwards:
+            if how not in forwards or _scalar_names(name, skip=2) != _scalar_names(how):
                 continue
             how = (forwards[how].resolve, (0, 1), forwards[how].ops)
         resolve, tensors, ops = how
@@ -369,6 +379,9 @@ def _apply(selection: frozenset[str]) -> None:
         _active = frozenset()
         overrides = [o for o in OVERRIDES if selection.intersection(o.ops)]
         keys = dispatch_keys()
+        if overrides and not keys:
+            warnings.warn("tritonact's switch has nothing to serve here (no CUDA, and "
+                          "TRITON_INTERPRET is not set): torch's own kernels run", stacklevel=3)
         if not overrides or not keys:
             return
         library = torch.library.Library("aten", "IMPL")
