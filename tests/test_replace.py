@@ -141,25 +141,6 @@ def test_modules_under_cpu_autocast_return_torchs_dtypes():
             assert converted[:i](x).dtype == model[:i](x).dtype
 
 
-def test_replaced_model_compiles_fullgraph(device):
-    """aot_eager runs the traced graph as is (tritonact's custom ops included); inductor's
-    fullgraph compile of the same tritonact modules is tests/test_api.py's."""
-    torch._dynamo.reset()
-    torch.manual_seed(0)
-    model = nn.Sequential(nn.Linear(8, 16), nn.SiLU(), nn.Linear(16, 8), nn.ReLU(),
-                          nn.Softmax(-1)).to(device)
-    reference = copy.deepcopy(model)
-    tritonact.replace_activations(model)
-    x = torch.randn(4, 8, device=device)
-    out = torch.compile(model, fullgraph=True, backend="aot_eager")(x)
-    out.sum().backward()
-    expected = reference(x)
-    expected.sum().backward()
-    torch.testing.assert_close(out, expected)
-    for got, want in zip(model.parameters(), reference.parameters()):
-        torch.testing.assert_close(got.grad, want.grad)
-
-
 def test_prelu_keeps_its_weight_parameter_and_trains(device, launches):
     """PReLU's weight is the Parameter an optimizer already holds: after the swap the same object
     gets tritonact's gradient and the optimizer's update."""
