@@ -139,6 +139,9 @@ def test_modules_under_cpu_autocast_return_torchs_dtypes():
     with torch.autocast("cpu", torch.bfloat16):
         for i in range(1, len(model) + 1):
             assert converted[:i](x).dtype == model[:i](x).dtype
+        torch._dynamo.reset()  # the autocast probe traces without a graph break
+        compiled = torch.compile(converted, fullgraph=True, backend="eager")
+        assert compiled(x).dtype == model(x).dtype
 
 
 def test_prelu_keeps_its_weight_parameter_and_trains(device, launches):

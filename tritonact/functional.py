@@ -92,7 +92,7 @@ def make_function(spec: Elementwise, inplace_twin: bool = False) -> Callable[...
     def function(input, *args, **kwargs):
         if not served(input):
             return torch_fn(input, *args, **kwargs)
-        if is_any_autocast_enabled() and not _is_compiling():
+        if is_any_autocast_enabled():
             input = autocast_input(torch_fn, input, args, kwargs)  # torch.autocast's cast
         if args or kwargs or not can_use_defaults:
             values = _bind(name, names, defaults, n_positional, args, kwargs)
@@ -152,7 +152,7 @@ def make_rowwise_function(spec: Rowwise) -> Callable[..., torch.Tensor]:
                  dtype: torch.dtype | None = None) -> torch.Tensor:
         if not served(input) or (dtype is not None and dtype not in KERNEL_DTYPES):
             return torch_fn(input, dim, _stacklevel + 1, dtype)
-        if is_any_autocast_enabled() and not _is_compiling():
+        if is_any_autocast_enabled():
             input = autocast_input(torch_fn, input, (dim, _stacklevel + 1, dtype), {})
         if dim is None:
             dim = get_dim(name, input.dim(), _stacklevel + 1)

@@ -101,6 +101,9 @@ def test_cuda_autocast_gives_torchs_dtypes(dtype):
     with torch.autocast("cuda", dtype):
         for i in range(1, len(model) + 1):
             assert converted[:i](x).dtype == model[:i](x).dtype
+        torch._dynamo.reset()
+        compiled = torch.compile(converted, fullgraph=True)
+        torch.testing.assert_close(compiled(x), model(x))  # dtype included
 
 
 def test_switch_at_the_cuda_key_matches_torch_and_falls_back():
