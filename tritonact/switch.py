@@ -464,10 +464,14 @@ def _forward_backward(fn: Callable, x: torch.Tensor, g: torch.Tensor):
     return y.detach(), dx
 
 
-def _compare(op: str, fn: Callable, x: torch.Tensor, dim: int | None,
-             reference: Callable | None = None, inplace: Callable | None = None) -> tuple:
+def _compare(op: str, fn: Callable, x: torch.Tensor, reference: Callable | None = None,
+             inplace: Callable | None = None,
+             backward_from_output: Callable | None = None) -> tuple:
     """(served aten operators, problem) for ``fn`` on ``x``: forward and backward (and the
-    in-place form) with the switch on for ``op`` against torch in fp64 and in x's dtype."""
+    in-place form) with the switch on for ``op`` against torch in fp64 and in x's dtype.
+    ``backward_from_output(g, y)``, where given, is torch's backward from the saved output: the
+    switched backward is judged from the switched forward's own output (an ulp of a 16-bit
+    softmax output is amplified by ``dy - sum(dy * y)``, for torch as for tritonact)."""
     from tritonact.testing import mismatch
 
     g = torch.randn(x.shape, dtype=torch.float64, device=x.device).to(x.dtype)
@@ -481,6 +485,8 @@ def _compare(op: str, fn: Callable, x: torch.Tensor, dim: int | None,
             y_inplace = inplace(x.detach().clone()) if inplace else None
     finally:
         served_hooks.remove(served_ops.append)
+    if backward_from_output is not None:
+        dx64, dxt = backward_from_output(g.double(), y.double()), backward_from_output(g, y)
     problem = None
     for what, ours, exact, theirs in (("forward", y, y64, yt), ("backward", dx, dx64, dxt),
                                       ("in place", y_inplace, y64, yt)):
@@ -517,7 +523,7 @@ def check_overrides(device, dtypes: Iterable[torch.dtype],
                                                 spec.torch_fn(t, **params, inplace=True))
                     x = _sample(dtype, device, spec.points(**params))
                     tag = ", ".join(f"{k}={v}" for k, v in params.items()) or "defaults"
-                    checks.append(Check(op, tag, dtype, *_compare(op, fn, x, None, reference,
+                    checks.append(Check(op, tag, dtype, *_compare(op, fn, x, reference,
                                                                    inplace or None)))
             else:
                 spec = next(s for s in ROWWISE if s.name == op)
@@ -525,5 +531,8 @@ def check_overrides(device, dtypes: Iterable[torch.dtype],
                 x = torch.where(x.isfinite(), x, 1.0)  # softmax at inf/NaN: row-wise tests
                 for dim in (1, 0):
                     fn = lambda t, spec=spec, dim=dim: spec.torch_fn(t, dim)
-                    checks.append(Check(op, f"dim={dim}", dtype, *_compare(op, fn, x, dim)))
+                    from_output = lambda g, y, spec=spec, dim=dim: spec.torch_backward(
+                        g, y, dim, y.dtype)
+                    checks.append(Check(op, f"dim={dim}", dtype, *_compare(
+                        op, fn, x, backward_from_output=from_output)))
     return checks
