@@ -58,7 +58,7 @@ def test_results_match_torch_through_the_public_calls(device):
     calls = [lambda t: t.sigmoid(), torch.tanh, F.silu, F.mish, F.hardswish, F.hardsigmoid,
              lambda t: F.leaky_relu(t, 0.2), lambda t: F.elu(t, 0.7), F.selu,
              lambda t: F.celu(t, 1.5), F.relu6, lambda t: F.softplus(t, 2.0, 3.0),
-             lambda t: F.log_softmax(t, 0), lambda t: F.softmin(t, 1)]
+             lambda t: F.log_softmax(t, 0), lambda t: F.softmin(t, 1), lambda t: F.glu(t, 0)]
     expected = [call(x) for call in calls]
     with tritonact.use():
         for call, want in zip(calls, expected):
@@ -93,7 +93,8 @@ def test_output_layouts_are_torchs(device):
     base = torch.randn(2, 3, 4, 5, device=device)
     layouts = [base.transpose(1, 3), base.contiguous(memory_format=torch.channels_last),
                base[:, :, ::2], torch.randn(3, 1, 4, 1, device=device).expand(3, 5, 4, 2)]
-    calls = [torch.relu, F.gelu, lambda t: F.softmax(t, 1), lambda t: F.log_softmax(t, 3)]
+    calls = [torch.relu, F.gelu, lambda t: F.softmax(t, 1), lambda t: F.log_softmax(t, 3),
+             lambda t: F.glu(t, 2)]
     for x in layouts:
         for call in calls:
             leaf = x.detach().requires_grad_()
@@ -110,7 +111,7 @@ def test_output_layouts_are_torchs(device):
     "int relu", "bool relu", "int threshold", "complex sigmoid", "complex tanh", "sigmoid out=",
     "gelu out=", "gelu erf", "celu alpha=0", "softshrink negative", "int leaky_relu",
     "softmax half_to_float on the CPU", "mixed dtypes in threshold_backward",
-    "softshrink lambd=inf",
+    "softshrink lambd=inf", "glu of an odd size",
 ])
 def test_what_the_switch_cannot_serve_is_torchs_own_kernel(case, device, launches, served):
     real = torch.randn(12, device=device)
@@ -126,6 +127,7 @@ def test_what_the_switch_cannot_serve_is_torchs_own_kernel(case, device, launche
         "celu alpha=0": lambda: F.celu(real, 0.0),
         "softshrink negative": lambda: F.softshrink(real, -0.5),
         "softshrink lambd=inf": lambda: F.softshrink(real, float("inf")),
+        "glu of an odd size": lambda: F.glu(real[:5]),
         "int leaky_relu": lambda: F.leaky_relu(torch.arange(-5, 6, device=device)),
         "softmax half_to_float on the CPU": lambda: torch._softmax(real.half().cpu(), 0, True),
         "mixed dtypes in threshold_backward": lambda: torch.ops.aten.threshold_backward(

@@ -28,10 +28,10 @@ from dataclasses import dataclass
 
 import torch
 
-from tritonact.autograd import elementwise, rowwise
+from tritonact.autograd import elementwise, gated, rowwise
 from tritonact.autograd.launch import INTERPRET, KERNEL_DTYPES, served
 from tritonact.kernels.activations import SELU_ALPHA, SELU_SCALE
-from tritonact.registry import ELEMENTWISE, ROWWISE, Elementwise
+from tritonact.registry import ELEMENTWISE, GATED, ROWWISE, Elementwise
 
 __all__ = ["OVERRIDES", "Override", "active_ops", "covered_ops", "disable", "enable",
            "is_enabled", "use"]
@@ -54,7 +54,7 @@ class Override:
     aten:     the operator's name in ``torch.ops.aten`` (``"gelu"``, ``"gelu_backward"``).
     ops:      the registry ops it serves (what ``include``/``exclude`` and ``verify`` name).
     kind:     ``forward``, ``inplace`` or ``backward`` (elementwise), ``rowwise`` or
-              ``rowwise_backward``.
+              ``rowwise_backward``, ``gated`` or ``gated_backward``.
     resolve:  the operator's non-tensor arguments, in schema order -> :data:`Resolved`.
     tensors:  positions of the tensor arguments: ``(input,)``, or ``(grad, saved)`` for a
               backward.
@@ -216,6 +216,13 @@ def _build_overrides() -> tuple[Override, ...]:
         resolve, tensors, ops = how
         if _has_backend_kernel(name):
             table.append(Override(name, ops, "backward", resolve, tensors))
+    for spec in GATED:  # those torch has (glu): its aten::glu and glu_backward
+        resolve = lambda *_, spec=spec: ((spec.name,), spec.key(), 0.0, 0.0)
+        if spec.torch_fn is not None and _has_backend_kernel(spec.name):
+            table.append(Override(spec.name, (spec.name,), "gated", resolve))
+            if _has_backend_kernel(f"{spec.name}_backward"):
+                table.append(Override(f"{spec.name}_backward", (spec.name,), "gated_backward",
+                                      resolve, (0, 1)))
     for spec in ROWWISE:
         resolve = lambda *_, name=spec.name: ((name,), name, 0.0, 0.0)
         if _has_backend_kernel(f"_{spec.name}"):
@@ -321,12 +328,51 @@ def _rowwise_kernel(override: Override, selection: frozenset[str]):
     return run
 
 
+def _gated_kernel(override: Override, selection: frozenset[str]):
+    """``glu(x, dim)`` (``x``'s halves along dim: up, then the gate) and ``glu_backward(dy, x,
+    dim)``, whose gradient halves are written in place into one tensor."""
+    spec = next(s for s in GATED if s.name == override.ops[0])
+    _, key, a, b = override.resolve()
+    served_here = spec.name in selection
+
+    def run(args: list):
+        if not served_here:
+            return None
+        if override.kind == "gated":
+            (x, dim), dy = args, None
+        else:
+            dy, x, dim = args
+        if not served(x) or x.dim() == 0 or not -x.dim() <= dim < x.dim():
+            return None
+        if x.shape[dim] % 2:
+            return None  # torch's error
+        gate, up = gated.halves(x, dim, spec.gate_first)
+        if dy is None:
+            y = gated.forward(key, gate, up, a, b)  # contiguous; aten's follows the input's
+            like = torch.empty_like(gate)  # dim order (one copy where that is another)
+            return y if like.stride() == y.stride() else like.copy_(y)
+        if not (served(dy) and _same(dy, gate)):
+            return None
+        dx = torch.empty(x.shape, dtype=x.dtype, device=x.device)  # contiguous, as aten's
+        dgate, dup = gated.halves(dx, dim, spec.gate_first)
+        gated.backward(key, dy, gate, up, a, b, dgate, dup)
+        return dx
+
+    return run
+
+
+#: How each kind of override computes: a factory of its ``run(arguments)``.
+_KERNEL_FACTORIES = {"forward": _elementwise_kernel, "inplace": _elementwise_kernel,
+                     "backward": _elementwise_kernel, "rowwise": _rowwise_kernel,
+                     "rowwise_backward": _rowwise_kernel, "gated": _gated_kernel,
+                     "gated_backward": _gated_kernel}
+
+
 def _dispatcher_kernel(override: Override, selection: frozenset[str], dispatch_key: str):
     """The boxed kernel registered for ``override`` at ``dispatch_key``: tritonact's launch, or
     torch's own kernel for that key, captured before the registration."""
     torch_kernel = torch.library.get_kernel(override.overload, dispatch_key)
-    make = _rowwise_kernel if override.kind.startswith("rowwise") else _elementwise_kernel
-    run = make(override, selection)
+    run = _KERNEL_FACTORIES[override.kind](override, selection)
     schema = override.overload._schema
 
     def kernel(keyset, *args, **kwargs):
@@ -474,7 +520,9 @@ def _compare(op: str, fn: Callable, x: torch.Tensor, reference: Callable | None 
     softmax output is amplified by ``dy - sum(dy * y)``, for torch as for tritonact)."""
     from tritonact.testing import mismatch
 
-    g = torch.randn(x.shape, dtype=torch.float64, device=x.device).to(x.dtype)
+    with torch.no_grad():
+        out_shape = fn(x).shape  # glu halves a dim
+    g = torch.randn(out_shape, dtype=torch.float64, device=x.device).to(x.dtype)
     y64, dx64 = _forward_backward(reference or fn, x.double(), g.double())
     yt, dxt = _forward_backward(fn, x, g)
     served_ops: list[str] = []
@@ -525,6 +573,12 @@ def check_overrides(device, dtypes: Iterable[torch.dtype],
                     tag = ", ".join(f"{k}={v}" for k, v in params.items()) or "defaults"
                     checks.append(Check(op, tag, dtype, *_compare(op, fn, x, reference,
                                                                    inplace or None)))
+            elif any(s.name == op for s in GATED):
+                spec = next(s for s in GATED if s.name == op)
+                x = _sample(dtype, device)[:144].reshape(12, 12)
+                for dim in (1, 0):
+                    fn = lambda t, spec=spec, dim=dim: spec.torch_fn(t, dim)
+                    checks.append(Check(op, f"dim={dim}", dtype, *_compare(op, fn, x)))
             else:
                 spec = next(s for s in ROWWISE if s.name == op)
                 x = _sample(dtype, device)[:156].reshape(13, 12)
