@@ -303,3 +303,13 @@ def test_without_a_served_device_the_switch_says_so_and_changes_nothing(monkeypa
         tritonact.enable()
     assert not switch.is_enabled() and torch._C._dispatch_dump("aten::relu") == before
     assert torch.relu(torch.tensor([-1.0, 2.0])).tolist() == [0.0, 2.0] and not served
+
+
+def test_gradcheck_and_gradgradcheck_through_the_switch(device, served):
+    """torch's own double-backward formula (gelu_backward's derivative) over the switched
+    first-order kernels, in fp64."""
+    x = (torch.randn(3, 4, dtype=torch.float64, device=device) * 2).requires_grad_()
+    with tritonact.use():
+        assert torch.autograd.gradcheck(F.gelu, (x,))
+        assert torch.autograd.gradgradcheck(F.gelu, (x,))
+    assert {"gelu", "gelu_backward"} <= set(served)
