@@ -20,16 +20,21 @@ launch_hooks: list[Callable[[str], None]] = []
 
 INT32_LIMIT = 2**31 - 1
 _PLAIN_TENSOR_TYPES = (torch.Tensor, torch.nn.Parameter)
+_is_functorch_wrapped = torch._C._functorch.is_functorch_wrapped_tensor
+_is_compiling = torch.compiler.is_compiling
 NUM_WARPS = 4
 
 
 def served(x: object) -> bool:
     """Whether a tritonact kernel runs on ``x``: a float tensor on CUDA, or on the CPU while
-    Triton's interpreter is on. Everything else is left to torch (CPU fallback, int, complex)."""
+    Triton's interpreter is on. Everything else is left to torch (CPU fallback, int, complex,
+    and the wrapped tensors of torch.func transforms such as vmap, whose storage a kernel cannot
+    reach: torch's batching rules compute those)."""
     return (
         type(x) in _PLAIN_TENSOR_TYPES
         and x.dtype in KERNEL_DTYPES
         and (x.is_cuda or (INTERPRET and x.device.type == "cpu"))
+        and (_is_compiling() or not _is_functorch_wrapped(x))  # dynamo cannot trace the check
     )
 
 

@@ -89,9 +89,11 @@ def _launch(kernel, dim: int, tensors: list[torch.Tensor], **fns) -> None:
            ONE_PASS=one_pass, WIDE=wide, num_warps=num_warps(rows, block))
 
 
-def forward(key: str, x: torch.Tensor, dim: int, dtype: torch.dtype) -> torch.Tensor:
-    """The activation over ``dim`` in one launch; the result has ``dtype`` and x's layout."""
-    y = torch.empty_like(x, dtype=dtype)
+def forward(key: str, x: torch.Tensor, dim: int, dtype: torch.dtype,
+            memory_format: torch.memory_format = torch.preserve_format) -> torch.Tensor:
+    """The activation over ``dim`` in one launch; the result has ``dtype`` and x's layout (or
+    ``memory_format``: aten's softmax returns a contiguous tensor whatever x's layout)."""
+    y = torch.empty_like(x, dtype=dtype, memory_format=memory_format)
     m = ROW_MATH[key]
     _launch(kernels.forward, dim, [x, y], OUTPUT=m.output, NEGATE=m.negate)
     return y

@@ -19,6 +19,7 @@ def test_verify_passes_and_prints_a_table(capsys):
     assert main(["verify", "--ops", "relu", "gelu", "--dtypes", "float32", "float64"]) == 0
     out = capsys.readouterr().out
     assert "| gelu" in out and "approximate=tanh" in out and "0 failed" in out
+    assert "The switch" in out and "| relu | defaults         | float32 | relu, " in out
 
 
 def test_verify_covers_prelu_and_rrelu(capsys):
@@ -30,7 +31,7 @@ def test_verify_covers_prelu_and_rrelu(capsys):
 def test_verify_fails_on_a_wrong_kernel(capsys, monkeypatch):
     monkeypatch.setitem(MATH, "relu", MATH["relu6"])  # differs from relu above 6
     assert main(["verify", "--ops", "relu", "--dtypes", "float32"]) == 1
-    assert "1 failed" in capsys.readouterr().out
+    assert "2 failed" in capsys.readouterr().out  # the op's row and the switch's
 
 
 def test_verify_switches_the_interpreter_on_by_itself():

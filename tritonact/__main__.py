@@ -206,7 +206,21 @@ def cmd_verify(args: argparse.Namespace) -> int:
                 print(f"FAIL {spec.name} {dtype}: {p}", file=sys.stderr)
     print(_table(["op", "parameters", "dtype", "forward+backward parity", "gradcheck", "result"],
                  rows))
-    print(f"{len(rows) - failures} passed, {failures} failed")
+    from tritonact import switch
+
+    checks = switch.check_overrides(device, dtypes, args.ops)
+    for check in checks:
+        if check.problem:
+            print(f"FAIL switch {check.op} [{check.params}] {check.dtype}: {check.problem}",
+                  file=sys.stderr)
+    failures += sum(check.problem is not None for check in checks)
+    print(f"\nThe switch (tritonact.enable(): torch's own calls, switch on against off) covers "
+          f"{', '.join(switch.covered_ops())}:")
+    print(_table(["op", "parameters", "dtype", "aten operators served", "result"],
+                 [[c.op, c.params, str(c.dtype).removeprefix("torch."), ", ".join(c.served),
+                   "FAIL" if c.problem else "ok"] for c in checks]))
+    total = len(rows) + len(checks)
+    print(f"{total - failures} passed, {failures} failed")
     return 1 if failures else 0
 
 
@@ -264,7 +278,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tritonact", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="the registered ops, their parameters and what backward saves")
-    verify = sub.add_parser("verify", help="parity and gradient checks of every op against torch")
+    verify = sub.add_parser("verify", help="parity and gradient checks of every op against torch, "
+                                           "and of the switch's aten overrides")
     verify.add_argument("--ops", nargs="+", help="only these ops (default: all)")
     verify.add_argument("--dtypes", nargs="+", choices=["float32", "float16", "bfloat16",
                                                         "float64"], help="default: all four")

@@ -18,6 +18,7 @@ import torch
 from tritonact.autograd import gated, rowwise
 from tritonact.autograd import prelu as prelu_ops
 from tritonact.autograd import randomized as randomized_ops
+from tritonact.autograd.autocast import autocast_input, is_any_autocast_enabled
 from tritonact.autograd.elementwise import ElementwiseFunction, run_forward
 from tritonact.autograd.launch import KERNEL_DTYPES, served
 from tritonact.registry import (
@@ -91,6 +92,8 @@ def make_function(spec: Elementwise, inplace_twin: bool = False) -> Callable[...
     def function(input, *args, **kwargs):
         if not served(input):
             return torch_fn(input, *args, **kwargs)
+        if is_any_autocast_enabled():
+            input = autocast_input(torch_fn, input, args, kwargs)  # torch.autocast's cast
         if args or kwargs or not can_use_defaults:
             values = _bind(name, names, defaults, n_positional, args, kwargs)
             floats = tuple(float(values[i]) for i in float_index)
@@ -149,6 +152,8 @@ def make_rowwise_function(spec: Rowwise) -> Callable[..., torch.Tensor]:
                  dtype: torch.dtype | None = None) -> torch.Tensor:
         if not served(input) or (dtype is not None and dtype not in KERNEL_DTYPES):
             return torch_fn(input, dim, _stacklevel + 1, dtype)
+        if is_any_autocast_enabled():
+            input = autocast_input(torch_fn, input, (dim, _stacklevel + 1, dtype), {})
         if dim is None:
             dim = get_dim(name, input.dim(), _stacklevel + 1)
         ndim = max(input.dim(), 1)
