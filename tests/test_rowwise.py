@@ -35,9 +35,11 @@ def test_parity_any_dim_any_length(spec, dtype, device):
     for n in LENGTHS:
         for label, x, dim in _cases(n, dtype, device):
             # long rows (two-pass kernel): every layout at 4097 in fp32, fewer elsewhere (the
-            # interpreter is slow; the layouts' addressing is shared with the short rows')
+            # interpreter is slow; the layouts' addressing is shared with the short rows'), and
+            # softmin (softmax's kernel, its input negated) in fp32 and bf16 only
             main = ("last", "middle") if dtype == torch.float32 else ("last",)
-            if n > 5000 and label not in main:
+            if n > 5000 and (label not in main or (spec.math.negate and dtype not in (
+                    torch.float32, torch.bfloat16))):
                 continue
             if n >= 128 and dtype != torch.float32 and label not in ("last", "middle", "first"):
                 continue

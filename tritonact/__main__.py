@@ -72,138 +72,22 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     # numpy, inside Triton's interpreter, on NaN/inf lanes that the kernels then discard
     warnings.filterwarnings("ignore", category=RuntimeWarning, module="triton.runtime.interpreter")
-    from tritonact import functional
-    from tritonact.registry import ELEMENTWISE, GATED, LEARNABLE, RANDOMIZED, ROWWISE
-    from tritonact.testing import (
-        DTYPES,
-        away_from_kinks,
-        check_elementwise,
-        check_gated,
-        check_learnable,
-        check_randomized,
-        check_rowwise,
-    )
+    from tritonact import verify
+    from tritonact.testing import DTYPES
 
-    names = {spec.name for specs in (ELEMENTWISE, ROWWISE, GATED, LEARNABLE, RANDOMIZED)
-             for spec in specs}
-    unknown = set(args.ops or ()) - names
+    unknown = set(args.ops or ()) - verify.NAMES
     if unknown:
         listed = ", ".join(sorted(unknown))
         raise SystemExit(f"unknown ops: {listed} (see python -m tritonact list)")
     dtypes = [d for d in DTYPES if not args.dtypes or str(d).removeprefix("torch.") in args.dtypes]
     mode = "Triton interpreter" if device.startswith("cpu") else torch.cuda.get_device_name(device)
     print(f"tritonact verify on {device} ({mode}), torch {torch.__version__}")
-    torch.manual_seed(0)
-    rows, failures = [], 0
-    for spec in ELEMENTWISE:
-        if args.ops and spec.name not in args.ops:
-            continue
-        fn = getattr(functional, spec.name)
-        for params in spec.param_sets():
-            tag = ", ".join(f"{k}={v}" for k, v in params.items()) or "defaults"
-            for dtype in dtypes:
-                problems = []
-                for x in _inputs(dtype, device):
-                    problem = check_elementwise(spec, params, x)
-                    if problem:
-                        problems.append(f"{tuple(x.shape)}/{x.stride()}: {problem}")
-                grad_ok = "-"
-                if dtype == torch.float64:
-                    x = away_from_kinks(spec, params, device)
-                    f = lambda t, fn=fn, params=params: fn(t, **params)
-                    try:
-                        ok = (torch.autograd.gradcheck(f, (x,))
-                              and torch.autograd.gradgradcheck(f, (x,)))
-                    except Exception as error:
-                        ok, problems = False, [*problems, f"gradcheck: {error}"]
-                    grad_ok = "ok" if ok else "FAIL"
-                status = "ok" if not problems and grad_ok != "FAIL" else "FAIL"
-                failures += status == "FAIL"
-                rows.append([spec.name, tag, str(dtype).removeprefix("torch."),
-                             "ok" if not problems else "FAIL", grad_ok, status])
-                for p in problems:
-                    print(f"FAIL {spec.name} [{tag}] {dtype}: {p}", file=sys.stderr)
-    for spec in ROWWISE:
-        if args.ops and spec.name not in args.ops:
-            continue
-        fn = getattr(functional, spec.name)
-        for dtype in dtypes:
-            problems = []
-            for x, dim in _row_inputs(dtype, device):
-                problem = check_rowwise(spec, x, dim)
-                if problem:
-                    problems.append(f"{tuple(x.shape)}/{x.stride()} dim={dim}: {problem}")
-            grad_ok = "-"
-            if dtype == torch.float64:
-                x = torch.randn(3, 4, dtype=dtype, device=device, requires_grad=True)
-                f = lambda t, fn=fn: fn(t, 1)
-                ok = torch.autograd.gradcheck(f, (x,)) and torch.autograd.gradgradcheck(f, (x,))
-                grad_ok = "ok" if ok else "FAIL"
-            status = "ok" if not problems and grad_ok != "FAIL" else "FAIL"
-            failures += status == "FAIL"
-            rows.append([spec.name, "dim 0, 1, -1, middle; rows 1..70000",
-                         str(dtype).removeprefix("torch."), "ok" if not problems else "FAIL",
-                         grad_ok, status])
-            for p in problems:
-                print(f"FAIL {spec.name} {dtype}: {p}", file=sys.stderr)
-    for spec in GATED:
-        if args.ops and spec.name not in args.ops:
-            continue
-        for approximate in ("none", "tanh") if spec.takes_approximate else ("none",):
-            for dtype in dtypes:
-                base = lambda *s, dtype=dtype: (torch.randn(*s, dtype=torch.float64,
-                                                            device=device) * 3).to(dtype)
-                problems = [p for x, dim in ((base(7, 2 * 130), -1), (base(2 * 9, 5).t(), 1),
-                                             (base(6, 2 * 40)[:, ::2], 1))
-                            if (p := check_gated(spec, x, dim, approximate))]
-                grad_ok = "-"
-                if dtype == torch.float64:
-                    x = torch.randn(3, 8, dtype=dtype, device=device, requires_grad=True)
-                    kw = {"approximate": approximate} if spec.takes_approximate else {}
-                    f = lambda t, spec=spec, kw=kw: getattr(functional, spec.name)(t, -1, **kw)
-                    ok = torch.autograd.gradcheck(f, (x,)) and torch.autograd.gradgradcheck(
-                        f, (x,))
-                    grad_ok = "ok" if ok else "FAIL"
-                status = "ok" if not problems and grad_ok != "FAIL" else "FAIL"
-                failures += status == "FAIL"
-                tag = f"approximate={approximate}" if spec.takes_approximate else "defaults"
-                rows.append([spec.name + (f", {spec.mul_name}" if spec.mul_name else ""), tag,
-                             str(dtype).removeprefix("torch."), "ok" if not problems else "FAIL",
-                             grad_ok, status])
-                for p in problems:
-                    print(f"FAIL {spec.name} {dtype}: {p}", file=sys.stderr)
-    for spec in LEARNABLE:
-        if args.ops and spec.name not in args.ops:
-            continue
-        fn = getattr(functional, spec.name)
-        for dtype in dtypes:
-            problems = [p for p in check_learnable(spec, dtype, device) if p]
-            grad_ok = "-"
-            if dtype == torch.float64:
-                x = away_from_kinks(spec, {}, device, (2, 3, 2))  # one kink, at 0
-                ok = all(torch.autograd.gradcheck(fn, (x, w)) and
-                         torch.autograd.gradgradcheck(fn, (x, w))
-                         for w in (torch.rand(n, dtype=dtype, device=device, requires_grad=True)
-                                   for n in (1, 3)))
-                grad_ok = "ok" if ok else "FAIL"
-            status = "ok" if not problems and grad_ok != "FAIL" else "FAIL"
-            failures += status == "FAIL"
-            rows.append([spec.name, "1 and C weights; 2-D, 4-D, channels_last",
-                         str(dtype).removeprefix("torch."), "ok" if not problems else "FAIL",
-                         grad_ok, status])
-            for p in problems:
-                print(f"FAIL {spec.name} {dtype}: {p}", file=sys.stderr)
-    for spec in RANDOMIZED:
-        if args.ops and spec.name not in args.ops:
-            continue
-        for dtype in dtypes:
-            problems = [p for p in check_randomized(spec, dtype, device) if p]
-            status = "ok" if not problems else "FAIL"
-            failures += status == "FAIL"
-            rows.append([spec.name, "eval parity; training slopes, same slopes in backward",
-                         str(dtype).removeprefix("torch."), status, "-", status])
-            for p in problems:
-                print(f"FAIL {spec.name} {dtype}: {p}", file=sys.stderr)
+    rows = []
+    for row in verify.rows(args.ops, dtypes, device):
+        rows.append(row.cells())
+        for problem in row.problems:
+            print(f"FAIL {row.op} [{row.params}] {row.dtype}: {problem}", file=sys.stderr)
+    failures = sum(cells[-1] == "FAIL" for cells in rows)
     print(_table(["op", "parameters", "dtype", "forward+backward parity", "gradcheck", "result"],
                  rows))
     from tritonact import switch
@@ -255,23 +139,6 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from tritonact.bench.run import run
 
     return run(args, torch.device(device))
-
-
-def _row_inputs(dtype, device):
-    """Reduced dims last, first (strided) and in the middle; short and long rows."""
-    import torch
-
-    base = lambda *s: (torch.randn(*s, dtype=torch.float64, device=device) * 3).to(dtype)
-    return [(base(5, 1000), -1), (base(300, 6)[:, ::2], 0), (base(2, 77, 3), 1),
-            (base(2, 70000), 1), (base(()), 0)]
-
-
-def _inputs(dtype, device):
-    """A few shapes and layouts: contiguous, odd-sized, transposed and strided."""
-    import torch
-
-    base = lambda *s: (torch.randn(*s, dtype=torch.float64, device=device) * 3).to(dtype)
-    return [base(4099), base(()), base(7, 33).t(), base(3, 40)[:, ::3]]
 
 
 def main(argv: list[str] | None = None) -> int:
