@@ -192,7 +192,7 @@ def _check_summary_and_plots(smoke: Path) -> None:
 
 
 def test_pytest_front_end_groups_providers_by_case(pytester, monkeypatch):
-    pytest.importorskip("pytest_benchmark")
+    import pytest_benchmark  # noqa: F401 - a test dependency: its absence fails, never skips
     monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)  # else pytest-benchmark disables
     json_path = pytester.path / "out.json"
     result = pytester.runpytest_inprocess(
