@@ -97,57 +97,63 @@ def tiling(n: int, c: int, s: int, channels_contiguous: bool, block: int,
     return Tiling(block_n, block_c, block_s, rows, (tiles, triton.cdiv(n, rows)))
 
 
-def _launch(kernel, tensors: list[torch.Tensor], shared: bool, extra: tuple, **meta):
+def _launch(kernel, tensors: list[torch.Tensor], layout, weight: torch.Tensor, **meta):
     """The grid, tiling, size/stride arguments and meta-parameters of ``kernel`` over
-    ``tensors`` (all of one shape) viewed as ``[N, C, S]``."""
-    n, c, s, strides = _view_ncs(tensors, shared)
+    ``tensors`` (all of one shape) viewed as ``[N, C, S]`` (``layout``, from ``_view_ncs``)."""
+    n, c, s, strides = layout
     block = block_size(tensors[0].dtype)
     tile = tiling(n, c, s, c > 1 and all(st[1] == 1 for st in strides), block,
                   _target_programs(tensors[0].device))
     extent = max((n - 1) * a + (c - 1) * b + (s - 1) * d for a, b, d in strides)
     wide = max(extent, n * c * s) + tile.rows + block > INT32_LIMIT
+    w_stride = 0 if weight.numel() == 1 else weight.stride(0)  # a slice, an expanded weight
     meta.update(BLOCK_N=tile.block_n, BLOCK_C=tile.block_c, BLOCK_S=tile.block_s, WIDE=wide)
-    return tile, (n, c, s, tile.rows, *(v for st in strides for v in st), *extra), meta
-
-
-def _contiguous(*tensors: torch.Tensor) -> list[torch.Tensor]:
-    return [t.contiguous() for t in tensors]
+    return tile, (n, c, s, tile.rows, *(v for st in strides for v in st), w_stride), meta
 
 
 def forward(key: str, x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
-    """``y`` in one launch, in ``x``'s layout where that layout has a ``[N, C, S]`` view."""
+    """``y`` in one launch, in ``x``'s layout (``empty_like``, as torch); where that layout has
+    no ``[N, C, S]`` view, through a contiguous copy of ``x`` and of the result."""
     shared = weight.numel() == 1
     y = torch.empty_like(x)
-    if _view_ncs([x, y], shared) is None:
-        x, y = x.contiguous(), torch.empty(x.shape, dtype=x.dtype, device=x.device)
-    if x.numel():
-        tile, args, meta = _launch(kernels.forward, [x, y], shared, (int(not shared),),
-                                   FORWARD=PRELU_MATH[key].forward)
-        launch(kernels.forward, tile.grid, x.device, x, weight, y, *args, **meta)
-    return y
+    if not x.numel():
+        return y
+    out, layout = y, _view_ncs([x, y], shared)
+    if layout is None:
+        x = x.contiguous()
+        out = torch.empty_like(x)
+        layout = _view_ncs([x, out], shared)
+    tile, args, meta = _launch(kernels.forward, [x, out], layout, weight,
+                               FORWARD=PRELU_MATH[key].forward)
+    launch(kernels.forward, tile.grid, x.device, x, weight, out, *args, **meta)
+    return y if out is y else y.copy_(out)
 
 
 def backward(key: str, g: torch.Tensor, x: torch.Tensor, weight: torch.Tensor,
              input_grad: bool = True, weight_grad: bool = True):
-    """``(dx, dweight)`` (None where not asked for) from one pass over ``g`` and ``x``."""
+    """``(dx, dweight)`` (None where not asked for) from one pass over ``g`` and ``x``; ``dx``
+    in ``x``'s layout (through contiguous copies where ``[N, C, S]`` views are lacking)."""
     shared = weight.numel() == 1
     dx = torch.empty_like(x) if input_grad else None
-    tensors = [g, x, x if dx is None else dx]
-    if _view_ncs(tensors, shared) is None:
-        g, x = _contiguous(g, x)
-        dx = torch.empty_like(x) if input_grad else None
-        tensors = [g, x, x if dx is None else dx]
-    acc_dtype = torch.float64 if x.dtype == torch.float64 else torch.float32
     if not x.numel():
         return dx, torch.zeros_like(weight) if weight_grad else None
+    out = x if dx is None else dx  # the kernel's dx pointer (never written without INPUT_GRAD)
+    layout = _view_ncs([g, x, out], shared)
+    if layout is None:
+        g, x = g.contiguous(), x.contiguous()
+        out = x if dx is None else torch.empty_like(x)
+        layout = _view_ncs([g, x, out], shared)
     m = PRELU_MATH[key]
     tile, args, meta = _launch(
-        kernels.backward, tensors, shared, (int(not shared),), BACKWARD=m.backward,
+        kernels.backward, [g, x, out], layout, weight, BACKWARD=m.backward,
         WEIGHT_BACKWARD=m.weight_backward, INPUT_GRAD=input_grad, WEIGHT_GRAD=weight_grad)
     grid, block_c = tile.grid, tile.block_c
+    acc_dtype = torch.float64 if x.dtype == torch.float64 else torch.float32
     partial = torch.empty(grid[0] * grid[1] * block_c if weight_grad else 1, dtype=acc_dtype,
                           device=x.device)
-    launch(kernels.backward, grid, x.device, g, x, weight, tensors[-1], partial, *args, **meta)
+    launch(kernels.backward, grid, x.device, g, x, weight, out, partial, *args, **meta)
+    if dx is not None and out is not dx:
+        dx.copy_(out)
     dweight = None
     if weight_grad:
         if shared:

@@ -84,6 +84,8 @@ def run(key: str, x: torch.Tensor, lower: float, upper: float, inplace: bool):
     src = x if dense else x.contiguous()
     if _is_compiling():
         seed = torch.randint(SEED_LIMIT, (), dtype=torch.int64)
+        if inplace and lower <= 0 and src is x:
+            src = x.clone()  # x is about to be overwritten: backward needs the input's sign
         y = forward_op(src, key, lower, upper, seed)
         if inplace:
             x.copy_(y)

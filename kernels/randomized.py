@@ -17,7 +17,8 @@ from .elementwise import _block_indices, _compute_dtype_load, _param, _store
 @triton.jit
 def _uniform(seed, BLOCK: tl.constexpr, WIDE: tl.constexpr):
     """``BLOCK`` uniform numbers in [0, 1) for this program's indices: one Philox call gives
-    four, so element ``4k + j`` takes the ``j``-th number of counter ``k``."""
+    four, so elements ``4k .. 4k + 3`` take the four numbers of counter ``k`` (interleaved by
+    ``tl.join``; forward and backward interleave alike)."""
     pid = tl.program_id(0)
     if WIDE:
         pid = pid.to(tl.int64)

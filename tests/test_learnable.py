@@ -49,6 +49,32 @@ def test_prelu_parity(dtype, device):
     assert not failures, "\n".join(failures)
 
 
+def test_prelu_weight_views_and_output_layouts(device):
+    """A sliced and an expanded weight (their strides are read), and a dense input whose dims
+    after the channel do not merge: results in torch's layout, forward and backward."""
+    torch.manual_seed(0)
+    x = torch.randn(2, 4, 3, device=device)
+    g = torch.randn_like(x)
+    for weight in (torch.rand(8, device=device)[::2], torch.rand(1, device=device).expand(4)):
+        assert _prelu_check(x, weight, g) is None
+    x = torch.randn(3, 4, 5, 6, device=device).permute(0, 2, 1, 3).requires_grad_()
+    w = torch.rand(5, device=device, requires_grad=True)
+    y = TF.prelu(x, w)
+    (dx, _) = torch.autograd.grad(y, (x, w), torch.ones_like(y))
+    assert y.stride() == F.prelu(x, w).stride() == dx.stride()
+    assert _prelu_check(x.detach(), w.detach(), torch.randn_like(x)) is None
+
+
+def test_prelu_under_cpu_autocast_returns_torchs_dtype():
+    x = torch.randn(4, 3)
+    w = torch.rand(3, requires_grad=True)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        ours, theirs = TF.prelu(x, w), F.prelu(x, w)
+    assert ours.dtype == theirs.dtype == torch.bfloat16
+    ours.float().sum().backward()
+    assert w.grad.dtype == torch.float32
+
+
 @pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # -1e38 * 8 in fp32
 def test_prelu_special_values(device):
     x = torch.tensor([float("nan"), float("inf"), -float("inf"), -0.0, 0.0, 1e38, -1e38, -2.0],
@@ -262,6 +288,14 @@ def test_rrelu_training_under_torch_compile_fullgraph(device):
     assert 0.1 <= slopes.min() and slopes.max() <= 0.3
     torch.testing.assert_close(dx / g, slopes)
     assert not torch.equal(f(x), y)  # fresh slopes each call
+    # in place with negative slopes: the input must be saved before it is overwritten
+    inplace = torch.compile(lambda t: TF.rrelu_(t * 1.0, -0.5, -0.1, training=True),
+                            fullgraph=True)
+    y = inplace(x)
+    (dx,) = torch.autograd.grad(y, x, g)
+    slopes = (y / x).detach()
+    assert -0.5 <= slopes.min() and slopes.max() <= -0.1
+    torch.testing.assert_close(dx / g, slopes)
 
 
 def test_rrelu_errors_and_module(device):

@@ -227,6 +227,23 @@ def test_nesting_repeated_enable_and_include_exclude(device, served):
         tritonact.enable(include=["softsign"])  # composite: torch has no operator for it
 
 
+def test_use_blocks_leaving_out_of_order_restore_the_right_state(device):
+    """Two blocks that leave in the order they entered (as two threads can): each exit brings
+    back the innermost block still open, and the state outside every block at the end."""
+    outer, inner = tritonact.use(include=["relu"]), tritonact.use(include=["gelu"])
+    outer.__enter__()
+    inner.__enter__()
+    outer.__exit__(None, None, None)
+    assert switch.active_ops() == {"gelu"}  # the block still open keeps its selection
+    inner.__exit__(None, None, None)
+    assert not switch.is_enabled()
+    tritonact.enable(include=["relu"])
+    with tritonact.use(include=["gelu"]):
+        tritonact.disable()  # now, and for when the block is left
+        assert not switch.is_enabled()
+    assert not switch.is_enabled()
+
+
 def test_dtypes_under_cpu_autocast_are_torchs():
     x = torch.randn(4, 6)
     calls = [torch.relu, F.gelu, F.silu, lambda t: F.softmax(t, -1),

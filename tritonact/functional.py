@@ -18,7 +18,7 @@ import torch
 from tritonact.autograd import gated, rowwise
 from tritonact.autograd import prelu as prelu_ops
 from tritonact.autograd import randomized as randomized_ops
-from tritonact.autograd.autocast import autocast_input, is_any_autocast_enabled
+from tritonact.autograd.autocast import autocast_dtype, autocast_input, is_any_autocast_enabled
 from tritonact.autograd.elementwise import ElementwiseFunction, run_forward
 from tritonact.autograd.launch import KERNEL_DTYPES, served
 from tritonact.registry import (
@@ -240,8 +240,12 @@ def make_learnable_function(spec: Learnable) -> Callable[..., torch.Tensor]:
     """``prelu(input, weight)``: torch's checks (weight 0-d or 1-D with 1 or C elements, the
     input's dtype and device) are torch's own, by falling back to it where they fail."""
     key, torch_fn = spec.name, spec.torch_fn
+    probe = lambda t: torch_fn(t, t.new_ones(()))  # what autocast makes of a call, by dtype
 
     def function(input: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+        if is_any_autocast_enabled() and served(input) and served(weight):
+            dtype = autocast_dtype(probe, input, (), {})  # torch.autocast's cast of both
+            input, weight = input.to(dtype), weight.to(dtype)
         if (not (served(input) and served(weight)) or weight.dtype != input.dtype
                 or weight.device != input.device or weight.dim() > 1
                 or weight.numel() not in (1, prelu_ops.channels(input))):
@@ -263,7 +267,7 @@ def make_learnable_function(spec: Learnable) -> Callable[..., torch.Tensor]:
 def make_randomized_function(spec: Randomized, inplace_twin: bool = False):
     """``rrelu(input, lower, upper, training=False, inplace=False)`` (or ``rrelu_``): eval mode is
     ``spec.slope_op`` with the mean slope; training draws a slope per element in the kernel."""
-    key, torch_fn = spec.slope_op, getattr(torch.nn.functional, spec.name)
+    key, torch_fn = spec.slope_op, spec.torch_fn
     slope_fn = globals()[spec.slope_op]
     lower_default, upper_default = (p.default for p in spec.params)
 

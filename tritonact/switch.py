@@ -446,13 +446,21 @@ def enable(include: Iterable[str] | None = None, exclude: Iterable[str] | None =
     """Route torch's own activation operators (``torch.relu``, ``F.gelu``, ``x.sigmoid()``,
     their backward) to tritonact's kernels, for the registry ops in ``include`` (default: every
     op the switch covers, see :func:`covered_ops`) minus ``exclude``. Calling it again replaces
-    the selection."""
-    _apply(_selection(include, exclude))
+    the selection, now and for when the open ``use()`` blocks (if any) are left."""
+    global _outside
+    with _lock:
+        _outside = _selection(include, exclude)
+        _apply(_outside)
 
 
 def disable() -> None:
-    """Restore torch's own kernels exactly (the registrations are destroyed)."""
-    _apply(frozenset())
+    """Restore torch's own kernels exactly (the registrations are destroyed), now and for when
+    the open ``use()`` blocks (if any) are left; leaving an inner block re-applies the
+    selection of the block around it."""
+    global _outside
+    with _lock:
+        _outside = frozenset()
+        _apply(_outside)
 
 
 def is_enabled() -> bool:
@@ -464,19 +472,35 @@ def active_ops() -> frozenset[str]:
     return _active
 
 
+#: The open ``use()`` blocks' selections, innermost last (a block removes its own entry on
+#: leaving, whichever order blocks leave in); ``enable()``/``disable()`` set what is active
+#: outside every block.
+_blocks: list[tuple[object, frozenset[str]]] = []
+_outside: frozenset[str] = frozenset()
+
+
+def _settle() -> None:
+    """Apply the innermost open block's selection, or the one outside every block."""
+    _apply(_blocks[-1][1] if _blocks else _outside)
+
+
 @contextlib.contextmanager
 def use(include: Iterable[str] | None = None,
         exclude: Iterable[str] | None = None) -> Iterator[None]:
     """``with tritonact.use(): ...``: the switch on (for ``include`` minus ``exclude``) inside the
-    block; on leaving, whatever was active before (nothing, an outer ``use``, ``enable()``) is
-    back."""
+    block; on leaving, the innermost block still open (or, outside every block, what
+    ``enable()``/``disable()`` set) is active again. Blocks may nest and may leave in any order
+    (two threads, say); the switch itself is process-wide."""
+    token = object()
     with _lock:
-        previous = _active
-        _apply(_selection(include, exclude))
+        _blocks.append((token, _selection(include, exclude)))
+        _settle()
     try:
         yield
     finally:
-        _apply(previous)
+        with _lock:
+            _blocks[:] = [b for b in _blocks if b[0] is not token]
+            _settle()
 
 
 # --- checks: every override against torch (``verify`` and the tests) ---------------------------
