@@ -89,9 +89,10 @@ def forward(key: str, x: torch.Tensor, a: float, b: float, inplace: bool = False
     return y
 
 
-def backward(key: str, g: torch.Tensor, t: torch.Tensor, a: float, b: float) -> torch.Tensor:
-    """``dx = f'(t) * g`` in one launch; ``dx`` has the saved tensor's layout."""
-    dx = torch.empty_like(t)
+def backward(key: str, g: torch.Tensor, t: torch.Tensor, a: float, b: float,
+             like: torch.Tensor | None = None) -> torch.Tensor:
+    """``dx = f'(t) * g`` in one launch; ``dx`` has the saved tensor's layout (or ``like``'s)."""
+    dx = torch.empty_like(t if like is None else like)
     n = t.numel()
     if n == 0:
         return dx

@@ -105,6 +105,17 @@ def test_output_layouts_are_torchs(device):
                 (grad,) = torch.autograd.grad(got.sum(), leaf)
             assert got.stride() == expected.stride() and grad.stride() == expected_grad.stride()
             torch.testing.assert_close(got, expected)
+    # backward operators called with grad_output and the saved tensor in different layouts
+    g, t = torch.randn(6, 8, device=device), torch.randn(8, 6, device=device).t()
+    for backward in (lambda: torch.ops.aten.gelu_backward(g, t),
+                     lambda: torch.ops.aten.sigmoid_backward(g, t),
+                     lambda: torch.ops.aten.gelu_backward(g.t().contiguous().t(), t),
+                     lambda: torch.ops.aten.threshold_backward(g[:1].expand(6, 8), t, 0.0)):
+        expected = backward()
+        with tritonact.use():
+            got = backward()
+        assert got.stride() == expected.stride()
+        torch.testing.assert_close(got, expected)
 
 
 @pytest.mark.parametrize("case", [

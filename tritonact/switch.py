@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import torch
 
 from tritonact.autograd import elementwise, gated, rowwise
-from tritonact.autograd.launch import INTERPRET, KERNEL_DTYPES, served
+from tritonact.autograd.launch import INTERPRET, KERNEL_DTYPES, is_dense, served
 from tritonact.kernels.activations import SELU_ALPHA, SELU_SCALE
 from tritonact.registry import ELEMENTWISE, GATED, ROWWISE, Elementwise
 
@@ -286,7 +286,8 @@ def _elementwise_kernel(override: Override, selection: frozenset[str]):
             if torch._debug_has_internal_overlap(tensors[0]) != 0:
                 return None  # torch's error for an expanded tensor
             return elementwise.forward(key, tensors[0], a, b, inplace=True)
-        return elementwise.backward(key, *tensors, a, b)
+        grad = tensors[0]  # aten's gradient follows grad_output's layout where it is dense
+        return elementwise.backward(key, *tensors, a, b, like=grad if is_dense(grad) else None)
 
     return run
 
