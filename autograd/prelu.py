@@ -79,6 +79,7 @@ class Tiling:
     grid: tuple[int, int]
 
 
+@functools.lru_cache(maxsize=1024)
 def tiling(n: int, c: int, s: int, channels_contiguous: bool, block: int,
            target: int) -> Tiling:
     """Tile the contiguous dim first (S, or C for channels_last and 2-D inputs), up to
