@@ -53,7 +53,7 @@ def test_torch_calls_launch_kernels_both_ways(device, launches, served):
                             "elementwise.backward"]
 
 
-def test_results_match_torch_through_the_public_calls(device):
+def test_results_match_torch_through_the_public_calls(device, served):
     x = torch.randn(4, 9, device=device, dtype=torch.float64)
     calls = [lambda t: t.sigmoid(), torch.tanh, F.silu, F.mish, F.hardswish, F.hardsigmoid,
              lambda t: F.leaky_relu(t, 0.2), lambda t: F.elu(t, 0.7), F.selu,
@@ -63,6 +63,10 @@ def test_results_match_torch_through_the_public_calls(device):
     with tritonact.use():
         for call, want in zip(calls, expected):
             torch.testing.assert_close(call(x), want, rtol=1e-12, atol=1e-14)
+    # every call reached a switched operator (softmin's aten part is _softmax)
+    assert set(served) == {"sigmoid", "tanh", "silu", "mish", "hardswish", "hardsigmoid",
+                           "leaky_relu", "elu", "hardtanh", "softplus", "_log_softmax",
+                           "_softmax", "glu"}
 
 
 def test_in_place_forms_mutate_their_input(device, served):
