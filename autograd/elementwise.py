@@ -26,6 +26,7 @@ from .launch import (
     max_offset,
     pad4,
     param_args,
+    rounded,
 )
 
 
@@ -36,6 +37,20 @@ class Math:
     forward: triton.JITFunction
     backward: triton.JITFunction
     second: triton.JITFunction
+    #: torch rounds the scalar parameters to the input's dtype before its forward (backward)
+    #: compares with them (hardshrink's lambd; softshrink's in backward only): so do these.
+    forward_rounds: bool = False
+    backward_rounds: bool = False
+    #: torch returns this op's result and gradient contiguous whatever the input's layout
+    #: (log_sigmoid's), where the others follow the input's (``empty_like``).
+    contiguous_result: bool = False
+    #: torch's backward lays the gradient out like the saved tensor (threshold_backward's and
+    #: leaky_relu_backward's operand order), where the others follow the upstream gradient.
+    gradient_like_saved: bool = False
+
+    @property
+    def result_format(self) -> torch.memory_format:
+        return torch.contiguous_format if self.contiguous_result else torch.preserve_format
 
 
 #: kernel key -> Math; filled by ``tritonact.registry``.
@@ -75,11 +90,14 @@ def _flat(tensors: list[torch.Tensor], n: int, kernel, a: float, b: float, **met
 
 def forward(key: str, x: torch.Tensor, a: float, b: float, inplace: bool = False) -> torch.Tensor:
     """``y = f(x)`` in one launch; ``y`` has ``x``'s layout (``y is x`` when ``inplace``)."""
-    y = x if inplace else torch.empty_like(x)
+    m = MATH[key]
+    y = x if inplace else torch.empty_like(x, memory_format=m.result_format)
     n = x.numel()
     if n == 0:
         return y
-    fn = MATH[key].forward
+    fn = m.forward
+    if m.forward_rounds:
+        a, b = rounded(a, x.dtype), rounded(b, x.dtype)
     if x.is_contiguous() or (y.stride() == x.stride() and is_dense(x)):
         _flat([x, y], n, kernels.forward, a, b, FORWARD=fn)
     elif _launch_strided(kernels.forward_strided, [x, y], a, b, FORWARD=fn) is None:
@@ -89,14 +107,23 @@ def forward(key: str, x: torch.Tensor, a: float, b: float, inplace: bool = False
     return y
 
 
-def backward(key: str, g: torch.Tensor, t: torch.Tensor, a: float, b: float,
-             like: torch.Tensor | None = None) -> torch.Tensor:
-    """``dx = f'(t) * g`` in one launch; ``dx`` has the saved tensor's layout (or ``like``'s)."""
-    dx = torch.empty_like(t if like is None else like)
+def _gradient_like(m: Math, g: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """What the input gradient is laid out like: torch's (TensorIterator's) choice, the upstream
+    gradient's layout where that is dense (unless the op's backward puts the saved tensor
+    first), else the saved tensor's."""
+    return t if m.gradient_like_saved or not is_dense(g) else g
+
+
+def backward(key: str, g: torch.Tensor, t: torch.Tensor, a: float, b: float) -> torch.Tensor:
+    """``dx = f'(t) * g`` in one launch; ``dx`` is laid out as torch's (``_gradient_like``)."""
+    m = MATH[key]
+    dx = torch.empty_like(_gradient_like(m, g, t), memory_format=m.result_format)
     n = t.numel()
     if n == 0:
         return dx
-    fn = MATH[key].backward
+    fn = m.backward
+    if m.backward_rounds:
+        a, b = rounded(a, t.dtype), rounded(b, t.dtype)
     if g.stride() == t.stride() == dx.stride() and is_dense(t):
         _flat([g, t, dx], n, kernels.backward, a, b, BACKWARD=fn)
     elif _launch_strided(kernels.backward_strided, [g, t, dx], a, b, BACKWARD=fn) is None:
@@ -114,6 +141,8 @@ def second(key: str, gg: torch.Tensor, g: torch.Tensor, t: torch.Tensor, a: floa
     n = t.numel()
     if n:
         m = MATH[key]
+        if m.backward_rounds:
+            a, b = rounded(a, t.dtype), rounded(b, t.dtype)
         _flat([gg, g, t, dg, dt], n, kernels.second, a, b, BACKWARD=m.backward, SECOND=m.second)
     return dg, dt
 
@@ -144,7 +173,7 @@ def second_op(gg: torch.Tensor, g: torch.Tensor, t: torch.Tensor, key: str, a: f
 
 @forward_op.register_fake
 def _(x, key, a, b):
-    return torch.empty_like(x)
+    return torch.empty_like(x, memory_format=MATH[key].result_format)
 
 
 @forward_inplace_op.register_fake
@@ -154,7 +183,8 @@ def _(x, key, a, b):
 
 @backward_op.register_fake
 def _(g, t, key, a, b):
-    return torch.empty_like(t)
+    m = MATH[key]
+    return torch.empty_like(_gradient_like(m, g, t), memory_format=m.result_format)
 
 
 @second_op.register_fake

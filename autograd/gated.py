@@ -4,10 +4,12 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 import torch
 import triton
+from torch._prims_common import compute_elementwise_output_strides
 
 from tritonact.kernels import gated as kernels
 
@@ -48,9 +50,24 @@ def _launch(kernel, tensors: list[torch.Tensor], n_outputs: int, a: float, b: fl
            **fns, BLOCK=BLOCK, WIDE=max(extent, grid[0] * BLOCK) > INT32_LIMIT)
 
 
+def _descending(t: torch.Tensor) -> bool:
+    strides = [st for st, n in zip(t.stride(), t.shape) if n != 1]
+    return all(outer >= inner for outer, inner in itertools.pairwise(strides))
+
+
+def result_like(gate: torch.Tensor, up: torch.Tensor) -> torch.Tensor:
+    """An empty tensor laid out as torch's elementwise ``act(gate) * up`` would be
+    (TensorIterator's rule): contiguous for halves of a contiguous tensor (the usual case, no
+    Python work beyond a stride check), else the dim order of the operands' strides."""
+    if _descending(gate) and _descending(up):
+        return torch.empty(gate.shape, dtype=gate.dtype, device=gate.device)
+    strides = compute_elementwise_output_strides(gate, up)
+    return torch.empty_strided(gate.shape, strides, dtype=gate.dtype, device=gate.device)
+
+
 def forward(key: str, gate: torch.Tensor, up: torch.Tensor, a: float, b: float) -> torch.Tensor:
-    """``act(gate) * up`` in one launch (a new contiguous tensor)."""
-    out = torch.empty(gate.shape, dtype=gate.dtype, device=gate.device)
+    """``act(gate) * up`` in one launch, in torch's elementwise layout (:func:`result_like`)."""
+    out = result_like(gate, up)
     if out.numel():
         _launch(kernels.forward, [gate, up, out], 1, a, b, ACT=MATH[key].forward)
     return out
@@ -84,7 +101,7 @@ def forward_op(gate: torch.Tensor, up: torch.Tensor, key: str, a: float,
 
 @forward_op.register_fake
 def _(gate, up, key, a, b):
-    return torch.empty(gate.shape, dtype=gate.dtype, device=gate.device)
+    return result_like(gate, up)
 
 
 @torch.library.custom_op("tritonact::gated_backward", mutates_args=())
@@ -159,7 +176,7 @@ class GatedFunction(torch.autograd.Function):
             dgate, dup = backward_op(dy, gate, up, ctx.key, ctx.a, ctx.b)
             parts = (dgate, dup) if ctx.gate_first else (dup, dgate)
             return torch.cat(parts, ctx.dim), None, None, None, None, None
-        dx = torch.empty_like(x)
+        dx = torch.empty_like(x, memory_format=torch.contiguous_format)  # torch's glu_backward's
         dgate, dup = halves(dx, ctx.dim, ctx.gate_first)  # written in place: no concatenation
         backward(ctx.key, dy, gate, up, ctx.a, ctx.b, dgate, dup)
         return dx, None, None, None, None, None

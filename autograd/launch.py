@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import os
 import struct
 from collections.abc import Callable, Sequence
@@ -26,16 +27,40 @@ NUM_WARPS = 4
 
 
 def served(x: object) -> bool:
-    """Whether a tritonact kernel runs on ``x``: a float tensor on CUDA, or on the CPU while
-    Triton's interpreter is on. Everything else is left to torch (CPU fallback, int, complex,
-    and the wrapped tensors of torch.func transforms such as vmap, whose storage a kernel cannot
-    reach: torch's batching rules compute those)."""
+    """Whether a tritonact kernel runs on ``x``: a strided float tensor on CUDA, or on the CPU
+    while Triton's interpreter is on. Everything else is left to torch (CPU fallback, int,
+    complex, sparse layouts, and the wrapped tensors of torch.func transforms such as vmap, whose
+    storage a kernel cannot reach: torch's batching rules compute those)."""
     return (
         type(x) in _PLAIN_TENSOR_TYPES
+        and x.layout == torch.strided
         and x.dtype in KERNEL_DTYPES
         and (x.is_cuda or (INTERPRET and x.device.type == "cpu"))
         and (_is_compiling() or not _is_functorch_wrapped(x))  # dynamo cannot trace the check
     )
+
+
+def writable_in_place(x: torch.Tensor) -> bool:
+    """Whether a kernel may write ``x`` in place with torch's result: no two elements share
+    memory, and ``x`` is not an inference tensor outside inference mode. Elsewhere the caller
+    hands the call to torch, which raises its own error (an expanded, stride-0 view; an
+    inference tensor) or, for views whose elements overlap without a zero stride, computes its
+    own (order-dependent) result."""
+    if x.is_inference() and not torch.is_inference_mode_enabled():
+        return False
+    return x.is_contiguous() or not overlaps(x)
+
+
+def overlaps(x: torch.Tensor) -> bool:
+    """Whether two elements of ``x`` may share memory: false where each dim's stride, in
+    increasing order, exceeds the extent of the dims inside it (dense, stepped and permuted
+    views); true for expanded views and other overlapping ones."""
+    extent = 0
+    for stride, size in sorted((abs(st), n) for st, n in zip(x.stride(), x.shape) if n > 1):
+        if stride <= extent:
+            return True
+        extent += stride * (size - 1)
+    return False
 
 
 def launch(kernel, grid: tuple[int, ...], device: torch.device, *args,
@@ -55,6 +80,38 @@ def param_args(value: float) -> tuple[float, int]:
     """A scalar parameter as the kernels take it: the float (fp32 kernels round it) and its
     fp64 bit pattern as an int (fp64 kernels reinterpret it, exactly)."""
     return value, struct.unpack("<q", struct.pack("<d", value))[0]
+
+
+#: The largest finite value of each kernel dtype: torch refuses (``value cannot be converted to
+#: type ... without overflow``) a finite scalar beyond the type it converts the scalar to.
+_LARGEST = {dtype: torch.finfo(dtype).max for dtype in KERNEL_DTYPES}
+
+
+def compute_dtype(dtype: torch.dtype) -> torch.dtype:
+    """The dtype the kernels compute in for ``dtype`` operands: fp64, else fp32."""
+    return torch.float64 if dtype == torch.float64 else torch.float32
+
+
+_ROUNDED: dict[tuple[float, torch.dtype], float] = {}
+
+
+@torch.compiler.assume_constant_result  # a constant of the trace under torch.compile
+def rounded(value: float, dtype: torch.dtype) -> float:
+    """``value`` rounded to ``dtype`` (nearest even), as torch's ``Scalar.to<scalar_t>()``;
+    remembered per (value, dtype), as a model uses a few parameter values."""
+    result = _ROUNDED.get((value, dtype))
+    if result is None:
+        if len(_ROUNDED) > 4096:
+            _ROUNDED.clear()
+        result = _ROUNDED[value, dtype] = torch.tensor(value, dtype=torch.float64).to(
+            dtype).item()
+    return result
+
+
+def fits(value: float, dtype: torch.dtype) -> bool:
+    """Whether torch converts the scalar ``value`` to ``dtype`` without its overflow error: a
+    finite value must lie within the dtype's range (inf and NaN convert)."""
+    return not math.isfinite(value) or abs(value) <= _LARGEST[dtype]
 
 
 def block_size(dtype: torch.dtype) -> int:

@@ -89,11 +89,10 @@ def _launch(kernel, dim: int, tensors: list[torch.Tensor], **fns) -> None:
            ONE_PASS=one_pass, WIDE=wide, num_warps=num_warps(rows, block))
 
 
-def forward(key: str, x: torch.Tensor, dim: int, dtype: torch.dtype,
-            memory_format: torch.memory_format = torch.preserve_format) -> torch.Tensor:
-    """The activation over ``dim`` in one launch; the result has ``dtype`` and x's layout (or
-    ``memory_format``: aten's softmax returns a contiguous tensor whatever x's layout)."""
-    y = torch.empty_like(x, dtype=dtype, memory_format=memory_format)
+def forward(key: str, x: torch.Tensor, dim: int, dtype: torch.dtype) -> torch.Tensor:
+    """The activation over ``dim`` in one launch; the result has ``dtype`` and is contiguous
+    whatever x's layout, as torch's softmax (the kernel reads x in place, with no copy)."""
+    y = torch.empty_like(x, dtype=dtype, memory_format=torch.contiguous_format)
     m = ROW_MATH[key]
     _launch(kernels.forward, dim, [x, y], OUTPUT=m.output, NEGATE=m.negate)
     return y
@@ -101,8 +100,9 @@ def forward(key: str, x: torch.Tensor, dim: int, dtype: torch.dtype,
 
 def backward(key: str, dy: torch.Tensor, y: torch.Tensor, dim: int,
              dtype: torch.dtype) -> torch.Tensor:
-    """The input gradient (in ``dtype``, the input's) from the saved output, in one launch."""
-    dx = torch.empty_like(y, dtype=dtype)
+    """The input gradient (in ``dtype``, the input's) from the saved output, in one launch;
+    contiguous, as torch's."""
+    dx = torch.empty_like(y, dtype=dtype, memory_format=torch.contiguous_format)
     m = ROW_MATH[key]
     _launch(kernels.backward, dim, [dy, y, dx], GRAD_TERM=m.grad_term, GRAD=m.grad,
             NEGATE=m.negate)
@@ -116,7 +116,7 @@ def forward_op(x: torch.Tensor, key: str, dim: int, dtype: torch.dtype) -> torch
 
 @forward_op.register_fake
 def _(x, key, dim, dtype):
-    return torch.empty_like(x, dtype=dtype)
+    return torch.empty_like(x, dtype=dtype, memory_format=torch.contiguous_format)
 
 
 @torch.library.custom_op("tritonact::rowwise_backward", mutates_args=())
@@ -127,7 +127,7 @@ def backward_op(dy: torch.Tensor, y: torch.Tensor, key: str, dim: int,
 
 @backward_op.register_fake
 def _(dy, y, key, dim, dtype):
-    return torch.empty_like(y, dtype=dtype)
+    return torch.empty_like(y, dtype=dtype, memory_format=torch.contiguous_format)
 
 
 _is_compiling = torch.compiler.is_compiling

@@ -12,7 +12,9 @@ Every activation has three functions with fixed signatures, so that the generic 
 ``a`` and ``b`` are the op's scalar parameters in torch's positional order (unused ones are
 ignored) already cast to the compute dtype: fp32 for fp16/bf16/fp32 inputs, fp64 for fp64. Where
 torch's results at NaN, +-inf or a kink depend on how it writes the formula, these follow torch's
-(vectorised CPU and CUDA) kernels, so that parity holds at those points too.
+CUDA kernels (and its CPU kernels' scalar loop, which reads the same; their vectorised loop gives
+another gradient at NaN for hardtanh, the shrinks, hardswish and the elu family), so that parity
+holds at those points too.
 """
 
 import triton
@@ -72,7 +74,7 @@ def hardtanh_forward(x, min_val, max_val):
 
 @triton.jit
 def hardtanh_backward(g, y, min_val, max_val):
-    return tl.where((y > min_val) & (y < max_val), g, 0.0)  # 0 at both bounds and for NaN
+    return tl.where((y <= min_val) | (y >= max_val), 0.0, g)  # 0 at both bounds; NaN passes g
 
 
 @triton.jit
@@ -105,12 +107,12 @@ def elu_forward(x, alpha, b):
 
 @triton.jit
 def elu_backward(g, x, alpha, b):
-    return tl.where(x > 0.0, g, g * alpha * tl.exp(x))
+    return tl.where(x <= 0.0, g * alpha * tl.exp(x), g)
 
 
 @triton.jit
 def elu_second(gg, g, x, alpha, b):
-    return tl.where(x > 0.0, 0.0, gg * g * alpha * tl.exp(x))
+    return tl.where(x <= 0.0, gg * g * alpha * tl.exp(x), 0.0)
 
 
 @triton.jit
@@ -120,12 +122,12 @@ def selu_forward(x, a, b):
 
 @triton.jit
 def selu_backward(g, x, a, b):
-    return tl.where(x > 0.0, g * SELU_SCALE, tl.exp(x) * g * SELU_SCALE * SELU_ALPHA)
+    return tl.where(x <= 0.0, tl.exp(x) * g * SELU_SCALE * SELU_ALPHA, g * SELU_SCALE)
 
 
 @triton.jit
 def selu_second(gg, g, x, a, b):
-    return tl.where(x > 0.0, 0.0, tl.exp(x) * gg * g * SELU_SCALE * SELU_ALPHA)
+    return tl.where(x <= 0.0, tl.exp(x) * gg * g * SELU_SCALE * SELU_ALPHA, 0.0)
 
 
 @triton.jit
@@ -135,12 +137,12 @@ def celu_forward(x, alpha, b):
 
 @triton.jit
 def celu_backward(g, x, alpha, b):
-    return tl.where(x > 0.0, g, g * tl.exp(x / alpha))
+    return tl.where(x <= 0.0, g * tl.exp(x / alpha), g)
 
 
 @triton.jit
 def celu_second(gg, g, x, alpha, b):
-    return tl.where(x > 0.0, 0.0, gg * g * tl.exp(x / alpha) / alpha)
+    return tl.where(x <= 0.0, gg * g * tl.exp(x / alpha) / alpha, 0.0)
 
 
 # --- gelu (exact erf and tanh approximation) ------------------------------------------------
@@ -259,11 +261,12 @@ def mish_forward(x, a, b):
 @triton.jit
 def mish_backward(g, x, a, b):
     # t + x sigmoid(x) (1 - t^2) with t = n / d, d = n + 2, n + 1 = (1 + e)^2, over one division:
-    # (n d + 4 x e (1 + e)) / d^2; past x = 20 it is 1 (NaN at +inf, as torch's inf * 0)
+    # (n d + 4 x e (1 + e)) / d^2; past x = 20 it is 1 (NaN at +inf, as torch's inf * 0).
+    # x * e first: at x ~ -3e38, 4 x alone overflows to -inf and -inf * 0 would be NaN.
     e = tl.exp(tl.minimum(x, 20.0))
     n = e * (e + 2.0)
     d = n + 2.0
-    slope = (n * d + 4.0 * x * e * (1.0 + e)) / (d * d)
+    slope = (n * d + (x * e) * 4.0 * (1.0 + e)) / (d * d)
     return g * tl.where(x > 20.0, 1.0 + x * 0.0, slope)
 
 
@@ -271,7 +274,7 @@ def mish_backward(g, x, a, b):
 def mish_second(gg, g, x, a, b):
     s = sigmoid(x)
     t = _tanh_softplus(x)
-    return gg * g * (1.0 - t * t) * s * (2.0 + x * (1.0 - s) - 2.0 * x * t * s)
+    return gg * g * (1.0 - t * t) * s * (2.0 + x * (1.0 - s) - (x * t) * s * 2.0)
 
 
 @triton.jit
@@ -329,7 +332,7 @@ def hardswish_forward(x, a, b):
 
 @triton.jit
 def hardswish_backward(g, x, a, b):
-    return tl.where(x <= -3.0, 0.0, tl.where(x >= 3.0, g, g * (x / 3.0 + 0.5)))
+    return tl.where(x <= -3.0, 0.0, tl.where(x < 3.0, g * (x / 3.0 + 0.5), g))
 
 
 @triton.jit
@@ -379,8 +382,8 @@ def hardshrink_forward(x, lambd, b):
 
 @triton.jit
 def shrink_backward(g, x, lambd, b):
-    """hardshrink and softshrink share their derivative: 1 outside [-lambd, lambd], else 0."""
-    return tl.where((x < -lambd) | (x > lambd), g, 0.0)
+    """hardshrink and softshrink share their derivative: 0 inside [-lambd, lambd], else 1."""
+    return tl.where((x >= -lambd) & (x <= lambd), 0.0, g)
 
 
 @triton.jit

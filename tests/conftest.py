@@ -17,9 +17,33 @@ DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 collect_ignore = [] if torch.cuda.is_available() else ["gpu"]
 
 
+def pytest_addoption(parser) -> None:
+    parser.addoption("--exhaustive", action="store_true",
+                     help="every op_db reference input and many more Hypothesis examples (the "
+                          "default run samples them to stay within the suite's time budget)")
+
+
+def pytest_configure(config) -> None:
+    """Hypothesis's profile for the fuzz tests: short and derandomized by default (the same
+    examples on every run, within the suite's budget); ``--exhaustive``: many fresh ones."""
+    from hypothesis import HealthCheck, settings
+
+    common = {"deadline": None, "database": None, "suppress_health_check": list(HealthCheck)}
+    settings.register_profile("tritonact", max_examples=60, derandomize=True, **common)
+    settings.register_profile("tritonact-exhaustive", max_examples=2000, **common)
+    exhaustive = config.getoption("--exhaustive", default=False)
+    settings.load_profile("tritonact-exhaustive" if exhaustive else "tritonact")
+
+
 @pytest.fixture
 def device() -> torch.device:
     return DEVICE
+
+
+@pytest.fixture
+def exhaustive(request) -> bool:
+    """Whether ``--exhaustive`` was given: full test databases and long fuzzing."""
+    return request.config.getoption("--exhaustive")
 
 
 @pytest.fixture

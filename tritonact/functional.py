@@ -11,6 +11,7 @@ so results and errors are torch's.
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Callable
 
 import torch
@@ -20,7 +21,13 @@ from tritonact.autograd import prelu as prelu_ops
 from tritonact.autograd import randomized as randomized_ops
 from tritonact.autograd.autocast import autocast_dtype, autocast_input, is_any_autocast_enabled
 from tritonact.autograd.elementwise import ElementwiseFunction, run_forward
-from tritonact.autograd.launch import KERNEL_DTYPES, served
+from tritonact.autograd.launch import (
+    KERNEL_DTYPES,
+    compute_dtype,
+    fits,
+    served,
+    writable_in_place,
+)
 from tritonact.registry import (
     ELEMENTWISE,
     GATED,
@@ -37,6 +44,9 @@ from tritonact.registry import (
 
 __all__: list[str] = []
 
+#: 16-bit inputs whose fp32 ``dtype=`` result one kernel computes exactly (it loads them into
+#: fp32, which is torch's cast); any other ``dtype=`` is a cast before the op, as torch's.
+_HALF_TYPES = (torch.float16, torch.bfloat16)
 _is_compiling = torch.compiler.is_compiling
 _increment_version = torch.autograd.graph.increment_version
 
@@ -84,10 +94,11 @@ def make_function(spec: Elementwise, inplace_twin: bool = False) -> Callable[...
     keys = {c: f"{spec.name}:{c}" for c in spec.choice.choices} if spec.choice else None
     inplace_index = names.index("inplace") if has_inplace_arg else None
     torch_fn = getattr(torch.nn.functional, name)
-    saves_output, supported = spec.saves_output, spec.supported
     default_key = spec.name if keys is None else keys[defaults[choice_index]]
     default_floats = tuple(float(defaults[i]) for i in float_index if defaults[i] is not REQUIRED)
     can_use_defaults = len(default_floats) == len(float_index)
+    accepts = spec.accepts
+    inplace_grad = spec.inplace_grad
 
     def function(input, *args, **kwargs):
         if not served(input):
@@ -95,19 +106,25 @@ def make_function(spec: Elementwise, inplace_twin: bool = False) -> Callable[...
         if is_any_autocast_enabled():
             input = autocast_input(torch_fn, input, args, kwargs)  # torch.autocast's cast
         if args or kwargs or not can_use_defaults:
-            values = _bind(name, names, defaults, n_positional, args, kwargs)
-            floats = tuple(float(values[i]) for i in float_index)
-            key = default_key if keys is None else keys.get(values[choice_index])
+            try:
+                values = _bind(name, names, defaults, n_positional, args, kwargs)
+                floats = tuple(float(values[i]) for i in float_index)
+                key = default_key if keys is None else keys.get(values[choice_index])
+            except (TypeError, ValueError):  # a string or complex parameter, an unknown keyword
+                return torch_fn(input, *args, **kwargs)  # torch's own error
             inplace = inplace_twin or (inplace_index is not None and bool(values[inplace_index]))
+            if key is None or not accepts(input.dtype, floats):
+                return torch_fn(input, *args, **kwargs)  # torch's own result or error
         else:
             floats, key, inplace = default_floats, default_key, inplace_twin
-        if key is None or (supported is not None and not supported(*floats)):
-            return torch_fn(input, *args, **kwargs)  # torch's own result or error
         a, b = (*floats, 0.0, 0.0)[:2]
+        if inplace and not _is_compiling() and not writable_in_place(input):
+            return torch_fn(input, *args, **kwargs)  # torch's error (overlap, inference tensor)
         if input.requires_grad and torch.is_grad_enabled():
-            if inplace and not _is_compiling() and _leaf_in_place(input):
-                return torch_fn(input, *args, **kwargs)  # torch raises before writing
-            keep_output = saves_output(*floats) if callable(saves_output) else saves_output
+            if inplace and not _is_compiling() and (
+                    _leaf_in_place(input) or (inplace_grad and not inplace_grad(*floats))):
+                return torch_fn(input, *args, **kwargs)  # torch raises (now, or in backward)
+            keep_output = spec.keeps_output(input.dtype, floats)
             return ElementwiseFunction.apply(input, key, a, b, inplace, keep_output)
         y = run_forward(key, input, a, b, inplace)
         if inplace and not _is_compiling():
@@ -160,6 +177,9 @@ def make_rowwise_function(spec: Rowwise) -> Callable[..., torch.Tensor]:
         if type(dim) is not int or not -ndim <= dim < ndim:
             return torch_fn(input, dim, _stacklevel + 1, dtype)  # torch's own error
         dim %= ndim
+        if dtype is not None and dtype != input.dtype and not (
+                input.dtype in _HALF_TYPES and dtype == torch.float32):
+            input = input.to(dtype)  # torch's order: cast, then the op (autograd sees the cast)
         out_dtype = input.dtype if dtype is None else dtype
         if input.requires_grad and torch.is_grad_enabled():
             return rowwise.RowwiseFunction.apply(input, key, dim, out_dtype)
@@ -181,13 +201,15 @@ def make_gated_function(spec: Gated) -> Callable[..., torch.Tensor]:
 
     def function(input: torch.Tensor, dim: int = -1, approximate: str = "none") -> torch.Tensor:
         key = spec.key(approximate)
-        if not served(input) or key not in gated.TORCH_ACT:
-            return spec.reference(input, dim, approximate)  # torch's result or error
-        if input.dim() == 0:
+        ndim = input.dim()
+        if ndim == 0 and served(input):
             raise RuntimeError(f"{spec.name} does not support scalars because halving size "
                                f"must be even")
-        size = input.shape[dim]  # torch's IndexError for a dim out of range
-        dim %= input.dim()
+        if (not served(input) or key not in gated.TORCH_ACT or type(dim) is not int
+                or not -ndim <= dim < ndim):
+            return spec.reference(input, dim, approximate)  # torch's result or error
+        size = input.shape[dim]
+        dim %= ndim
         if size % 2:
             raise RuntimeError(f"Halving dimension must be even, but dimension {dim} is size "
                                f"{size}")
@@ -264,6 +286,17 @@ def make_learnable_function(spec: Learnable) -> Callable[..., torch.Tensor]:
     ))
 
 
+def _bounds_accepted(lower: object, upper: object, dtype: torch.dtype) -> bool:
+    """torch's checks of rrelu's bounds: numbers, finite, ordered, within the compute type."""
+    try:
+        lower, upper = float(lower), float(upper)
+    except (TypeError, ValueError):
+        return False
+    target = compute_dtype(dtype)
+    return (math.isfinite(lower) and math.isfinite(upper) and lower <= upper
+            and fits(lower, target) and fits(upper, target))
+
+
 def make_randomized_function(spec: Randomized, inplace_twin: bool = False):
     """``rrelu(input, lower, upper, training=False, inplace=False)`` (or ``rrelu_``): eval mode is
     ``spec.slope_op`` with the mean slope; training draws a slope per element in the kernel."""
@@ -273,11 +306,13 @@ def make_randomized_function(spec: Randomized, inplace_twin: bool = False):
 
     def function(input: torch.Tensor, lower: float = lower_default, upper: float = upper_default,
                  training: bool = False, inplace: bool = False) -> torch.Tensor:
-        if not served(input) or not lower <= upper:
+        if not served(input) or not _bounds_accepted(lower, upper, input.dtype):
             return torch_fn(input, lower, upper, training, inplace)  # torch's result or error
         lower, upper = float(lower), float(upper)
         if not training:
             return slope_fn(input, (lower + upper) / 2, inplace)
+        if inplace and not _is_compiling() and not writable_in_place(input):
+            return torch_fn(input, lower, upper, training, inplace)  # torch's error
         if input.requires_grad and torch.is_grad_enabled():
             if inplace and not _is_compiling() and _leaf_in_place(input):
                 return torch_fn(input, lower, upper, training, inplace)  # torch's error

@@ -18,6 +18,7 @@ from torch import nn
 
 from tritonact.autograd.elementwise import MATH, Math
 from tritonact.autograd.gated import GATED_BACKWARD, TORCH_ACT
+from tritonact.autograd.launch import compute_dtype, fits, rounded
 from tritonact.autograd.prelu import PRELU_MATH, PreluMath
 from tritonact.autograd.rowwise import ROW_MATH, RowMath
 from tritonact.kernels import activations as k
@@ -31,13 +32,17 @@ class Param:
     """A scalar parameter, as torch names it, with torch's default (``REQUIRED`` if none).
 
     ``choices`` marks a string parameter that selects the math (gelu's ``approximate``) rather
-    than reaching the kernel as a number.
+    than reaching the kernel as a number. ``input_dtype`` marks a parameter that torch converts
+    to the input's dtype (hardtanh's bounds, threshold's value, the shrinks' lambd): a finite
+    value beyond that dtype's range is torch's overflow error; the others convert to the compute
+    type (fp32, or fp64 for fp64 inputs).
     """
 
     name: str
     default: object = REQUIRED
     keyword_only: bool = False
     choices: tuple[str, ...] = ()
+    input_dtype: bool = False
 
 
 @dataclass(frozen=True)
@@ -50,12 +55,18 @@ class Elementwise:
                   parameter's value to them when the op has one.
     params:       scalar parameters in torch's positional order (``input`` and ``inplace`` aside).
     saves_output: whether backward reads the output instead of the input: a bool, or a function
-                  of the float parameters (leaky_relu saves its output only for slopes >= 0).
+                  of the input's dtype and the float parameters, true only where the gradient
+                  read from the output is exactly torch's (leaky_relu: slopes >= 0; hardtanh:
+                  bounds the dtype represents, since a rounded bound is not the bound).
     inplace:      whether torch's function takes ``inplace=``.
     torch_fn:     torch's function (the reference, and the fallback outside the kernels' reach).
     module:       the torch.nn class that ``tritonact.nn`` subclasses; ``module_args`` are its
                   attributes passed to the function (default: the params, then inplace).
-    supported:    a check of the float parameters; where it fails torch runs (and raises).
+    supported:    torch's own checks of the float parameters; where one fails torch runs (and
+                  raises its error).
+    inplace_grad: where torch refuses autograd through the in-place form (its in-place
+                  backward reads the output, which a negative slope makes ambiguous): a check
+                  of the float parameters; where it fails the in-place call goes to torch.
     test_params:  non-default parameter sets for the tests and ``verify``.
     points:       the kinks and boundaries for given parameters, tested exactly.
     reference:    an exact fp64 reference where torch's own fp64 kernel is not (default torch_fn).
@@ -72,6 +83,7 @@ class Elementwise:
     inplace_name: str | None = None
     module_args: tuple[str, ...] | None = None
     supported: Callable[..., bool] | None = None
+    inplace_grad: Callable[..., bool] | None = None
     test_params: tuple[dict, ...] = ()
     points: Callable[..., tuple[float, ...]] = lambda **p: ()
     reference: Callable | None = None
@@ -101,6 +113,25 @@ class Elementwise:
         sets = [] if len(self.defaults) < len(self.params) else [self.defaults]
         return sets + [{**self.defaults, **p} for p in self.test_params]
 
+    def accepts(self, dtype: torch.dtype, floats: tuple[float, ...]) -> bool:
+        """Whether the kernels give torch's result for these float parameters on a ``dtype``
+        input: torch's own checks pass and each parameter converts without torch's overflow
+        error. Where not, torch runs and gives its result or its error."""
+        if self.supported is not None and not self.supported(*floats):
+            return False
+        target = compute_dtype(dtype)
+        return all(fits(value, dtype if param.input_dtype else target)
+                   for param, value in zip(self._float_param_specs, floats))
+
+    def keeps_output(self, dtype: torch.dtype, floats: tuple[float, ...]) -> bool:
+        """Whether backward reads the output (``saves_output`` for this call)."""
+        saves = self.saves_output
+        return saves(dtype, *floats) if callable(saves) else saves
+
+    @property
+    def _float_param_specs(self) -> tuple[Param, ...]:
+        return tuple(p for p in self.params if not p.choices)
+
     def module_attrs(self) -> tuple[str, ...]:
         if self.module_args is not None:
             return self.module_args
@@ -111,18 +142,43 @@ def _nonnegative(value: float, *_) -> bool:
     return value >= 0.0
 
 
-def _math(prefix: str, second=None, backward=None) -> Math:
-    """The three functions ``<prefix>_forward/_backward/_second`` of kernels.activations."""
+def _slope_from_output(dtype: torch.dtype, negative_slope: float) -> bool:
+    return negative_slope >= 0.0
+
+
+def _bounds_exact(dtype: torch.dtype, min_val: float, max_val: float) -> bool:
+    """hardtanh's clamped output is a bound rounded to the dtype: read back, it tells a clamped
+    element from an inner one only where the dtype holds both bounds exactly."""
+    return rounded(min_val, dtype) == min_val and rounded(max_val, dtype) == max_val
+
+
+def _value_below_threshold(dtype: torch.dtype, threshold: float, value: float) -> bool:
+    """threshold's output reads as 'replaced' (``y <= threshold``) exactly where the input was,
+    if the value, rounded to the dtype, is still <= the threshold the kernel compares with."""
+    compute = compute_dtype(dtype)
+    return rounded(rounded(value, dtype), compute) <= rounded(threshold, compute)
+
+
+def _math(prefix: str, second=None, backward=None, rounds: tuple[bool, bool] = (False, False),
+          contiguous: bool = False, gradient_like_saved: bool = False) -> Math:
+    """The three functions ``<prefix>_forward/_backward/_second`` of kernels.activations, and
+    how torch lays out and rounds (see :class:`Math`): ``rounds`` whether torch rounds the
+    parameters to the input's dtype in forward and backward; ``contiguous`` whether torch's
+    result and gradient are contiguous whatever the input's layout; ``gradient_like_saved``
+    whether torch's gradient follows the saved tensor's layout rather than the upstream's."""
     return Math(
         getattr(k, f"{prefix}_forward"),
         backward or getattr(k, f"{prefix}_backward"),
         second or getattr(k, f"{prefix}_second", None) or k.zero_second,
+        *rounds,
+        contiguous,
+        gradient_like_saved,
     )
 
 
 ELEMENTWISE: tuple[Elementwise, ...] = (
     Elementwise(
-        "relu", "max(0, x)", _math("relu"), F.relu, nn.ReLU,
+        "relu", "max(0, x)", _math("relu", gradient_like_saved=True), F.relu, nn.ReLU,
         saves_output=True, inplace=True, inplace_name="relu_", points=lambda: (0.0,),
     ),
     Elementwise(
@@ -130,15 +186,16 @@ ELEMENTWISE: tuple[Elementwise, ...] = (
         saves_output=True, inplace=True, module_args=("inplace",), points=lambda: (0.0, 6.0),
     ),
     Elementwise(
-        "leaky_relu", "x if x > 0 else negative_slope * x", _math("leaky_relu"), F.leaky_relu,
-        nn.LeakyReLU, params=(Param("negative_slope", 0.01),), saves_output=_nonnegative,
-        inplace=True, inplace_name="leaky_relu_", test_params=({"negative_slope": 0.2},
-                                                               {"negative_slope": -0.5}),
+        "leaky_relu", "x if x > 0 else negative_slope * x",
+        _math("leaky_relu", gradient_like_saved=True), F.leaky_relu,
+        nn.LeakyReLU, params=(Param("negative_slope", 0.01),), saves_output=_slope_from_output,
+        inplace=True, inplace_name="leaky_relu_", inplace_grad=_nonnegative,
+        test_params=({"negative_slope": 0.2}, {"negative_slope": -0.5}),
         points=lambda negative_slope: (0.0,),
     ),
     Elementwise(
         "elu", "x if x > 0 else alpha * (exp(x) - 1)", _math("elu"), F.elu, nn.ELU,
-        params=(Param("alpha", 1.0),), inplace=True, inplace_name="elu_",
+        params=(Param("alpha", 1.0),), inplace=True, inplace_name="elu_", inplace_grad=_nonnegative,
         test_params=({"alpha": 0.5}, {"alpha": -0.3}), points=lambda alpha: (0.0,),
     ),
     Elementwise(
@@ -149,11 +206,13 @@ ELEMENTWISE: tuple[Elementwise, ...] = (
     Elementwise(
         "celu", "x if x > 0 else alpha * (exp(x / alpha) - 1)", _math("celu"), F.celu, nn.CELU,
         params=(Param("alpha", 1.0),), inplace=True, inplace_name="celu_",
-        supported=lambda alpha, *_: alpha != 0.0, test_params=({"alpha": 2.5}, {"alpha": -0.7}),
+        supported=lambda alpha, *_: alpha != 0.0, inplace_grad=_nonnegative,
+        test_params=({"alpha": 2.5}, {"alpha": -0.7}),
         points=lambda alpha: (0.0,),
         # torch's fp64 celu backward rounds 1/alpha through fp32 for alpha < 0 (~1e-7 relative)
+        # (written as CUDA's elu_backward reads: NaN takes the x > 0 branch)
         reference=lambda x, alpha=1.0: torch.where(
-            x > 0, x, alpha * torch.expm1(torch.where(x > 0, 0.0, x) / alpha)),
+            x <= 0, alpha * torch.expm1(torch.where(x <= 0, x, 0.0) / alpha), x),
     ),
     Elementwise(
         "gelu", "x * Phi(x) (approximate='tanh': 0.5x(1 + tanh(sqrt(2/pi)(x + 0.044715x^3))))",
@@ -179,7 +238,8 @@ ELEMENTWISE: tuple[Elementwise, ...] = (
     ),
     Elementwise(
         "hardtanh", "min(max(min_val, x), max_val)", _math("hardtanh"), F.hardtanh, nn.Hardtanh,
-        params=(Param("min_val", -1.0), Param("max_val", 1.0)), saves_output=True, inplace=True,
+        params=(Param("min_val", -1.0, input_dtype=True), Param("max_val", 1.0, input_dtype=True)),
+        saves_output=_bounds_exact, inplace=True,
         inplace_name="hardtanh_", supported=lambda lo, hi: lo <= hi,
         test_params=({"min_val": -2.0, "max_val": 0.5},),
         points=lambda min_val, max_val: (min_val, max_val),
@@ -204,7 +264,8 @@ ELEMENTWISE: tuple[Elementwise, ...] = (
         points=lambda: (0.0,),
     ),
     Elementwise(
-        "logsigmoid", "log(1 / (1 + exp(-x)))", _math("logsigmoid"), F.logsigmoid, nn.LogSigmoid,
+        "logsigmoid", "log(1 / (1 + exp(-x)))", _math("logsigmoid", contiguous=True),
+        F.logsigmoid, nn.LogSigmoid,
         points=lambda: (0.0,),
     ),
     Elementwise(
@@ -212,22 +273,25 @@ ELEMENTWISE: tuple[Elementwise, ...] = (
         points=lambda: (0.0,),
     ),
     Elementwise(
-        "threshold", "x if x > threshold else value", _math("threshold"), F.threshold,
-        nn.Threshold, params=(Param("threshold"), Param("value")),
-        saves_output=lambda threshold, value: value <= threshold, inplace=True,
+        "threshold", "x if x > threshold else value",
+        _math("threshold", gradient_like_saved=True), F.threshold,
+        nn.Threshold, params=(Param("threshold"), Param("value", input_dtype=True)),
+        saves_output=_value_below_threshold, inplace=True,
         inplace_name="threshold_",
         test_params=({"threshold": 0.5, "value": -2.0}, {"threshold": -1.0, "value": 3.0}),
         points=lambda threshold, value: (threshold,),
     ),
     Elementwise(
-        "hardshrink", "x if abs(x) > lambd else 0", _math("hardshrink", backward=k.shrink_backward),
-        F.hardshrink, nn.Hardshrink, params=(Param("lambd", 0.5),),
+        "hardshrink", "x if abs(x) > lambd else 0",
+        _math("hardshrink", backward=k.shrink_backward, rounds=(True, True)),
+        F.hardshrink, nn.Hardshrink, params=(Param("lambd", 0.5, input_dtype=True),),
         test_params=({"lambd": 1.5},), points=lambda lambd: (-lambd, lambd),
     ),
     Elementwise(
         "softshrink", "x - lambd if x > lambd, x + lambd if x < -lambd, else 0",
-        _math("softshrink", backward=k.shrink_backward), F.softshrink, nn.Softshrink,
-        params=(Param("lambd", 0.5),), test_params=({"lambd": 0.1},),
+        _math("softshrink", backward=k.shrink_backward, rounds=(False, True)), F.softshrink,
+        nn.Softshrink, params=(Param("lambd", 0.5, input_dtype=True),),
+        supported=_nonnegative, test_params=({"lambd": 0.1},),
         points=lambda lambd: (-lambd, lambd),
     ),
 )

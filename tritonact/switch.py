@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import torch
 
 from tritonact.autograd import elementwise, gated, rowwise
-from tritonact.autograd.launch import INTERPRET, KERNEL_DTYPES, is_dense, served
+from tritonact.autograd.launch import INTERPRET, KERNEL_DTYPES, served, writable_in_place
 from tritonact.kernels.activations import SELU_ALPHA, SELU_SCALE
 from tritonact.registry import ELEMENTWISE, GATED, ROWWISE, Elementwise
 
@@ -136,20 +136,12 @@ def _leaky_relu_backward(negative_slope, self_is_result: bool) -> Resolved:
     return ("leaky_relu",), "leaky_relu", float(negative_slope), 0.0
 
 
-def _softshrink(lambd) -> Resolved:
-    """softshrink for 0 <= lambd <= 65504: torch raises outside [0, the input dtype's largest
-    value], so beyond fp16's largest value the call is left to torch, whatever the dtype."""
-    lambd = float(lambd)
-    return (("softshrink",), "softshrink", lambd, 0.0) if 0.0 <= lambd <= 65504.0 else None
-
-
 #: Where aten's parameters differ from the registry's (elu's scale and input_scale, relu6 as
-#: hardtanh, softshrink's range check), the resolver by aten operator; every other forward
-#: takes the registry spec's parameters in order.
+#: hardtanh), the resolver by aten operator; every other forward takes the registry spec's
+#: parameters in order. Torch's range and overflow checks are the spec's (``accepts``).
 SPECIAL_RESOLVERS: dict[str, Callable[..., Resolved]] = {
     "elu": _elu_family,
     "hardtanh": _hardtanh,
-    "softshrink": _softshrink,
 }
 
 #: torch's derivative operators (tools/autograd/derivatives.yaml) -> the forward whose
@@ -235,6 +227,9 @@ def _build_overrides() -> tuple[Override, ...]:
 
 OVERRIDES: tuple[Override, ...] = _build_overrides()
 
+#: kernel key (``"elu"``, ``"gelu:tanh"``) -> its spec, whose checks a resolved call passes.
+SPEC_BY_KEY: dict[str, Elementwise] = {key: spec for spec in ELEMENTWISE for key in spec.kernels()}
+
 
 def covered_ops() -> dict[str, list[str]]:
     """Registry op -> the aten operators the switch implements for it."""
@@ -280,14 +275,16 @@ def _elementwise_kernel(override: Override, selection: frozenset[str]):
         if resolved is None or selection.isdisjoint(resolved[0]):
             return None
         _, key, a, b = resolved
+        spec = SPEC_BY_KEY[key]
+        if not spec.accepts(tensors[0].dtype, (a, b)[:len(spec.float_params)]):
+            return None  # torch's overflow or range error
         if kind == "forward":
             return elementwise.forward(key, tensors[0], a, b)
         if kind == "inplace":
-            if torch._debug_has_internal_overlap(tensors[0]) != 0:
-                return None  # torch's error for an expanded tensor
+            if not writable_in_place(tensors[0]):
+                return None  # torch's error for an expanded or inference tensor
             return elementwise.forward(key, tensors[0], a, b, inplace=True)
-        grad = tensors[0]  # aten's gradient follows grad_output's layout where it is dense
-        return elementwise.backward(key, *tensors, a, b, like=grad if is_dense(grad) else None)
+        return elementwise.backward(key, *tensors, a, b)  # in aten's gradient layout
 
     return run
 
@@ -314,7 +311,7 @@ def _rowwise_kernel(override: Override, selection: frozenset[str]):
             ndim = max(x.dim(), 1)
             if not -ndim <= dim < ndim:
                 return None
-            return rowwise.forward(key, x, dim % ndim, dtype, torch.contiguous_format)
+            return rowwise.forward(key, x, dim % ndim, dtype)
         dy, y, dim, input_dtype = args
         if not (served(dy) and served(y) and _same(dy, y) and input_dtype in KERNEL_DTYPES):
             return None
@@ -349,9 +346,7 @@ def _gated_kernel(override: Override, selection: frozenset[str]):
             return None  # torch's error
         gate, up = gated.halves(x, dim, spec.gate_first)
         if dy is None:
-            y = gated.forward(key, gate, up, a, b)  # contiguous; aten's follows the input's
-            like = torch.empty_like(gate)  # dim order (one copy where that is another)
-            return y if like.stride() == y.stride() else like.copy_(y)
+            return gated.forward(key, gate, up, a, b)  # in aten's layout
         if not (served(dy) and _same(dy, gate)):
             return None
         dx = torch.empty(x.shape, dtype=x.dtype, device=x.device)  # contiguous, as aten's

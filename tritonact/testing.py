@@ -70,6 +70,36 @@ def mismatch(actual: torch.Tensor, ref64: torch.Tensor, torch_result: torch.Tens
     return None
 
 
+def scalar_path_copy(x: torch.Tensor) -> torch.Tensor:
+    """``x``'s values in a stepped layout (every other element of a buffer twice as long), as a
+    leaf with x's requires_grad. On such a tensor torch's CPU kernels run their scalar loop, which
+    reads as torch's CUDA kernels do; their vectorised loop gives other gradients at NaN for a
+    few ops (hardtanh, the shrinks, hardswish, the elu family), and tritonact follows CUDA. The
+    fp64 reference is computed on this copy."""
+    if x.dim() == 0:
+        return x.detach().clone().requires_grad_(x.requires_grad)
+    buffer = torch.empty((*x.shape[:-1], 2 * x.shape[-1]), dtype=x.dtype, device=x.device)
+    copy = buffer[..., ::2]
+    copy.copy_(x.detach())
+    return copy.requires_grad_(x.requires_grad)
+
+
+def _strides(t: torch.Tensor) -> tuple[int, ...]:
+    """The strides that matter: those of dims longer than one (a size-1 dim's is arbitrary)."""
+    return tuple(st for st, n in zip(t.stride(), t.shape) if n > 1) if t.numel() > 1 else ()
+
+
+def layout_mismatch(x: torch.Tensor, ours: tuple, torch_results: tuple) -> str | None:
+    """None when each of ``ours`` (result, input gradient, ...) has the strides of torch's
+    result in the same place (None entries, where a result was not computed, are skipped)."""
+    for what, got, want in zip(("result", "input gradient", "second gradient"), ours,
+                               torch_results):
+        if got is not None and want is not None and _strides(got) != _strides(want):
+            return (f"{what} strides {got.stride()}, torch's {want.stride()}, for input "
+                    f"{tuple(x.shape)}/{x.stride()}")
+    return None
+
+
 def _forward_backward(fn: Callable, x: torch.Tensor, g: torch.Tensor | None, params: dict):
     x = x.detach().requires_grad_()
     y = fn(x, **params)
@@ -90,16 +120,16 @@ def check_elementwise(spec, params: dict, x: torch.Tensor, g: torch.Tensor | Non
     if backward and g is None:
         g = torch.randn(x.shape, dtype=x.dtype, device=x.device)
     y, dx = _forward_backward(ours_fn, x, g if backward else None, params)
-    x64 = x.detach().to(torch.float64)
+    x64 = scalar_path_copy(x.detach().to(torch.float64))
     y64, dx64 = _forward_backward(spec.reference or spec.torch_fn, x64,
                                   g.to(torch.float64) if backward else None, params)
     try:
-        yt, dxt = _forward_backward(spec.torch_fn, x.detach().clone(), g if backward else None,
-                                    params)
+        yt, dxt = _forward_backward(spec.torch_fn, x.detach(), g if backward else None, params)
     except (RuntimeError, NotImplementedError):  # torch lacks this dtype on this device
         yt = dxt = None
-    if y.stride() != torch.empty_like(x).stride():
-        return f"forward output strides {y.stride()} for input strides {x.stride()}"
+    problem = layout_mismatch(x, (y, dx), (yt, dxt))
+    if problem:
+        return problem
     problem = mismatch(y, y64, yt, x.dtype)
     if problem:
         return f"forward: {problem}"
@@ -133,9 +163,9 @@ def check_rowwise(spec, x: torch.Tensor, dim: int, dtype: torch.dtype | None = N
     y, dx = _forward_backward(lambda t: fn(t, dim, **kw), x, g, {})
     y64 = spec.torch_fn(x.detach().double(), dim)
     try:
-        yt = spec.torch_fn(x.detach().clone(), dim, **kw)
+        yt, dxt_layout = _forward_backward(lambda t: spec.torch_fn(t, dim, **kw), x, g, {})
     except (RuntimeError, NotImplementedError):
-        yt = None
+        yt = dxt_layout = None
     # backward reads only the saved output: judge it from tritonact's own y (an ulp of y in
     # fp16 is amplified by dy - sum(dy * y), for torch as for us)
     d = dim % max(x.dim(), 1)
@@ -145,8 +175,9 @@ def check_rowwise(spec, x: torch.Tensor, dim: int, dtype: torch.dtype | None = N
     dxt = spec.torch_backward(g_, y_saved, d, y.dtype).to(x.dtype).reshape(x.shape)
     if y.dtype != out_dtype or dx.dtype != x.dtype:
         return f"dtypes: result {y.dtype}, gradient {dx.dtype}"
-    if y.stride() != torch.empty_like(x).stride():
-        return f"forward output strides {y.stride()} for input strides {x.stride()}"
+    problem = layout_mismatch(x, (y, dx), (yt, dxt_layout))
+    if problem:
+        return problem
     lowest = max(out_dtype, x.dtype, key=lambda d: TOLERANCES[d][0])
     problem = mismatch(y, y64, yt, out_dtype)
     if problem:
@@ -170,13 +201,14 @@ def check_gated(spec, x: torch.Tensor, dim: int, approximate: str = "none",
         g = torch.randn(out_shape, dtype=x.dtype, device=x.device)
     y, dx = _forward_backward(ours, x, g, {})
     y64, dx64 = _forward_backward(theirs, x.detach().double(), g.double(), {})
-    yt, dxt = _forward_backward(theirs, x.detach().clone(), g, {})
+    yt, dxt = _forward_backward(theirs, x.detach(), g, {})
     first, second = x.detach().double().chunk(2, dim)
     up = second if spec.gate_first else first
     gate_scale = (g.double() * up).abs()
     scale = torch.cat((gate_scale, torch.zeros_like(gate_scale)) if spec.gate_first
                       else (torch.zeros_like(gate_scale), gate_scale), dim)
-    problem = mismatch(y, y64, yt, x.dtype) or mismatch(dx, dx64, dxt, x.dtype, scale)
+    problem = (layout_mismatch(x, (y, dx if spec.torch_fn else None), (yt, dxt))
+               or mismatch(y, y64, yt, x.dtype) or mismatch(dx, dx64, dxt, x.dtype, scale))
     if problem:
         return f"{spec.name}: {problem}"
     if spec.mul_name:
