@@ -8,7 +8,7 @@ import importlib.util
 import signal
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 import torch
@@ -35,6 +35,7 @@ from tritonact.bench.measure import (
 )
 from tritonact.bench.providers import Unavailable, applies, build, liger_version
 from tritonact.bench.report import Row, add_speedups, plots, summary, write_csv
+from tritonact.progress import progress
 
 #: Timing effort per scale: do_bench's warm-up and timed milliseconds, interpreter repetitions.
 TIMERS = {"full": (25, 100, 5), "quick": (10, 40, 5), "smoke": (0, 0, 3)}
@@ -62,23 +63,6 @@ def left_out_providers(scale: str, device: torch.device) -> dict[str, str]:
         reasons["liger"] = ("liger-kernel is not installed (pip install liger-kernel, or the "
                             "bench extra)")
     return reasons
-
-
-def _progress(items: list, label) -> Iterator:
-    """tqdm's bar on a terminal when tqdm is installed, else one line per item on stderr."""
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        tqdm = None
-    if tqdm is None or not sys.stderr.isatty():
-        for i, item in enumerate(items, 1):
-            print(f"[{i}/{len(items)}] {label(item)}", file=sys.stderr, flush=True)
-            yield item
-        return
-    bar = tqdm(items, desc="bench", unit="case", file=sys.stderr, dynamic_ncols=True)
-    for item in bar:
-        bar.set_postfix_str(label(item), refresh=False)
-        yield item
 
 
 def _workloads(case_list: Iterable[Case]) -> dict[tuple[Op, str, tuple[int, ...]], list[str]]:
@@ -158,6 +142,25 @@ class Bench:
         if self.device.type == "cuda":
             torch.cuda.empty_cache()
 
+    def left_out_rows(self, workloads: Iterable[tuple[Op, str, tuple[int, ...]]]) -> None:
+        """A row per left-out provider, op and dtype it would have run, with the reason."""
+        for provider, why in self.left_out.items():
+            for op, dtype in dict.fromkeys((op, dtype) for op, dtype, _ in workloads):
+                if applies(provider, op):
+                    self.row("time", op, dtype, None, "all", provider, f"skipped: {why}")
+
+    def unmeasured(self, requested: Iterable[str]) -> str | None:
+        """None when a requested provider timed a case; else why each of them timed none."""
+        requested = list(requested)
+        timed = {r["provider"] for r in self.rows if r["benchmark"] == "time"
+                 and r["status"] == "ok"}
+        if timed & set(requested):
+            return None
+        why = {p: sorted({str(r["status"]) for r in self.rows
+                          if r["provider"] == p and r["status"] != "ok"}) for p in requested}
+        return "; ".join(f"{p}: {', '.join(why[p]) or 'timed no case'}"
+                         for p in requested)
+
     def memory(self, op: Op, dtype: str, shape: tuple[int, ...], provider: str, work) -> None:
         try:
             peak, saved = peak_bytes(work, self.device), saved_bytes(work)
@@ -193,11 +196,11 @@ def run(args: argparse.Namespace, device: torch.device) -> int:
     out.mkdir(parents=True, exist_ok=True)
     bench = Bench(device, scale, args.providers or PROVIDERS)
     disclaimer = INTERPRETER_DISCLAIMER if device.type != "cuda" else None
-    notes = [f"{p}: {why}" for p, why in bench.left_out.items()]
+    notes: list[str] = []  # the left-out providers are rows (see Bench.left_out_rows)
     if disclaimer:
         print(disclaimer, file=sys.stderr)
-    for note in notes:
-        print(f"not measured: {note}", file=sys.stderr)
+    for provider, why in bench.left_out.items():
+        print(f"not measured: {provider}: {why}", file=sys.stderr)
     details = [f"{scale} suite; timing: {bench.timer.method}."]
     if "liger" in bench.providers:
         details.append(f"Liger-Kernel {liger_version()}.")
@@ -212,6 +215,7 @@ def run(args: argparse.Namespace, device: torch.device) -> int:
         torch.set_num_threads(1)  # tiny CPU ops: no thread-pool barriers on a busy machine
     start = time.monotonic()
     workloads = _workloads(case_list)
+    bench.left_out_rows(workloads)
     finished: list[tuple] = []
     status = 0
     try:
@@ -219,7 +223,7 @@ def run(args: argparse.Namespace, device: torch.device) -> int:
         for op, dtype in dict.fromkeys((op, dtype) for op, dtype, _ in workloads):
             bench.host(op, dtype)  # first: tiny tensors, seconds in all
         label = lambda w: f"{w[0].label} {w[1]} {shape_label(w[2])}"
-        for op, dtype, shape in _progress(list(workloads), label):
+        for op, dtype, shape in progress(list(workloads), label, "bench", "case"):
             if args.budget and time.monotonic() - start > args.budget:
                 break
             try:
@@ -241,6 +245,10 @@ def run(args: argparse.Namespace, device: torch.device) -> int:
         if previous_handler is not None:
             signal.signal(signal.SIGTERM, previous_handler)
         _write(bench, out, notes, details, disclaimer, scale)
+    unmeasured = bench.unmeasured(args.providers or PROVIDERS)
+    if status == 0 and unmeasured is not None:
+        print(f"measured nothing: no requested provider ran ({unmeasured})", file=sys.stderr)
+        status = 1
     return status
 
 
@@ -256,6 +264,7 @@ def _write(bench: Bench, out: Path, notes: list[str], details: list[str],
     if pngs is None:
         pngs = []
         notes.append("plots: matplotlib is not installed (pip install matplotlib)")
+        print(f"not written: {notes[-1]}", file=sys.stderr)
     (out / "summary.md").write_text(summary(bench.rows, bench.environment, notes, disclaimer,
                                                   details))
     print(f"wrote {out / 'results.csv'} ({len(bench.rows)} rows), {out / 'summary.md'} and "

@@ -3,7 +3,8 @@
 Trains the converted model and an unconverted copy (same initial weights, same batches of random
 data) side by side and prints both losses; ``--activation`` picks the activation (the primer's
 comparison: relu, leaky_relu, elu, silu, gelu, mish, tanh, sigmoid), ``--activation all`` runs
-each in turn. Runs on CUDA, or on the CPU through Triton's interpreter:
+each in turn. Runs on CUDA, or on the CPU through Triton's interpreter, which it switches on
+itself when there is no GPU (without it, tritonact's modules would run torch's own CPU kernels):
 
     python examples/mlp.py [--activation gelu] [--steps 50] [--batch 64]
 """
@@ -35,14 +36,15 @@ def build(activation: str) -> torch.nn.Sequential:
 
 def compare(activation: str, steps: int, batch: int, lr: float, seed: int,
             device) -> tuple[list[float], list[float]]:
-    """(torch's losses, tritonact's losses), trained in lockstep on the same random batches."""
+    """(torch's losses, tritonact's losses), trained in lockstep on the same random batches;
+    progress on stderr every 10 steps."""
     torch.manual_seed(seed)
     reference = build(activation).to(device)
     converted = tritonact.replace_activations(copy.deepcopy(reference))
     optimizers = [torch.optim.SGD(m.parameters(), lr=lr, momentum=0.9)
                   for m in (reference, converted)]
     losses: tuple[list[float], list[float]] = ([], [])
-    for _ in range(steps):
+    for step in range(steps):
         x = torch.randn(batch, 784, device=device)
         y = torch.randint(0, 10, (batch,), device=device)
         for model, optimizer, curve in zip((reference, converted), optimizers, losses):
@@ -51,6 +53,8 @@ def compare(activation: str, steps: int, batch: int, lr: float, seed: int,
             loss.backward()
             optimizer.step()
             curve.append(loss.item())
+        if (step + 1) % 10 == 0 or step + 1 == steps:
+            print(f"{activation}: step {step + 1}/{steps}", file=sys.stderr, flush=True)
     return losses
 
 
@@ -65,15 +69,16 @@ def main(argv: list[str] | None = None) -> dict[str, tuple[list[float], list[flo
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     chosen = ACTIVATIONS if args.activation == "all" else (args.activation,)
     results = {}
+    where = "" if device.type == "cuda" else " (Triton's interpreter: slow)"
     print(f"784-128-64-10 MLP, SGD(lr={args.lr}, momentum=0.9), batch {args.batch}, random data, "
-          f"on {device}")
+          f"on {device}{where}", flush=True)
     print(f"{'activation':>10}  {'first loss':>10}  {'torch last':>10}  {'tritonact last':>14}  "
           f"{'largest difference':>18}")
     for activation in chosen:
         theirs, ours = compare(activation, args.steps, args.batch, args.lr, args.seed, device)
         gap = max(abs(a - b) for a, b in zip(theirs, ours))
         print(f"{activation:>10}  {theirs[0]:>10.4f}  {theirs[-1]:>10.4f}  {ours[-1]:>14.4f}  "
-              f"{gap:>18.2e}")
+              f"{gap:>18.2e}", flush=True)
         results[activation] = (theirs, ours)
     return results
 

@@ -2,7 +2,9 @@
 
 Trains two copies from the same initial weights, one with torch's activations and one with
 tritonact's (``replace_activations``), and prints both loss curves side by side and the final
-predictions. Runs on CUDA, or on the CPU through Triton's interpreter:
+predictions. Runs on CUDA, or on the CPU through Triton's interpreter, which it switches on
+itself when there is no GPU (without it, tritonact's modules would run torch's own CPU kernels);
+progress goes to stderr every ``--every`` steps:
 
     python examples/xor.py [--steps 1000] [--every 100]
 """
@@ -31,8 +33,10 @@ def build() -> torch.nn.Sequential:
                                torch.nn.Sigmoid())
 
 
-def train(model: torch.nn.Module, steps: int, lr: float, device) -> list[float]:
-    """Full-batch Adam on the four XOR points; the loss before each step."""
+def train(model: torch.nn.Module, steps: int, lr: float, device, name: str = "",
+          every: int = 0) -> list[float]:
+    """Full-batch Adam on the four XOR points; the loss before each step. With ``every``, a
+    progress line on stderr every that many steps."""
     x = torch.tensor(INPUTS, device=device)
     y = torch.tensor(TARGETS, device=device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
@@ -44,6 +48,9 @@ def train(model: torch.nn.Module, steps: int, lr: float, device) -> list[float]:
         loss.backward()
         optimizer.step()
         losses.append(loss.item())
+        if every and (len(losses) % every == 0 or len(losses) == steps):
+            print(f"{name}: step {len(losses)}/{steps}, loss {losses[-1]:.6f}", file=sys.stderr,
+                  flush=True)
     return losses
 
 
@@ -56,13 +63,15 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
+    where = "" if device.type == "cuda" else " (Triton's interpreter: slow)"
+    print(f"XOR, 2-4-1, ReLU + Sigmoid, BCELoss, Adam(lr={args.lr}) on {device}{where}",
+          flush=True)
     torch.manual_seed(args.seed)
     reference = build().to(device)
     converted = tritonact.replace_activations(copy.deepcopy(reference))
-    torch_losses = train(reference, args.steps, args.lr, device)
-    ours_losses = train(converted, args.steps, args.lr, device)
+    torch_losses = train(reference, args.steps, args.lr, device, "torch", args.every)
+    ours_losses = train(converted, args.steps, args.lr, device, "tritonact", args.every)
 
-    print(f"XOR, 2-4-1, ReLU + Sigmoid, BCELoss, Adam(lr={args.lr}) on {device}")
     print(f"{'step':>6}  {'torch loss':>12}  {'tritonact loss':>14}")
     for step in [*range(0, args.steps, args.every), args.steps - 1]:
         print(f"{step:>6}  {torch_losses[step]:>12.6f}  {ours_losses[step]:>14.6f}")

@@ -72,3 +72,38 @@ def test_the_gate_catches_what_it_should():
     assert strided.violations() == ["local 8 B, stack 0 B"]
     fp64 = Report(Case("forward", "relu", "fp64", False, 90), **{**clean, "fp64": ["DADD"]})
     assert fp64.violations() == []
+
+
+def test_each_arch_has_its_register_ceiling():
+    """sm_90: 32 (full occupancy); sm_80: 40 (75%, stated in ``REGISTER_CEILINGS``)."""
+    from tritonact.audit import REGISTER_CEILINGS, Case, Report
+
+    assert REGISTER_CEILINGS == {90: 32, 80: 40}
+    clean = dict(widest_load=128, widest_store=128)
+    verdict = lambda arch, registers: Report(Case("forward", "selu", "bf16", False, arch),
+                                             registers=registers, **clean).violations()
+    assert verdict(90, 32) == [] and verdict(90, 33) == ["33 registers > 32 (sm_90's ceiling)"]
+    assert verdict(80, 40) == [] and verdict(80, 41) == ["41 registers > 40 (sm_80's ceiling)"]
+
+
+def test_the_summary_gives_each_failure_its_reason():
+    from tritonact.audit import Case, Report, summary
+
+    clean = dict(registers=20, widest_load=128, widest_store=128)
+    text = summary([Report(Case("forward", "mish", "fp16", False, 80), **clean),
+                    Report(Case("backward", "mish", "fp16", False, 80), **{**clean, "local": 8})])
+    assert "| mish | sm_80 |" in text and "| FAIL |" in text
+    assert text.splitlines()[-1] == "FAIL backward mish fp16 i32 sm_80: local 8 B, stack 0 B"
+
+
+def test_the_sm80_kernels_with_most_registers_pass_their_gate(tmp_path):
+    """selu's bf16 forward and mish's fp16 backward, which ptxas gives 39 and 40 registers on
+    sm_80 (triton 3.8), are within sm_80's ceiling: the default ``python -m tritonact audit``
+    (both arches) passes."""
+    env = {k: v for k, v in os.environ.items() if k != "TRITON_INTERPRET"}
+    env["TRITON_CACHE_DIR"] = str(tmp_path / "triton-cache")  # a real compile, not a cache hit
+    run = subprocess.run([sys.executable, "-m", "tritonact", "audit", "--arch", "80", "--ops",
+                          "selu", "mish", "--summary"], env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    assert "| selu | sm_80 |" in run.stdout and "| mish | sm_80 |" in run.stdout
+    assert "0 failed" in run.stdout

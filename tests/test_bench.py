@@ -155,10 +155,14 @@ def _check_csv(smoke: Path) -> None:
         assert r["device"] == "cpu (Triton interpreter)"
     (roofline,) = [r for r in rows if r["benchmark"] == "roofline"]
     roofline_gbps = float(roofline["gbps"])
-    timed = [r for r in rows if r["benchmark"] == "time"]
+    timed = [r for r in rows if r["benchmark"] == "time" and r["status"] == "ok"]
     expected = {(op, mode, p) for op in bench_cases.SUBSETS["smoke"] for mode in MODES
                 for p in ("tritonact", "eager")}
-    assert {(r["op"], r["mode"], r["provider"]) for r in timed if r["status"] == "ok"} == expected
+    assert {(r["op"], r["mode"], r["provider"]) for r in timed} == expected
+    left_out = {(r["op"], r["provider"]): r["status"] for r in rows if r["status"] != "ok"}
+    assert left_out.keys() == {*((op, "compile") for op in bench_cases.SUBSETS["smoke"]),
+                               ("swiglu", "liger"), ("softmax", "liger")}  # Liger's ops
+    assert left_out[("relu", "compile")].startswith("skipped: left out of --smoke")
     for r in timed:
         median, gbps = float(r["median_us"]), float(r["gbps"])
         assert float(r["p20_us"]) <= median <= float(r["p80_us"])
@@ -184,11 +188,37 @@ def _check_saved_bytes(smoke: Path) -> None:
 def _check_summary_and_plots(smoke: Path) -> None:
     text = (smoke / "summary.md").read_text()
     assert "not performance figures" in text
-    assert "compile: left out of --smoke" in text and "liger: Liger-Kernel runs on CUDA" in text
+    assert "compile: skipped: left out of --smoke" in text
+    assert "liger: skipped: Liger-Kernel runs on CUDA" in text
     assert "| swiglu | float32 | forward+backward |" in text
     pngs = sorted(p.name for p in smoke.glob("*.png"))
     assert pngs == ["gbps_relu.png", "gbps_softmax.png", "gbps_swiglu.png", "speedup.png"]
     assert all((smoke / p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
+
+
+def test_a_run_that_measures_no_requested_provider_says_so_and_fails(tmp_path, capsys,
+                                                                      monkeypatch):
+    """``--providers compile`` under ``--smoke`` (which leaves compile out): exit status 1, the
+    reason on the console and in the CSV; a missing matplotlib is said on the console too."""
+    from tritonact.__main__ import main
+    from tritonact.bench import run
+
+    monkeypatch.setattr(run, "plots", lambda *args: None)  # as without matplotlib
+    assert main(["bench", "--smoke", "--ops", "relu", "--modes", "forward", "--providers",
+                 "compile", "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "measured nothing: no requested provider ran (compile: skipped: left out" in err
+    assert "matplotlib is not installed" in err
+    _, rows = _csv(tmp_path / "results.csv")
+    assert [(r["op"], r["provider"], r["status"][:29]) for r in rows if r["benchmark"] == "time"] \
+        == [("relu", "compile", "skipped: left out of --smoke:")]
+
+
+def test_bench_takes_every_public_op_name_and_labels():
+    from tritonact.__main__ import _ops
+
+    assert _ops(["gelu_mul[approximate=tanh]", "silu_mul", "swiglu"], labels=True) == [
+        "geglu[approximate=tanh]", "swiglu"]
 
 
 def test_pytest_front_end_groups_providers_by_case(pytester, monkeypatch):

@@ -35,20 +35,3 @@ def test_mlp_every_activation_agrees_with_torch(capsys):
         assert ours == pytest.approx(theirs, rel=1e-5, abs=1e-6)
     out = capsys.readouterr().out
     assert all(f"\n{name:>10}  " in out for name in results)  # a row per activation
-
-
-def test_readme_drop_in_examples_run(launches):
-    """The README's "Drop into your model" code blocks, run in order as a user would."""
-    import tritonact
-
-    readme = (EXAMPLES.parent / "README.md").read_text()
-    section = readme.split("## Drop into your model\n", 1)[1].split("\n## ", 1)[0]
-    blocks = [part.split("```", 1)[0] for part in section.split("```python\n")[1:]]
-    assert len(blocks) == 3
-    namespace: dict = {}
-    for block in blocks:
-        exec(compile(block, "README.md", "exec"), namespace)
-    assert not tritonact.switch.is_enabled()  # the second block ends with disable()
-    assert namespace["probabilities"].shape == (8, 4) and namespace["out"].shape == (8, 16)
-    assert namespace["x"].grad is not None
-    assert {"elementwise.forward", "rowwise.forward", "gated.forward"} <= set(launches)

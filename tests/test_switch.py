@@ -328,12 +328,19 @@ def test_inductor_fullgraph_with_replaced_modules_and_the_switch_on(device):
 
 
 def test_without_a_served_device_the_switch_says_so_and_changes_nothing(monkeypatch, served):
-    """No CUDA and no interpreter: nothing is registered, with a warning."""
+    """No CUDA and no interpreter: nothing is registered, with a warning that names the
+    caller's line (enable(), or the ``with`` of use())."""
     monkeypatch.setattr(switch, "dispatch_keys", lambda: ())
     before = torch._C._dispatch_dump("aten::relu")
-    with pytest.warns(UserWarning, match="nothing to serve here"):
+    with pytest.warns(UserWarning, match="nothing to serve here") as caught:
         tritonact.enable()
+    assert caught[0].filename == __file__
     assert not switch.is_enabled() and torch._C._dispatch_dump("aten::relu") == before
+    tritonact.disable()
+    with pytest.warns(UserWarning, match="nothing to serve here") as caught:
+        with tritonact.use():
+            pass
+    assert caught[0].filename == __file__
     assert torch.relu(torch.tensor([-1.0, 2.0])).tolist() == [0.0, 2.0] and not served
 
 

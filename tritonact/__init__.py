@@ -5,6 +5,11 @@
 ``enable()``/``disable()``/``use()`` route torch's own operators to the kernels;
 ``python -m tritonact verify`` checks every op against torch.
 
+The kernels run on CUDA tensors, and on CPU tensors only in Triton's interpreter
+(``TRITON_INTERPRET=1`` set before triton is imported); anywhere else every op runs torch's own
+kernel, with torch's result and no warning. Which of these runs is logged once, at INFO on the
+``tritonact`` logger, when the kernels are first imported.
+
 Submodules load on first use, so that ``python -m tritonact`` can switch Triton's interpreter on
 before triton is imported.
 """

@@ -1,4 +1,5 @@
-"""Command line: ``python -m tritonact list``, ``verify``, ``audit`` and ``bench``."""
+"""Command line: ``python -m tritonact`` (or ``tritonact``) ``list``, ``verify``, ``audit`` and
+``bench``."""
 
 from __future__ import annotations
 
@@ -7,18 +8,63 @@ import os
 import subprocess
 import sys
 
+DESCRIPTION = ("tritonact's command line: list the ops, verify them against PyTorch, audit their "
+               "machine code, benchmark them.")
 
-def _prepare_device(requested: str | None) -> str:
-    """The device to check on. Without CUDA, Triton's interpreter must be on before triton is
-    imported, so this runs before anything imports tritonact's kernels."""
+
+class UsageError(Exception):
+    """A request this machine or the registry cannot serve: said with the usage, exit status 2
+    (as argparse's own errors)."""
+
+
+def _device(requested: str | None) -> str:
+    """The device to check on: ``requested``, else CUDA when present, else the CPU. Without
+    CUDA, Triton's interpreter must be on before triton is imported, so this runs before
+    anything imports tritonact's kernels."""
     import torch
 
     device = requested or ("cuda" if torch.cuda.is_available() else "cpu")
-    if device.startswith("cpu"):
+    try:
+        kind = torch.device(device)
+    except (RuntimeError, ValueError):
+        raise UsageError(f"--device {device}: not a device torch knows (cuda, cuda:1, cpu)") \
+            from None
+    if kind.type == "cuda":
+        if not torch.cuda.is_available():
+            missing = ("this torch build has no CUDA" if torch.version.cuda is None
+                       and torch.version.hip is None else "no CUDA device is visible")
+            raise UsageError(f"--device {device}: {missing}. tritonact's kernels run on CUDA, or "
+                             "on the CPU through Triton's interpreter (--device cpu)")
+        count = torch.cuda.device_count()
+        if kind.index is not None and kind.index >= count:
+            raise UsageError(f"--device {device}: this machine has {count} CUDA device(s), "
+                             f"cuda:0 to cuda:{count - 1}")
+    elif kind.type != "cpu":
+        raise UsageError(f"--device {device}: tritonact's kernels run on CUDA, or on the CPU "
+                         f"through Triton's interpreter; not on {kind.type}")
+    if kind.type == "cpu":
         if "triton" in sys.modules and os.environ.get("TRITON_INTERPRET") != "1":
-            raise SystemExit("verify on the CPU needs TRITON_INTERPRET=1 before triton is imported")
+            raise UsageError("on the CPU the kernels need TRITON_INTERPRET=1 before triton is "
+                             "imported")
         os.environ["TRITON_INTERPRET"] = "1"
     return device
+
+
+def _ops(names: list[str] | None, labels: bool = False) -> list[str] | None:
+    """The registry ops ``names`` name (any name ``list`` shows: ``silu_mul``, ``relu_``), in
+    order, or None (all) when there are none. ``labels``: bench's labels too, an op name with
+    parameters (``geglu[approximate=tanh]``)."""
+    if not names:
+        return None
+    from tritonact.registry import OP_NAMES, resolve_ops
+
+    bases = [name.partition("[")[0] if labels else name for name in names]
+    try:
+        resolve_ops(bases)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    return list(dict.fromkeys(OP_NAMES[base] + name[len(base):]
+                              for base, name in zip(bases, names)))
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
@@ -65,34 +111,37 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    device = _prepare_device(args.device)
+    device = _device(args.device)
     import warnings
 
     import torch
 
     # numpy, inside Triton's interpreter, on NaN/inf lanes that the kernels then discard
     warnings.filterwarnings("ignore", category=RuntimeWarning, module="triton.runtime.interpreter")
-    from tritonact import verify
+    from tritonact import switch, verify
+    from tritonact.progress import progress
     from tritonact.testing import DTYPES
 
-    unknown = set(args.ops or ()) - verify.NAMES
-    if unknown:
-        listed = ", ".join(sorted(unknown))
-        raise SystemExit(f"unknown ops: {listed} (see python -m tritonact list)")
+    ops = _ops(args.ops)
     dtypes = [d for d in DTYPES if not args.dtypes or str(d).removeprefix("torch.") in args.dtypes]
+    name = lambda dtype: str(dtype).removeprefix("torch.")
     mode = "Triton interpreter" if device.startswith("cpu") else torch.cuda.get_device_name(device)
-    print(f"tritonact verify on {device} ({mode}), torch {torch.__version__}")
+    print(f"tritonact verify on {device} ({mode}), torch {torch.__version__}", flush=True)
+    each = lambda units: progress(units, lambda u: f"{u[0].name} {name(u[1])}", "verify", "op")
     rows = []
-    for row in verify.rows(args.ops, dtypes, device):
+    for row in verify.rows(ops, dtypes, device, each):
         rows.append(row.cells())
         for problem in row.problems:
             print(f"FAIL {row.op} [{row.params}] {row.dtype}: {problem}", file=sys.stderr)
     failures = sum(cells[-1] == "FAIL" for cells in rows)
-    print(_table(["op", "parameters", "dtype", "forward+backward parity", "gradcheck", "result"],
-                 rows))
-    from tritonact import switch
+    print(_table(["op", "parameters", "dtype", "forward+backward parity",
+                  "gradcheck+gradgradcheck (fp64)", "result"], rows), flush=True)
 
-    checks = switch.check_overrides(device, dtypes, args.ops)
+    pairs = [(op, dtype) for dtype in dtypes for op in switch.covered_ops()
+             if not ops or op in ops]
+    checks = []
+    for op, dtype in progress(pairs, lambda p: f"{p[0]} {name(p[1])}", "verify switch", "op"):
+        checks += switch.check_overrides(device, [dtype], [op])
     for check in checks:
         if check.problem:
             print(f"FAIL switch {check.op} [{check.params}] {check.dtype}: {check.problem}",
@@ -101,7 +150,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     print(f"\nThe switch (tritonact.enable(): torch's own calls, switch on against off) covers "
           f"{', '.join(switch.covered_ops())}:")
     print(_table(["op", "parameters", "dtype", "aten operators served", "result"],
-                 [[c.op, c.params, str(c.dtype).removeprefix("torch."), ", ".join(c.served),
+                 [[c.op, c.params, name(c.dtype), ", ".join(c.served),
                    "FAIL" if c.problem else "ok"] for c in checks]))
     total = len(rows) + len(checks)
     print(f"{total - failures} passed, {failures} failed")
@@ -109,16 +158,17 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
+    ops = _ops(args.ops)  # names only: no kernel is compiled in this process
     if os.environ.get("TRITON_INTERPRET", "0") not in ("", "0"):
         # @triton.jit is the interpreter's in this process: audit in a clean one
         env = {k: v for k, v in os.environ.items() if k != "TRITON_INTERPRET"}
-        argv = [sys.executable, "-m", "tritonact", *sys.argv[1:]]
+        argv = [sys.executable, "-m", "tritonact", *args.argv]
         return subprocess.run(argv, env=env).returncode
     import json
 
     from tritonact import audit
 
-    reports = audit.run(audit.cases(args.ops, tuple(args.arch)), args.jobs)
+    reports = audit.run(audit.cases(ops, tuple(args.arch)), args.jobs)
     print(audit.summary(reports) if args.summary else audit.table(reports))
     failed = [r for r in reports if r.violations()]
     print(f"{len(reports) - len(failed)} passed, {len(failed)} failed")
@@ -129,44 +179,58 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    device = _prepare_device("cpu" if args.smoke else None)
-    if device == "cpu" and not args.smoke:
-        raise SystemExit("no CUDA device: the suite measures GPUs. python -m tritonact bench "
-                         "--smoke runs a tiny case list through Triton's interpreter to check "
-                         "the harness")
     import torch
 
+    if not args.smoke and not torch.cuda.is_available():
+        raise UsageError("no CUDA device: the suite measures GPUs. --smoke runs a tiny case "
+                         "list through Triton's interpreter to check the harness")
+    device = _device("cpu" if args.smoke else "cuda")
     from tritonact.bench.run import run
 
+    args.ops = _ops(args.ops, labels=True)
     return run(args, torch.device(device))
 
 
+def _prog() -> str:
+    """``tritonact`` when run as the console script, else ``python -m tritonact``."""
+    script = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    return "tritonact" if script in ("tritonact", "tritonact.exe") else "python -m tritonact"
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tritonact", description=__doc__)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = argparse.ArgumentParser(prog=_prog(), description=DESCRIPTION)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("list", help="the registered ops, their parameters and what backward saves")
-    verify = sub.add_parser("verify", help="parity and gradient checks of every op against torch, "
-                                           "and of the switch's aten overrides")
-    verify.add_argument("--ops", nargs="+", help="only these ops (default: all)")
+    parsers = {"list": sub.add_parser("list", help="the registered ops, their parameters and "
+                                                   "what backward saves")}
+    verify = parsers["verify"] = sub.add_parser(
+        "verify", help="parity, gradcheck and gradgradcheck of every op against torch, and of "
+                       "the switch's aten overrides")
+    verify.add_argument("--ops", nargs="+", help="only these ops, by any name `list` shows "
+                                                 "(default: all)")
     verify.add_argument("--dtypes", nargs="+", choices=["float32", "float16", "bfloat16",
                                                         "float64"], help="default: all four")
     verify.add_argument("--device", help="cuda, cuda:1, cpu (default: cuda if present, else cpu "
                                          "through Triton's interpreter)")
-    audit = sub.add_parser("audit", help="compile every kernel for sm_90/sm_80 on the CPU and "
-                                         "check its machine code (registers, spills, vector "
-                                         "width, fp64, special functions)")
-    audit.add_argument("--arch", nargs="+", type=int, default=[90, 80], choices=[80, 90])
-    audit.add_argument("--ops", nargs="+", help="only these ops (default: all)")
+    audit = parsers["audit"] = sub.add_parser(
+        "audit", help="compile every kernel for sm_90/sm_80 on the CPU and check its machine "
+                      "code (registers, spills, vector width, fp64, special functions)")
+    audit.add_argument("--arch", nargs="+", type=int, default=[90, 80], choices=[80, 90],
+                       help="GPU architectures to compile for: 90 (Hopper), 80 (Ampere) "
+                            "(default: both)")
+    audit.add_argument("--ops", nargs="+", help="only these ops, by any name `list` shows "
+                                                "(default: all)")
     audit.add_argument("--json", help="also write the reports to this file")
     audit.add_argument("--jobs", type=int, help="parallel compiles (default: CPU count)")
     audit.add_argument("--summary", action="store_true", help="one row per op instead of one "
-                                                              "per kernel")
-    bench = sub.add_parser("bench", help="time every op against PyTorch eager, torch.compile and "
-                                         "Liger-Kernel on CUDA; write results.csv, summary.md "
-                                         "and plots")
-    bench.add_argument("--ops", nargs="+", help="op names or labels such as "
-                                                "geglu[approximate=tanh] (default: all; --quick: "
-                                                "a representative few)")
+                                                              "per kernel, then each failure "
+                                                              "with its reason")
+    bench = parsers["bench"] = sub.add_parser(
+        "bench", help="time every op against PyTorch eager, torch.compile and Liger-Kernel on "
+                      "CUDA; write results.csv, summary.md and plots")
+    bench.add_argument("--ops", nargs="+", help="op names (any name `list` shows) or labels "
+                                                "such as geglu[approximate=tanh] (default: all; "
+                                                "--quick: a representative few)")
     bench.add_argument("--dtypes", nargs="+", choices=["float32", "bfloat16", "float16"],
                        help="default: all three (--quick: bfloat16)")
     bench.add_argument("--modes", nargs="+", choices=["forward", "backward", "forward+backward"])
@@ -182,8 +246,12 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--budget", type=float, help="seconds after which no new case starts; "
                                                     "what was measured is written")
     args = parser.parse_args(argv)
+    args.argv = argv
     commands = {"list": cmd_list, "verify": cmd_verify, "audit": cmd_audit, "bench": cmd_bench}
-    return commands[args.command](args)
+    try:
+        return commands[args.command](args)
+    except UsageError as error:
+        parsers[args.command].error(str(error))  # exits with status 2
 
 
 if __name__ == "__main__":

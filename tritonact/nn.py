@@ -3,6 +3,10 @@
 Each class subclasses the ``torch.nn`` class of the same name and overrides ``forward`` only, so
 its constructor, defaults, ``repr``, ``state_dict``, hooks and ``isinstance`` are torch's:
 ``isinstance(tritonact.nn.GELU(), torch.nn.GELU)`` is True.
+
+Float tensors on CUDA (and on the CPU while ``TRITON_INTERPRET=1``, set before triton is
+imported) run the Triton kernels; on the CPU without the interpreter every module runs torch's
+own kernel, silently (``tritonact.runtime`` logs which, once, at INFO).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import torch
@@ -23,6 +23,7 @@ from tritonact.autograd.prelu import PRELU_MATH, PreluMath
 from tritonact.autograd.rowwise import ROW_MATH, RowMath
 from tritonact.kernels import activations as k
 from tritonact.kernels import rowwise as rk
+from tritonact.runtime import log_kernel_paths
 
 REQUIRED = inspect.Parameter.empty
 
@@ -480,3 +481,35 @@ RANDOMIZED: tuple[Randomized, ...] = (
                (Param("lower", 1.0 / 8), Param("upper", 1.0 / 3)),
                test_params=({"lower": 0.0, "upper": 0.5}, {"lower": -0.2, "upper": 0.1})),
 )
+
+
+def _public_names() -> dict[str, str]:
+    """Every name ``python -m tritonact list`` shows -> the registry op it names."""
+    names: dict[str, str] = {}
+    for spec in (*ELEMENTWISE, *ROWWISE, *GATED, *LEARNABLE, *RANDOMIZED):
+        names[spec.name] = spec.name
+        for alias in (getattr(spec, "mul_name", None), getattr(spec, "inplace_name", None)):
+            if alias:
+                names[alias] = spec.name
+    return names
+
+
+#: Every public op name -> the registry op it names: the op's own name, a gated op's
+#: two-tensor form (``silu_mul`` -> ``swiglu``) and an in-place form (``relu_`` -> ``relu``).
+OP_NAMES: dict[str, str] = _public_names()
+
+
+def resolve_ops(names: Iterable[str]) -> list[str]:
+    """The registry op each of ``names`` names (see :data:`OP_NAMES`), in order, once each.
+    Raises ``ValueError`` naming every unknown name."""
+    names = list(names)
+    unknown = [name for name in names if name not in OP_NAMES]
+    if unknown:
+        raise ValueError(f"unknown ops: {', '.join(unknown)} (python -m tritonact list shows "
+                         f"them)")
+    return list(dict.fromkeys(OP_NAMES[name] for name in names))
+
+
+# Every public module (functional, nn, the switch, replace_activations, the CLI) loads the kernels
+# through this registry: say once which tensors they will run on.
+log_kernel_paths()

@@ -66,7 +66,9 @@ def replace_activations(model: nn.Module, include: Iterable[Selector] | None = N
     optimizer's parameters) stay valid. Only modules whose type is exactly a torch class that
     tritonact replaces are touched (a user's subclass keeps its own forward), so a second call
     changes nothing. ``include``/``exclude`` take classes or names (``"GELU"``, ``"gelu"``).
-    Each replacement is logged at INFO on the ``tritonact`` logger.
+    Each replacement is logged at INFO on the ``tritonact`` logger. The swapped modules run
+    tritonact's kernels on CUDA tensors (and on the CPU only while ``TRITON_INTERPRET=1``);
+    elsewhere they run torch's own kernels, as before the swap.
     """
     table = replacements()
     selected = set(table) if include is None else _resolve(include, table)

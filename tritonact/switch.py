@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator
@@ -403,6 +405,18 @@ def _selection(include: Iterable[str] | None, exclude: Iterable[str] | None) -> 
     return frozenset(chosen - dropped)
 
 
+def _caller_stacklevel() -> int:
+    """The ``stacklevel`` that makes a warning issued by its caller name the user's line: the
+    first frame outside tritonact's own package and contextlib (``with tritonact.use():``)."""
+    frame, level = sys._getframe(1), 1
+    while frame.f_back is not None and (frame.f_code.co_filename.startswith(_PACKAGE)
+                                        or frame.f_code.co_filename == contextlib.__file__):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
 _lock = threading.RLock()
 _library: torch.library.Library | None = None
 _active: frozenset[str] = frozenset()
@@ -422,8 +436,10 @@ def _apply(selection: frozenset[str]) -> None:
         overrides = [o for o in OVERRIDES if selection.intersection(o.ops)]
         keys = dispatch_keys()
         if overrides and not keys:
-            warnings.warn("tritonact's switch has nothing to serve here (no CUDA, and "
-                          "TRITON_INTERPRET is not set): torch's own kernels run", stacklevel=3)
+            warnings.warn("tritonact's switch has nothing to serve here (no CUDA device, and "
+                          "TRITON_INTERPRET=1 was not set before triton was imported): torch's "
+                          "own kernels run",
+                          stacklevel=_caller_stacklevel())
         if not overrides or not keys:
             return
         library = torch.library.Library("aten", "IMPL")

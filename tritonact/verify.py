@@ -5,7 +5,7 @@ triton is imported on a machine without CUDA)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import torch
@@ -25,7 +25,7 @@ from tritonact.testing import (
 @dataclass
 class Row:
     """One op x parameter set x dtype: what went wrong (nothing when it passed) and the fp64
-    gradcheck + gradgradcheck result ("ok", "FAIL", or "-" where not run)."""
+    gradcheck + gradgradcheck result ("ok", "FAIL", or "-" where not run: other dtypes)."""
 
     op: str
     params: str
@@ -126,15 +126,16 @@ def randomized_rows(spec, dtype, device) -> Iterator[Row]:
 KINDS = ((ELEMENTWISE, elementwise_rows), (ROWWISE, rowwise_rows), (GATED, gated_rows),
          (LEARNABLE, learnable_rows), (RANDOMIZED, randomized_rows))
 
-NAMES = frozenset(spec.name for specs, _ in KINDS for spec in specs)
+
+def units(ops, dtypes) -> list[tuple[object, torch.dtype, Callable[..., Iterator[Row]]]]:
+    """(spec, dtype, its kind's check) for every op in ``ops`` (all when None) and dtype."""
+    return [(spec, dtype, check) for specs, check in KINDS for spec in specs
+            if not ops or spec.name in ops for dtype in dtypes]
 
 
-def rows(ops, dtypes, device) -> Iterator[Row]:
-    """Every check of the ``ops`` (all when None) in ``dtypes``, row by row."""
+def rows(ops, dtypes, device, each: Callable[[list], Iterable] = iter) -> Iterator[Row]:
+    """Every check of the ``ops`` (all when None) in ``dtypes``, row by row. ``each`` wraps the
+    list of :func:`units` as they run (a progress display, say)."""
     torch.manual_seed(0)
-    for specs, check in KINDS:
-        for spec in specs:
-            if ops and spec.name not in ops:
-                continue
-            for dtype in dtypes:
-                yield from check(spec, dtype, device)
+    for spec, dtype, check in each(units(ops, dtypes)):
+        yield from check(spec, dtype, device)
