@@ -21,9 +21,10 @@ DTYPES: dict[str, torch.dtype] = {
     "float16": torch.float16,
 }
 MODES = ("forward", "backward", "forward+backward")
-#: Every provider, in the order they sit side by side. "liger" exists only for the ops in
-#: ``providers.LIGER``; "compile" is ``torch.compile`` of the eager expression.
-PROVIDERS = ("tritonact", "eager", "compile", "liger")
+#: Every provider, in the order they sit side by side. "liger" and "liger-fused" (its SwiGLU
+#: over one fused gate-up tensor) exist only for the ops in ``providers.LIGER``; "compile" is
+#: ``torch.compile`` of the eager expression.
+PROVIDERS = ("tritonact", "eager", "compile", "liger", "liger-fused")
 SCALES = ("full", "quick", "smoke")
 
 
@@ -81,8 +82,19 @@ def _channels(exponents: Iterable[int], channels: int = 64) -> tuple[tuple[int, 
     return tuple((2**e // channels, channels) for e in exponents)
 
 
-ROW_LENGTHS = (256, 512, 1024, 2048, 4096, 8192, 12672)
+ROW_LENGTHS = (256, 512, 1024, 2048, 4096, 8192, 12672, 32768)
 LLM_HIDDEN = (4096, 11008, 14336)
+#: Each kind's goal shape, the headline table's: what a model runs (2^28 activations, 4096 rows
+#: of 32768 logits, 4096 tokens of a Llama-3-8B MLP's fused gate-up projection), a working set
+#: at least 4x a 50 MiB L2 in every mode and dtype (a bandwidth figure), and a shape every
+#: provider accepts (Liger's softmax refuses rows over 65536).
+HEADLINE_SHAPES: dict[str, tuple[int, ...]] = {
+    "elementwise": (2**28,),
+    "rowwise": (4096, 32768),
+    "gated": (4096, 2 * 14336),
+    "learnable": (2**28 // 64, 64),
+    "randomized": (2**28,),
+}
 
 #: Input shapes per scale and kind. ``host`` shapes (2^10 elements) time the per-call CPU
 #: overhead; ``memory`` is one of the timed shapes, where peak and saved bytes are measured.
@@ -97,7 +109,7 @@ SHAPES: dict[str, dict[str, tuple[tuple[int, ...], ...]]] = {
     },
     "quick": {
         "elementwise": _pow2((10, 16, 22, 28)),
-        "rowwise": ((4096, 256), (4096, 4096), (4096, 12672), (64, 2**20)),
+        "rowwise": ((4096, 256), (4096, 4096), (4096, 32768), (64, 2**20)),
         "gated": _gated((16, 4096), (4096, 14336)),
         "learnable": _channels((10, 16, 22, 28)),
         "randomized": _pow2((10, 16, 22, 28)),

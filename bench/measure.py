@@ -80,7 +80,6 @@ def _quantiles(samples: list[float]) -> tuple[float, float, float]:
 #: Bytes cleared between timed calls so that none is served from the L2 cache (50 MB on
 #: H100/H200), as ``do_bench`` does.
 L2_FLUSH_BYTES = 256 * 2**20
-MAX_REPS = 1000
 
 
 @dataclass
@@ -110,15 +109,149 @@ def l2_flush_buffer(device: torch.device) -> torch.Tensor:
     return torch.empty(L2_FLUSH_BYTES, dtype=torch.int8, device=device)
 
 
+#: Timed iterations per measurement: at least MIN_REPS, at most MAX_REPS (and as many warm-up
+#: iterations at most); ESTIMATE_ITERATIONS whole iterations first set the counts.
+MIN_REPS = 5
+MAX_REPS = 1000
+ESTIMATE_ITERATIONS = 5
+#: Host time of a call: the median over this many calls, each issued to an idle device.
+HOST_SAMPLES = 10
+#: The device delay before a start event, in multiples of the call's host time (fallback timing).
+DELAY_FACTOR = 2
+MIN_DELAY_US = 50
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One timed call: device time (median, 20th and 80th percentile, µs), the host time of
+    issuing it (µs, median), and how it was timed."""
+
+    median_us: float
+    p20_us: float
+    p80_us: float
+    host_us: float
+    method: str
+
+
+@dataclass(frozen=True)
+class Repetitions:
+    warmup: int
+    timed: int
+
+
+def repetitions(iteration_ms: float, warmup_ms: float, rep_ms: float) -> Repetitions:
+    """Warm-up and timed iterations that fill ``warmup_ms`` and ``rep_ms`` of wall time, where
+    one iteration costs ``iteration_ms`` with everything it runs (the untimed prepare step, the
+    L2 flush, the call and its events): at least MIN_REPS timed, at most MAX_REPS of each."""
+    per = max(iteration_ms, 1e-3)
+    return Repetitions(warmup=min(MAX_REPS, int(warmup_ms / per)),
+                       timed=min(MAX_REPS, max(MIN_REPS, int(rep_ms / per))))
+
+
+Iteration = Callable[[], Callable[[], float]]
+
+
+def bounded_samples(iteration: Iteration, synchronize: Callable[[], None], warmup_ms: float,
+                    rep_ms: float, clock: Callable[[], float] = time.perf_counter) -> list[float]:
+    """Samples (ms) of timed iterations, their number and the warm-up's bounded by wall time.
+
+    ``iteration()`` enqueues one whole iteration and returns what reads its sample once the
+    device is synchronized. A few whole iterations, timed on the wall clock, set the counts.
+    """
+    synchronize()
+    start = clock()
+    for _ in range(ESTIMATE_ITERATIONS):
+        iteration()
+    synchronize()
+    reps = repetitions(1e3 * (clock() - start) / ESTIMATE_ITERATIONS, warmup_ms, rep_ms)
+    for _ in range(reps.warmup):
+        iteration()
+    pending = [iteration() for _ in range(reps.timed)]
+    synchronize()
+    return [sample() for sample in pending]
+
+
+def _issue(call: TimedCall) -> Callable[[], object]:
+    """The call bound to a fresh prepared state (prepared now, outside any timing)."""
+    if call.prepare is None:
+        return call.run
+    state = call.prepare()
+    return lambda: call.run(state)
+
+
+def host_time(call: TimedCall, synchronize: Callable[[], None], samples: int) -> float:
+    """Median µs of issuing the call from the host, the device idle before each call."""
+    times = []
+    for _ in range(samples):
+        issue = _issue(call)
+        synchronize()
+        start = time.perf_counter()
+        issue()
+        times.append(1e6 * (time.perf_counter() - start))
+    synchronize()
+    return _quantiles(times)[0]
+
+
+@dataclass
+class CapturedCall:
+    """CUDA graphs of a call and of its prepare step (one memory pool), and the tensors that
+    their replays read and write."""
+
+    run: torch.cuda.CUDAGraph
+    prepare: torch.cuda.CUDAGraph | None
+    tensors: tuple
+
+
+def capture(call: TimedCall, device: torch.device) -> CapturedCall:
+    """Capture the call (and its prepare step) after warm-up calls on a side stream, as torch's
+    CUDA graphs documentation prescribes; raises where the call cannot be captured."""
+    stream = torch.cuda.Stream(device)
+    stream.wait_stream(torch.cuda.current_stream(device))
+    with torch.cuda.stream(stream):
+        for _ in range(3):
+            _issue(call)()
+    torch.cuda.current_stream(device).wait_stream(stream)
+    pool = torch.cuda.graph_pool_handle()
+    prepare_graph = None
+    state = None
+    if call.prepare is not None:
+        prepare_graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(prepare_graph, pool=pool):
+            state = call.prepare()
+    run_graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(run_graph, pool=pool):
+        out = call.run(state) if call.prepare is not None else call.run()
+    return CapturedCall(run_graph, prepare_graph, (state, out))
+
+
+@functools.cache
+def sleep_cycles_per_us(device: torch.device) -> float:
+    """``torch.cuda._sleep`` cycles per microsecond on this device, measured once."""
+    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    torch.cuda._sleep(1000)
+    start.record()
+    torch.cuda._sleep(10**6)
+    end.record()
+    torch.cuda.synchronize(device)
+    return 10**6 / max(1e3 * start.elapsed_time(end), 1e-3)
+
+
+def _events() -> tuple[torch.cuda.Event, torch.cuda.Event, Callable[[], float]]:
+    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    return start, end, lambda: start.elapsed_time(end)
+
+
 @dataclass(frozen=True)
 class Timer:
-    """Median, 20th and 80th percentile of one call, in microseconds.
+    """Device time of one call (median, 20th and 80th percentile, µs) and its host time.
 
-    On CUDA: CUDA events around each call, the L2 cache cleared before each, ``warmup_ms`` of
-    warm-up, then ``rep_ms`` of timed calls: ``triton.testing.do_bench``, or for a call with a
-    ``prepare`` step the same loop with that step run before the cache is cleared. On the CPU:
-    a plain ``perf_counter`` loop of ``cpu_reps`` calls, interpreter timings (no warm-up: the
-    interpreter compiles nothing).
+    On CUDA each timed call starts after the L2 cache is cleared, with the device still busy
+    when the start event is recorded, so no host time leaks in: the call is replayed from a
+    CUDA graph where it can be captured (its prepare step, a backward's graph, replayed
+    untimed before the flush), else run after a device-side delay of twice its measured host
+    time. Warm-up and timed calls fill ``warmup_ms`` and ``rep_ms`` of wall time, flush and
+    prepare included. On the CPU: a plain ``perf_counter`` loop of ``cpu_reps`` calls,
+    interpreter timings (no warm-up: the interpreter compiles nothing).
     """
 
     device: torch.device
@@ -129,46 +262,61 @@ class Timer:
     @property
     def method(self) -> str:
         if self.device.type == "cuda":
-            return f"cuda-events, L2 flushed, {self.warmup_ms}+{self.rep_ms} ms"
+            return f"cuda-graph replay, L2 flushed, {self.warmup_ms}+{self.rep_ms} ms wall"
         return "interpreter, perf_counter (not a performance figure)"
 
-    def __call__(self, call: TimedCall | Callable[[], object]) -> tuple[float, float, float]:
+    def __call__(self, call: TimedCall | Callable[[], object]) -> Measurement:
         call = call if isinstance(call, TimedCall) else TimedCall(call)
         if self.device.type != "cuda":
             samples = []
             for _ in range(self.cpu_reps):
-                state = call.prepare() if call.prepare else None
+                issue = _issue(call)
                 start = time.perf_counter()
-                call.run(state) if call.prepare else call.run()
+                issue()
                 samples.append(1e6 * (time.perf_counter() - start))
-            return _quantiles(samples)
-        if call.prepare is None:
-            ms = triton.testing.do_bench(call.run, warmup=self.warmup_ms, rep=self.rep_ms,
-                                         quantiles=list(QUANTILES))
-            return tuple(1e3 * t for t in ms)
-        return self._prepared_on_cuda(call)
+            median, p20, p80 = _quantiles(samples)
+            return Measurement(median, p20, p80, median, self.method)
+        return self._on_cuda(call)
 
-    def _prepared_on_cuda(self, call: TimedCall) -> tuple[float, float, float]:
-        """do_bench's loop with an untimed ``prepare`` before each call's cache clearing."""
+    def _on_cuda(self, call: TimedCall) -> Measurement:
+        synchronize = functools.partial(torch.cuda.synchronize, self.device)
         cache = l2_flush_buffer(self.device)
+        host_us = host_time(call, synchronize, HOST_SAMPLES)
+        try:
+            graphs = capture(call, self.device)
+        except Exception as error:
+            synchronize()
+            delay_us = max(DELAY_FACTOR * host_us, MIN_DELAY_US)
+            cycles = int(delay_us * sleep_cycles_per_us(self.device))
+            method = (f"cuda events after a {delay_us:.0f} µs device delay, L2 flushed, "
+                      f"{self.warmup_ms}+{self.rep_ms} ms wall (no CUDA graph: "
+                      f"{type(error).__name__})")
 
-        def timed(count: int) -> list[float]:
-            events = [(torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True))
-                      for _ in range(count)]
-            for start, end in events:
-                state = call.prepare()
+            def iteration() -> Callable[[], float]:
+                issue = _issue(call)
                 cache.zero_()
+                torch.cuda._sleep(cycles)
+                start, end, sample = _events()
                 start.record()
-                call.run(state)
+                issue()
                 end.record()
-            torch.cuda.synchronize(self.device)
-            return [start.elapsed_time(end) for start, end in events]
+                return sample
+        else:
+            method = self.method
 
-        call.run(call.prepare())
-        estimate_ms = max(sum(timed(5)) / 5, 1e-3)
-        timed(min(MAX_REPS, max(1, int(self.warmup_ms / estimate_ms))))
-        ms = timed(min(MAX_REPS, max(1, int(self.rep_ms / estimate_ms))))
-        return tuple(1e3 * t for t in _quantiles(ms))
+            def iteration() -> Callable[[], float]:
+                if graphs.prepare is not None:
+                    graphs.prepare.replay()
+                cache.zero_()
+                start, end, sample = _events()
+                start.record()
+                graphs.run.replay()
+                end.record()
+                return sample
+
+        ms = bounded_samples(iteration, synchronize, self.warmup_ms, self.rep_ms)
+        median, p20, p80 = (1e3 * t for t in _quantiles(ms))
+        return Measurement(median, p20, p80, host_us, method)
 
 
 def copy_roofline(device: torch.device, timer: Timer, nbytes: int) -> tuple[float, float]:
@@ -176,8 +324,8 @@ def copy_roofline(device: torch.device, timer: Timer, nbytes: int) -> tuple[floa
     time in microseconds: the memory roofline of this run."""
     source = torch.empty(nbytes // 4, dtype=torch.float32, device=device).uniform_()
     target = torch.empty_like(source)
-    median, _, _ = timer(lambda: target.copy_(source))
-    return 2 * nbytes / (median * 1e3), median
+    measured = timer(lambda: target.copy_(source))
+    return 2 * nbytes / (measured.median_us * 1e3), measured.median_us
 
 
 def host_overhead(call: Callable[[], object], device: torch.device, calls: int = 100,

@@ -53,19 +53,38 @@ def own_leaves(op: Op, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
         return ()
     return (torch.full((x.shape[1],), 0.25, dtype=x.dtype, device=x.device,
                        requires_grad=True),)
-#: op label -> (module, autograd.Function) of Liger-Kernel. Liger's GeGLU is the tanh
-#: approximation; its gated functions take gate and up as two contiguous tensors, as its MLPs
-#: call them, so they get the halves of the same input as two tensors (the same bytes).
-LIGER: dict[str, tuple[str, str]] = {
-    "swiglu": ("liger_kernel.ops.swiglu", "LigerSiLUMulFunction"),
-    "geglu[approximate=tanh]": ("liger_kernel.ops.geglu", "LigerGELUMulFunction"),
-    "softmax": ("liger_kernel.ops.softmax", "LigerSoftmaxFunction"),
+
+
+#: provider -> op label -> the autograd.Function of Liger-Kernel (from ``liger_kernel.ops``,
+#: where Liger puts the implementation it selects for the device). Liger's GeGLU is the tanh
+#: approximation. ``liger`` gets gate and up as two contiguous tensors, as Liger's MLP modules
+#: call it (the same bytes as the halves of one input); ``liger-fused`` is its SwiGLU over one
+#: fused gate-up tensor, as its Megatron integration calls it.
+LIGER: dict[str, dict[str, str]] = {
+    "liger": {"swiglu": "LigerSiLUMulFunction",
+              "geglu[approximate=tanh]": "LigerGELUMulFunction",
+              "softmax": "LigerSoftmaxFunction"},
+    "liger-fused": {"swiglu": "LigerFusedGateUpSiLUMulFunction"},
 }
+#: Liger's row-wise kernels hold a whole row in one block of at most this many elements and
+#: refuse longer rows.
+LIGER_MAX_ROW = 65536
 
 
 def applies(provider: str, op: Op) -> bool:
     """Liger-Kernel has a few ops; every other provider has them all."""
-    return provider != "liger" or op.label in LIGER
+    return provider not in LIGER or op.label in LIGER[provider]
+
+
+def liger_missing() -> str | None:
+    """Why Liger-Kernel cannot be used here, or None: it is tried by importing its ops (a
+    package can be installed and still fail to import: its utils need ``packaging``)."""
+    try:
+        importlib.import_module("liger_kernel.ops")
+    except Exception as error:
+        return (f"liger-kernel not importable ({type(error).__name__}: {_first_line(error)}; "
+                f"pip install liger-kernel, or the bench extra)")
+    return None
 
 
 def liger_version() -> str | None:
@@ -77,19 +96,23 @@ def liger_version() -> str | None:
         return None
 
 
-def _liger(op: Op, x: torch.Tensor) -> Workload:
-    if x.device.type != "cuda":
-        raise Unavailable("Liger-Kernel runs on CUDA only")
-    module, name = LIGER[op.label]
-    try:
-        function = getattr(importlib.import_module(module), name)
-    except Exception as error:
-        raise Unavailable(f"liger-kernel not importable ({type(error).__name__}: "
-                          f"{_first_line(error)})") from None
-    if op.kind == "gated":
+def _liger(provider: str) -> Callable[[Op, torch.Tensor], Workload]:
+    def make(op: Op, x: torch.Tensor) -> Workload:
+        if op.kind == "rowwise" and x.shape[-1] > LIGER_MAX_ROW:
+            raise Unavailable(f"Liger-Kernel's {op.name} refuses rows over {LIGER_MAX_ROW} "
+                              f"elements")
+        if x.device.type != "cuda":
+            raise Unavailable("Liger-Kernel runs on CUDA only")
+        why = liger_missing()
+        if why is not None:
+            raise Unavailable(why)
+        function = getattr(importlib.import_module("liger_kernel.ops"), LIGER[provider][op.label])
+        if provider == "liger-fused" or op.kind != "gated":
+            return Workload((x,), lambda: function.apply(x))
         gate, up = (h.detach().contiguous().requires_grad_() for h in x.chunk(2, -1))
         return Workload((gate, up), lambda: function.apply(gate, up))
-    return Workload((x,), lambda: function.apply(x))
+
+    return make
 
 
 def _compiled(op: Op, x: torch.Tensor) -> Workload:
@@ -122,7 +145,8 @@ BUILDERS: dict[str, Callable[[Op, torch.Tensor], Workload]] = {
     "tritonact": _plain(TRITONACT),
     "eager": _plain(EAGER),
     "compile": _compiled,
-    "liger": _liger,
+    "liger": _liger("liger"),
+    "liger-fused": _liger("liger-fused"),
 }
 
 

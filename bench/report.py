@@ -8,7 +8,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from tritonact.bench.cases import MODES, PROVIDERS
+from tritonact.bench.cases import HEADLINE_SHAPES, MODES, PROVIDERS, shape_label
+from tritonact.bench.plan import DRAM_FACTOR, PHASES, PhaseRecord
 
 ENVIRONMENT_COLUMNS = ("device", "driver", "torch", "triton", "tritonact_commit", "date")
 COLUMNS = (
@@ -16,7 +17,9 @@ COLUMNS = (
     "op", "kind", "dtype", "shape", "numel", "mode", "provider",
     "status",  # ok, or why the provider did not run
     "median_us", "p20_us", "p80_us",
+    "host_us",  # CPU time of issuing one call (the device idle before it)
     "bytes_moved", "gbps", "roofline_gbps", "pct_roofline",
+    "l2_regime",  # L2 (working set fits the L2), mixed, or DRAM (at least 4x the L2)
     "speedup_vs_eager", "speedup_vs_compile",
     "peak_bytes", "saved_bytes",
     "timing", *ENVIRONMENT_COLUMNS,
@@ -73,28 +76,89 @@ def _ok(rows: Iterable[Row], benchmark: str) -> list[Row]:
     return [r for r in rows if r["benchmark"] == benchmark and r["status"] == "ok"]
 
 
-def time_table(rows: list[Row]) -> str:
-    """Per op, dtype and mode: tritonact at its largest size (GB/s, % of roofline) and its
-    geometric-mean speed-up over all sizes against each other provider."""
-    by_case: dict[tuple, dict[str, dict[str, Row]]] = defaultdict(lambda: defaultdict(dict))
+def _speedups(providers: dict[str, Row], others: Sequence[str]) -> list[str]:
+    """Their median time over tritonact's, per other provider."""
+    ours = providers.get("tritonact")
+    return [_fmt(float(providers[o]["median_us"]) / float(ours["median_us"]), ".3g", "x")
+            if ours and o in providers else "-" for o in others]
+
+
+def _others(rows: Iterable[Row]) -> list[str]:
+    present = {r["provider"] for r in rows}
+    return [p for p in PROVIDERS[1:] if p in present]
+
+
+def headline_table(rows: list[Row]) -> str:
+    """Every provider on each op's goal shape: median µs each, tritonact's GB/s and % of the
+    roofline, and its speed-up against each."""
+    goal = {k: shape_label(s) for k, s in HEADLINE_SHAPES.items()}
+    cells: dict[tuple, dict[str, Row]] = defaultdict(dict)
     for r in _ok(rows, "time"):
+        if goal.get(r["kind"]) == r["shape"]:
+            cells[(r["op"], r["dtype"], r["shape"], r["mode"])][r["provider"]] = r
+    providers = [p for p in PROVIDERS if any(p in c for c in cells.values())]
+    others = [p for p in providers if p != "tritonact"]
+    body = []
+    for (op, dtype, shape, mode), c in cells.items():
+        ours = c.get("tritonact", {})
+        body.append([op, dtype, shape, mode, ours.get("l2_regime", "-"),
+                     *(_fmt(float(c[p]["median_us"]), ".4g") if p in c else "-"
+                       for p in providers),
+                     _fmt(ours.get("gbps"), ".3g"), _fmt(ours.get("pct_roofline"), ".3g", "%"),
+                     *_speedups(c, others)])
+    header = ["op", "dtype", "shape", "mode", "L2", *(f"{p} µs" for p in providers),
+              "tritonact GB/s", "% roofline", *(f"vs {o}" for o in others)]
+    return _table(header, body)
+
+
+def bandwidth_table(rows: list[Row]) -> str:
+    """Per op, dtype and mode, over the sizes whose working set is at least 4x the L2:
+    tritonact at the largest (GB/s, % of roofline) and its geometric-mean speed-up against
+    each other provider."""
+    by_case: dict[tuple, dict[str, dict[str, Row]]] = defaultdict(lambda: defaultdict(dict))
+    dram = [r for r in _ok(rows, "time") if r.get("l2_regime") == "DRAM"]
+    for r in dram:
         by_case[(r["op"], r["dtype"], r["mode"])][r["shape"]][r["provider"]] = r
+    others = _others(dram)
     body = []
     for (op, dtype, mode), shapes in by_case.items():
         ours = [s for s, p in shapes.items() if "tritonact" in p]
         if not ours:
             continue
-        largest = shapes[max(ours, key=lambda s: int(shapes[s]["tritonact"]["numel"]))]
-        top = largest["tritonact"]
-        ratios = {other: _geomean([float(p[other]["median_us"]) / float(p["tritonact"]["median_us"])
-                                   for p in shapes.values() if other in p and "tritonact" in p])
-                  for other in PROVIDERS[1:]}
-        body.append([op, dtype, mode, f"{len(shapes)}", str(top["shape"]),
+        top = shapes[max(ours, key=lambda s: int(shapes[s]["tritonact"]["numel"]))]["tritonact"]
+        ratios = [_geomean([float(p[o]["median_us"]) / float(p["tritonact"]["median_us"])
+                            for p in shapes.values() if o in p and "tritonact" in p])
+                  for o in others]
+        body.append([op, dtype, mode, str(len(ours)), str(top["shape"]),
                      _fmt(top.get("gbps"), ".3g"), _fmt(top.get("pct_roofline"), ".3g", "%"),
-                     *(_fmt(ratios[o], ".3g", "x") for o in PROVIDERS[1:])])
+                     *(_fmt(r, ".3g", "x") for r in ratios)])
     header = ["op", "dtype", "mode", "sizes", "largest", "tritonact GB/s", "% roofline",
-              *(f"vs {o}" for o in PROVIDERS[1:])]
+              *(f"vs {o}" for o in others)]
     return _table(header, body)
+
+
+def latency_table(rows: list[Row]) -> str:
+    """Every size whose working set is under 4x the L2 (marked L2 or mixed): each provider's
+    median µs and tritonact's speed-up against each, size by size (no mean across regimes)."""
+    cells: dict[tuple, dict[str, Row]] = defaultdict(dict)
+    small = [r for r in _ok(rows, "time") if r.get("l2_regime") in ("L2", "mixed")]
+    for r in small:
+        cells[(r["op"], r["dtype"], r["shape"], r["mode"])][r["provider"]] = r
+    providers = [p for p in PROVIDERS if any(p in c for c in cells.values())]
+    others = [p for p in providers if p != "tritonact"]
+    body = [[op, dtype, shape, mode, next(iter(c.values()))["l2_regime"],
+             *(_fmt(float(c[p]["median_us"]), ".4g") if p in c else "-" for p in providers),
+             *_speedups(c, others)]
+            for (op, dtype, shape, mode), c in cells.items()]
+    return _table(["op", "dtype", "shape", "mode", "L2", *(f"{p} µs" for p in providers),
+                   *(f"vs {o}" for o in others)], body)
+
+
+def phase_table(phases: dict[str, PhaseRecord]) -> str:
+    """Per phase: steps run of those planned, steps the budget left out, wall seconds."""
+    body = [[p, f"{r.ran}/{r.planned}" if p != "host" else "-", str(len(r.left_out)),
+             f"{r.seconds:.1f}"] for p in PHASES if (r := phases.get(p))]
+    return _table(["phase", "steps run", "left out", "seconds"], body)
 
 
 def host_table(rows: list[Row]) -> str:
@@ -133,11 +197,21 @@ def summary(rows: list[Row], environment: dict[str, str], notes: Sequence[str],
         parts += [f"Memory roofline, measured in this run: {float(roofline['gbps']):.1f} GB/s "
                   f"(a copy of {int(roofline['bytes_moved']) // 2**21} MiB within the device, "
                   f"bytes read plus written; {roofline['timing']}).", ""]
-    parts += ["## Time", "",
-              "tritonact at the largest size of each case (GB/s = the fewest bytes the op must "
-              "move / median time), and its speed-up against each provider: the geometric mean "
-              "over sizes of their median time over tritonact's (above 1x: tritonact is "
-              "faster).", "", time_table(rows), "",
+    parts += ["## Headline", "",
+              "Every provider on each op's goal shape: median device time (µs), tritonact's "
+              "GB/s (the fewest bytes the op must move / median time) and % of the copy "
+              "roofline, and its speed-up: their median time over tritonact's (above 1x: "
+              "tritonact is faster).", "", headline_table(rows), "",
+              "## Bandwidth", "",
+              f"Sizes whose working set (the bytes a call reads and writes) is at least "
+              f"{DRAM_FACTOR}x the L2 cache: tritonact at the largest, and its speed-up against "
+              f"each provider, the geometric mean over these sizes.", "", bandwidth_table(rows),
+              "",
+              "## Latency", "",
+              f"Sizes under {DRAM_FACTOR}x the L2 (L2: the working set fits in it; mixed: "
+              f"in between), size by size: median device time (µs) of each provider and "
+              f"tritonact's speed-up. Launch latency and the L2 shape these; they are not "
+              f"bandwidth figures.", "", latency_table(rows), "",
               "## Host overhead", "",
               "CPU time per call on 2^10 elements, calls issued without synchronizing.", "",
               host_table(rows), "",
@@ -179,7 +253,10 @@ def plots(rows: list[Row], out: Path, title: str) -> list[Path] | None:
                     ax.plot(xs, [points[shapes[k]] for k in xs], marker="o", label=provider)
             if roofline:
                 ax.axhline(roofline, color="gray", linestyle="--", label="copy roofline")
-            ax.set_xticks(range(len(shapes)), shapes, rotation=45, ha="right", fontsize=7)
+            regime = {r["shape"]: r.get("l2_regime") for r in panel}
+            ticks = [s if regime.get(s) in ("DRAM", None, "") else f"{s} ({regime[s]})"
+                     for s in shapes]
+            ax.set_xticks(range(len(shapes)), ticks, rotation=45, ha="right", fontsize=7)
             ax.set_title(f"{mode}, {dtype}", fontsize=9)
             ax.set_xlabel("input shape" if i == len(modes) - 1 else "", fontsize=8)
             _log_y(ax)
@@ -189,14 +266,16 @@ def plots(rows: list[Row], out: Path, title: str) -> list[Path] | None:
         fig.suptitle(f"{op}: GB/s (fewest bytes moved / median time)\n{title}", fontsize=9)
         fig.tight_layout()
         written.append(_save(fig, out / f"gbps_{_safe(op)}.png", plt))
-    if timed:
+    if any(r["provider"] == "tritonact" and r.get("l2_regime") == "DRAM" for r in timed):
         written.append(_speedup_plot(rows, out / "speedup.png", title, plt))
     return written
 
 
 def _speedup_plot(rows: list[Row], path: Path, title: str, plt) -> Path:
-    """Bars per op: tritonact's geometric-mean speed-up against eager and torch.compile."""
-    timed = [r for r in _ok(rows, "time") if r["provider"] == "tritonact"]
+    """Bars per op: tritonact's geometric-mean speed-up against eager and torch.compile over
+the sizes whose working set is at least 4x the L2 (bandwidth figures only)."""
+    timed = [r for r in _ok(rows, "time")
+             if r["provider"] == "tritonact" and r.get("l2_regime") == "DRAM"]
     ops = list(dict.fromkeys(r["op"] for r in timed))
     modes = [m for m in MODES if any(r["mode"] == m for r in timed)]
     fig, axes = plt.subplots(len(modes), 1, squeeze=False,
@@ -217,7 +296,8 @@ def _speedup_plot(rows: list[Row], path: Path, title: str, plt) -> Path:
         _log_y(ax)
         ax.set_xticks(range(len(ops)), ops, rotation=45, ha="right", fontsize=7)
         ax.set_ylabel("speed-up (x)")
-        ax.set_title(f"{mode}: tritonact's speed-up, geometric mean over sizes and dtypes",
+        ax.set_title(f"{mode}: tritonact's speed-up, geometric mean over sizes >= "
+                     f"{DRAM_FACTOR}x L2 and dtypes",
                      fontsize=9)
         ax.legend(fontsize=7)
     fig.suptitle(title, fontsize=9)

@@ -4,7 +4,6 @@ and PNG plots into ``--out``."""
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import signal
 import sys
 import time
@@ -33,8 +32,29 @@ from tritonact.bench.measure import (
     saved_bytes,
     timed_call,
 )
-from tritonact.bench.providers import Unavailable, applies, build, liger_version
-from tritonact.bench.report import Row, add_speedups, plots, summary, write_csv
+from tritonact.bench.plan import (
+    COMPILE,
+    COMPILE_GUESS_S,
+    DEFAULT_L2_BYTES,
+    DRAM_FACTOR,
+    PHASES,
+    Costs,
+    PhaseRecord,
+    Step,
+    cache_regime,
+    fits,
+    plan,
+    totals,
+)
+from tritonact.bench.providers import (
+    LIGER,
+    Unavailable,
+    applies,
+    build,
+    liger_missing,
+    liger_version,
+)
+from tritonact.bench.report import Row, add_speedups, phase_table, plots, summary, write_csv
 from tritonact.progress import progress
 
 #: Timing effort per scale: do_bench's warm-up and timed milliseconds, interpreter repetitions.
@@ -57,20 +77,12 @@ def left_out_providers(scale: str, device: torch.device) -> dict[str, str]:
         reasons["compile"] = ("left out of --smoke: Inductor would compile every graph for the "
                               "CPU with a C compiler (seconds each), to time nothing a GPU user "
                               "needs")
-    if device.type != "cuda":
-        reasons["liger"] = "Liger-Kernel runs on CUDA only"
-    elif importlib.util.find_spec("liger_kernel") is None:
-        reasons["liger"] = ("liger-kernel is not installed (pip install liger-kernel, or the "
-                            "bench extra)")
+    liger = "Liger-Kernel runs on CUDA only" if device.type != "cuda" else liger_missing()
+    if liger is not None:
+        reasons.update(dict.fromkeys(LIGER, liger))
     return reasons
 
 
-def _workloads(case_list: Iterable[Case]) -> dict[tuple[Op, str, tuple[int, ...]], list[str]]:
-    """(op, dtype, shape) -> its modes, in case-list order: one input serves the modes."""
-    grouped: dict[tuple[Op, str, tuple[int, ...]], list[str]] = {}
-    for case in case_list:
-        grouped.setdefault((case.op, case.dtype, case.shape), []).append(case.mode)
-    return grouped
 
 
 def _input(shape: tuple[int, ...], dtype: str, device: torch.device) -> torch.Tensor:
@@ -82,8 +94,27 @@ def _why(error: BaseException) -> str:
     return f"error: {type(error).__name__}: {lines[0][:160] if lines else ''}"
 
 
+def l2_bytes(device: torch.device) -> int:
+    """The device's L2 cache size; DEFAULT_L2_BYTES where it reports none (the CPU path)."""
+    if device.type == "cuda":
+        size = getattr(torch.cuda.get_device_properties(device), "L2_cache_size", 0)
+        if size:
+            return int(size)
+    return DEFAULT_L2_BYTES
+
+
+def start_costs(timer: Timer) -> Costs:
+    """Costs before anything is measured: a timing is its warm-up and timed wall time plus a
+    quarter for the estimate, capture and host-time calls and 50 ms of fixed cost; a
+    torch.compile build COMPILE_GUESS_S. The CPU path's timings are a second each."""
+    if timer.device.type != "cuda":
+        return Costs(timing_s=1.0, compile_s=COMPILE_GUESS_S)
+    return Costs(timing_s=1.25 * (timer.warmup_ms + timer.rep_ms) / 1e3 + 0.05,
+                 compile_s=COMPILE_GUESS_S)
+
+
 class Bench:
-    """One run: its device, timer, environment and rows."""
+    """One run: its device, timer, environment, rows, and the costs it has measured."""
 
     def __init__(self, device: torch.device, scale: str, providers: Iterable[str]) -> None:
         self.device, self.scale = device, scale
@@ -95,6 +126,8 @@ class Bench:
         self.providers = [p for p in providers if p not in self.left_out]
         self.rows: list[Row] = []
         self.roofline_gbps: float | None = None
+        self.l2_bytes = l2_bytes(device)
+        self.costs = start_costs(self.timer)
 
     def row(self, benchmark: str, op: Op | None, dtype: str, shape: tuple[int, ...] | None,
             mode: str, provider: str, status: str = "ok", **values: object) -> None:
@@ -111,41 +144,55 @@ class Bench:
         gbps, median = copy_roofline(self.device, self.timer, nbytes)
         self.roofline_gbps = gbps
         self.row("roofline", None, "float32", (nbytes // 4,), "copy", "torch", median_us=median,
-                 bytes_moved=2 * nbytes, gbps=gbps, roofline_gbps=gbps, pct_roofline=100.0)
+                 bytes_moved=2 * nbytes, gbps=gbps, roofline_gbps=gbps, pct_roofline=100.0,
+                 l2_regime=cache_regime(2 * nbytes, self.l2_bytes))
 
-    def workload(self, op: Op, dtype: str, shape: tuple[int, ...], modes: list[str]) -> None:
-        """Time every provider on one input in each mode; peak and saved bytes at the memory
-        shape."""
+    def step(self, step: Step) -> None:
+        """Time the step's providers on one input in each of its modes; peak and saved bytes
+        at the memory shape."""
+        op, dtype, shape = step.op, step.dtype, step.shape
         x = _input(shape, dtype, self.device)
-        for provider in (p for p in self.providers if applies(p, op)):
+        for provider in step.providers:
+            started = time.monotonic()
             try:
                 work = build(provider, op, x)
             except Unavailable as why:
-                for mode in modes:
+                for mode in step.modes:
                     self.row("time", op, dtype, shape, mode, provider, f"skipped: {why}")
                 continue
-            for mode in modes:
-                case = Case(op, dtype, shape, mode)
-                try:
-                    median, p20, p80 = self.timer(timed_call(work, mode))
-                except Exception as error:
-                    self.row("time", op, dtype, shape, mode, provider, _why(error))
-                    continue
-                gbps = case.bytes_moved / (median * 1e3)
-                roofline = self.roofline_gbps
-                self.row("time", op, dtype, shape, mode, provider, median_us=median, p20_us=p20,
-                         p80_us=p80, bytes_moved=case.bytes_moved, gbps=gbps,
-                         roofline_gbps=roofline, pct_roofline=roofline and 100 * gbps / roofline)
+            if provider == COMPILE:
+                self.costs.observe_compile(time.monotonic() - started)
+            for mode in step.modes:
+                self.time(Case(op, dtype, shape, mode), provider, work)
             if shape == MEMORY_SHAPES[self.scale][op.kind]:
                 self.memory(op, dtype, shape, provider, work)
             del work
         if self.device.type == "cuda":
             torch.cuda.empty_cache()
 
-    def left_out_rows(self, workloads: Iterable[tuple[Op, str, tuple[int, ...]]]) -> None:
+    def time(self, case: Case, provider: str, work) -> None:
+        op, dtype, shape, mode = case.op, case.dtype, case.shape, case.mode
+        started = time.monotonic()
+        try:
+            measured = self.timer(timed_call(work, mode))
+        except Exception as error:
+            self.row("time", op, dtype, shape, mode, provider, _why(error))
+            return
+        finally:
+            self.costs.observe_timing(time.monotonic() - started)
+        gbps = case.bytes_moved / (measured.median_us * 1e3)
+        roofline = self.roofline_gbps
+        self.row("time", op, dtype, shape, mode, provider, median_us=measured.median_us,
+                 p20_us=measured.p20_us, p80_us=measured.p80_us, host_us=measured.host_us,
+                 bytes_moved=case.bytes_moved, gbps=gbps, roofline_gbps=roofline,
+                 pct_roofline=roofline and 100 * gbps / roofline,
+                 l2_regime=cache_regime(case.bytes_moved, self.l2_bytes),
+                 timing=measured.method)
+
+    def left_out_rows(self, case_list: Iterable[Case]) -> None:
         """A row per left-out provider, op and dtype it would have run, with the reason."""
         for provider, why in self.left_out.items():
-            for op, dtype in dict.fromkeys((op, dtype) for op, dtype, _ in workloads):
+            for op, dtype in dict.fromkeys((case.op, case.dtype) for case in case_list):
                 if applies(provider, op):
                     self.row("time", op, dtype, None, "all", provider, f"skipped: {why}")
 
@@ -185,6 +232,37 @@ class Bench:
             except Exception as error:
                 self.row("host_overhead", op, dtype, shape, "forward", provider, _why(error))
 
+    def steps(self, case_list: list[Case]) -> list[Step]:
+        return plan(case_list, self.providers, self.l2_bytes, applies)
+
+
+def plan_table(steps: list[Step], costs: Costs) -> str:
+    """The run's phases: steps, timings, torch.compile builds and estimated seconds."""
+    lines = ["phase            steps  timings  compiles  estimate"]
+    for phase, (n, timed, compiled, seconds) in totals(steps, costs).items():
+        lines.append(f"{phase:<16} {n:>5}  {timed:>7}  {compiled:>8}  {seconds:>7.0f} s")
+    lines.append(f"(estimates: {costs.timing_s:.2f} s per timing, {costs.compile_s:.0f} s per "
+                 f"torch.compile build)")
+    return "\n".join(lines)
+
+
+def warm_compile(bench: Bench, steps: list[Step]) -> int:
+    """Build torch.compile for every step that times it, in plan order, and time nothing: run
+    beside the tests, this fills Inductor's on-disk caches so that the timed run's builds are
+    cache hits."""
+    for step in (s for s in steps if s.compiles):
+        started = time.monotonic()
+        try:
+            build(COMPILE, step.op, _input(step.shape, step.dtype, bench.device))
+            outcome = "built"
+        except Unavailable as why:
+            outcome = str(why)
+        print(f"{step.label}: {outcome} in {time.monotonic() - started:.1f} s", file=sys.stderr,
+              flush=True)
+        if bench.device.type == "cuda":
+            torch.cuda.empty_cache()
+    return 0
+
 
 def run(args: argparse.Namespace, device: torch.device) -> int:
     scale = scale_of(args)
@@ -192,17 +270,29 @@ def run(args: argparse.Namespace, device: torch.device) -> int:
         case_list = cases(scale, args.ops, args.dtypes, args.modes)
     except ValueError as error:
         raise SystemExit(f"{error} (see python -m tritonact list)") from None
+    if getattr(args, "plan", False):  # as a CUDA run would go, every provider included
+        timer = Timer(torch.device("cuda"), *TIMERS[scale])
+        print(plan_table(plan(case_list, args.providers or PROVIDERS, l2_bytes(device), applies),
+                         start_costs(timer)))
+        return 0
+    bench = Bench(device, scale, args.providers or PROVIDERS)
+    steps = bench.steps(case_list)
+    print(plan_table(steps, bench.costs), file=sys.stderr)
+    if getattr(args, "warm_compile", False):
+        return warm_compile(bench, steps)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    bench = Bench(device, scale, args.providers or PROVIDERS)
     disclaimer = INTERPRETER_DISCLAIMER if device.type != "cuda" else None
     notes: list[str] = []  # the left-out providers are rows (see Bench.left_out_rows)
     if disclaimer:
         print(disclaimer, file=sys.stderr)
     for provider, why in bench.left_out.items():
         print(f"not measured: {provider}: {why}", file=sys.stderr)
-    details = [f"{scale} suite; timing: {bench.timer.method}."]
-    if "liger" in bench.providers:
+    details = [f"{scale} suite; timing: {bench.timer.method}.",
+               f"L2 cache: {bench.l2_bytes / 2**20:.0f} MiB"
+               + (" (assumed: the device reports none)" if device.type != "cuda" else "")
+               + f"; a working set of at least {DRAM_FACTOR}x that is a bandwidth figure."]
+    if any(p in LIGER for p in bench.providers):
         details.append(f"Liger-Kernel {liger_version()}.")
 
     # `timeout` and Ctrl-C end the run early, but the results so far are still written.
@@ -214,36 +304,48 @@ def run(args: argparse.Namespace, device: torch.device) -> int:
     if device.type == "cpu":
         torch.set_num_threads(1)  # tiny CPU ops: no thread-pool barriers on a busy machine
     start = time.monotonic()
-    workloads = _workloads(case_list)
-    bench.left_out_rows(workloads)
-    finished: list[tuple] = []
+    bench.left_out_rows(case_list)
+    phases: dict[str, PhaseRecord] = {}
     status = 0
     try:
         bench.roofline()
-        for op, dtype in dict.fromkeys((op, dtype) for op, dtype, _ in workloads):
-            bench.host(op, dtype)  # first: tiny tensors, seconds in all
-        label = lambda w: f"{w[0].label} {w[1]} {shape_label(w[2])}"
-        for op, dtype, shape in progress(list(workloads), label, "bench", "case"):
-            if args.budget and time.monotonic() - start > args.budget:
-                break
-            try:
-                bench.workload(op, dtype, shape, workloads[(op, dtype, shape)])
-            except Exception as error:  # the input itself did not fit, say
-                bench.row("time", op, dtype, shape, "all", "all", _why(error))
-            finished.append((op, dtype, shape))
+        for phase in PHASES:
+            if phase == "host":
+                record = phases.setdefault(phase, PhaseRecord())
+                began = time.monotonic()
+                for op, dtype in dict.fromkeys((s.op, s.dtype) for s in steps):
+                    bench.host(op, dtype)  # tiny tensors, seconds in all
+                record.ran, record.seconds = 1, time.monotonic() - began
+                continue
+            mine = [s for s in steps if s.phase == phase]
+            for step in progress(mine, lambda s: s.label, "bench", "step"):
+                record = phases.setdefault(phase, PhaseRecord())
+                record.planned += 1
+                if not fits(step, time.monotonic() - start, args.budget, bench.costs):
+                    record.left_out.append(step)
+                    continue
+                began = time.monotonic()
+                try:
+                    bench.step(step)
+                except Exception as error:  # the input itself did not fit, say
+                    bench.row("time", step.op, step.dtype, step.shape, "all", "all", _why(error))
+                record.ran += 1
+                record.seconds += time.monotonic() - began
     except (KeyboardInterrupt, SystemExit):
         notes.append("the run was interrupted")
         status = 130
     finally:
-        missing = [w for w in workloads if w not in finished]
-        if missing:
-            named = ", ".join(f"{op.label} {dtype} {shape_label(shape)}"
-                              for op, dtype, shape in missing)
-            notes.append(f"{len(missing)} of {len(workloads)} (op, dtype, shape) workloads not "
-                         f"run or not finished (--budget or an interruption): {named}")
+        left = [s for r in phases.values() for s in r.left_out]
+        if left:
+            notes.append(f"{len(left)} of {len(steps)} steps left out by --budget "
+                         f"{args.budget:.0f} s: " + ", ".join(s.label for s in left))
+        not_reached = len(steps) - sum(r.ran for p, r in phases.items() if p != "host") - len(left)
+        if not_reached:
+            notes.append(f"{not_reached} of {len(steps)} steps not reached (interrupted)")
         torch.set_num_threads(threads)
         if previous_handler is not None:
             signal.signal(signal.SIGTERM, previous_handler)
+        details.append("Phases (measured wall time):\n\n" + phase_table(phases))
         _write(bench, out, notes, details, disclaimer, scale)
     unmeasured = bench.unmeasured(args.providers or PROVIDERS)
     if status == 0 and unmeasured is not None:

@@ -17,10 +17,53 @@ import torch
 
 from tritonact.autograd.launch import INTERPRET
 from tritonact.bench import cases as bench_cases
-from tritonact.bench.cases import LLM_HIDDEN, MODES, Case, Op, cases, min_bytes, select_ops
-from tritonact.bench.measure import Timer, timed_call
-from tritonact.bench.providers import Workload
-from tritonact.bench.report import COLUMNS, ENVIRONMENT_COLUMNS, add_speedups
+from tritonact.bench.cases import (
+    DTYPES,
+    HEADLINE_SHAPES,
+    LLM_HIDDEN,
+    MODES,
+    PROVIDERS,
+    Case,
+    Op,
+    cases,
+    min_bytes,
+    registry_ops,
+    select_ops,
+)
+from tritonact.bench.measure import (
+    ESTIMATE_ITERATIONS,
+    MAX_REPS,
+    MIN_REPS,
+    Repetitions,
+    Timer,
+    bounded_samples,
+    host_time,
+    repetitions,
+    timed_call,
+)
+from tritonact.bench.plan import (
+    COMPILE,
+    DEFAULT_L2_BYTES,
+    PHASES,
+    Costs,
+    Step,
+    cache_regime,
+    fits,
+    phase_of,
+    plan,
+    totals,
+    working_set,
+)
+from tritonact.bench.providers import Unavailable, Workload, applies, build, liger_missing
+from tritonact.bench.report import (
+    COLUMNS,
+    ENVIRONMENT_COLUMNS,
+    add_speedups,
+    bandwidth_table,
+    headline_table,
+    latency_table,
+    plots,
+)
 from tritonact.registry import ELEMENTWISE, GATED, LEARNABLE, RANDOMIZED, ROWWISE
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -112,8 +155,8 @@ class _OnceBackward(torch.autograd.Function):
 def test_backward_mode_times_each_call_on_a_fresh_graph():
     x = torch.randn(8, requires_grad=True)
     work = Workload((x,), lambda: _OnceBackward.apply(x))
-    median, p20, p80 = Timer(torch.device("cpu"), cpu_reps=4)(timed_call(work, "backward"))
-    assert 0 < p20 <= median <= p80
+    measured = Timer(torch.device("cpu"), cpu_reps=4)(timed_call(work, "backward"))
+    assert 0 < measured.p20_us <= measured.median_us <= measured.p80_us
 
 
 def test_bench_smoke_end_to_end(tmp_path):
@@ -161,7 +204,8 @@ def _check_csv(smoke: Path) -> None:
     assert {(r["op"], r["mode"], r["provider"]) for r in timed} == expected
     left_out = {(r["op"], r["provider"]): r["status"] for r in rows if r["status"] != "ok"}
     assert left_out.keys() == {*((op, "compile") for op in bench_cases.SUBSETS["smoke"]),
-                               ("swiglu", "liger"), ("softmax", "liger")}  # Liger's ops
+                               ("swiglu", "liger"), ("softmax", "liger"),
+                               ("swiglu", "liger-fused")}  # Liger's ops
     assert left_out[("relu", "compile")].startswith("skipped: left out of --smoke")
     for r in timed:
         median, gbps = float(r["median_us"]), float(r["gbps"])
@@ -169,6 +213,7 @@ def _check_csv(smoke: Path) -> None:
         assert math.isclose(gbps, int(r["bytes_moved"]) / (median * 1e3), rel_tol=1e-3)
         assert math.isclose(float(r["pct_roofline"]), 100 * gbps / roofline_gbps, rel_tol=1e-3)
         assert r["provider"] == "eager" or float(r["speedup_vs_eager"]) > 0
+        assert float(r["host_us"]) > 0 and r["l2_regime"] == "L2"  # tiny: 50 MiB assumed
     host = {(r["op"], r["mode"], r["provider"]) for r in rows
             if r["benchmark"] == "host_overhead" and r["status"] == "ok"}
     assert host == {(op, mode, p) for op in bench_cases.SUBSETS["smoke"]
@@ -190,9 +235,12 @@ def _check_summary_and_plots(smoke: Path) -> None:
     assert "not performance figures" in text
     assert "compile: skipped: left out of --smoke" in text
     assert "liger: skipped: Liger-Kernel runs on CUDA" in text
-    assert "| swiglu | float32 | forward+backward |" in text
+    assert "liger-fused: skipped: Liger-Kernel runs on CUDA" in text
+    assert "| swiglu | float32 | 4x1024 | forward+backward | L2 |" in text  # the latency table
+    assert "| latency | 6/6 | 0 |" in text  # the phases: every step run, none left out
     pngs = sorted(p.name for p in smoke.glob("*.png"))
-    assert pngs == ["gbps_relu.png", "gbps_softmax.png", "gbps_swiglu.png", "speedup.png"]
+    # no speed-up bars: they are drawn from bandwidth sizes only, and the smoke sizes fit the L2
+    assert pngs == ["gbps_relu.png", "gbps_softmax.png", "gbps_swiglu.png"]
     assert all((smoke / p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
 
 
@@ -236,3 +284,155 @@ def test_pytest_front_end_groups_providers_by_case(pytester, monkeypatch):
         assert b["extra_info"]["bytes_moved"] > 0 and b["extra_info"]["tritonact_commit"]
     assert groups == {"relu-float32-2^10-forward": {"tritonact", "eager"},
                       "relu-float32-2^12-forward": {"tritonact", "eager"}}
+
+
+# --- The run plan: phase order, budget, L2 regimes, warm-up bound, Liger, CI's triton 3.6 ---
+
+L2 = DEFAULT_L2_BYTES
+
+
+def _quick_plan() -> list[Step]:
+    return plan(cases("quick"), PROVIDERS, L2, applies)
+
+
+def test_the_plan_runs_the_headline_first_and_small_compiles_last():
+    steps = _quick_plan()
+    order = [PHASES.index(s.phase) for s in steps]
+    assert order == sorted(order)
+    headline = [s for s in steps if s.phase == "headline"]
+    assert {(s.op.label, s.shape) for s in headline} == {
+        (op.label, HEADLINE_SHAPES[op.kind]) for op in select_ops("quick")}
+    for s in headline:  # every provider the op has, in every mode
+        assert s.providers == tuple(p for p in PROVIDERS if applies(p, s.op))
+        assert s.modes == MODES
+    swiglu = next(s for s in headline if s.op.name == "swiglu")
+    assert swiglu.providers == ("tritonact", "eager", "compile", "liger", "liger-fused")
+    assert [(s.op.label, s.shape) for s in steps if s.phase == "bandwidth"] == [
+        ("softmax", (64, 2**20))]
+    latency = [s for s in steps if s.phase == "latency"]
+    assert latency and all(COMPILE not in s.providers for s in latency)
+    late = [s for s in steps if s.phase == "latency-compile"]
+    assert all(s.providers == (COMPILE,) for s in late)
+    assert {(s.op, s.shape) for s in late} == {(s.op, s.shape) for s in latency}
+    # nothing lost or doubled: every (case, provider) pair is timed exactly once
+    pairs = [(s.op, s.dtype, s.shape, m, p) for s in steps for m in s.modes for p in s.providers]
+    assert sorted(map(str, pairs)) == sorted(
+        str((c.op, c.dtype, c.shape, c.mode, p)) for c in cases("quick") for p in PROVIDERS
+        if applies(p, c.op))
+    assert sum(s.compiles for s in steps) == len({(c.op, c.shape) for c in cases("quick")})
+
+
+def test_the_budget_starts_only_steps_that_fit_and_estimates_follow_measurements():
+    relu = Op("elementwise", "relu")
+    small = Step("latency", relu, "bfloat16", (1024,), MODES, ("tritonact", "eager"))
+    compiled = Step("latency-compile", relu, "bfloat16", (1024,), MODES, (COMPILE,))
+    costs = Costs(timing_s=0.5, compile_s=20.0)
+    assert costs.estimate(small) == 3.0 and costs.estimate(compiled) == 21.5
+    assert fits(compiled, elapsed_s=0.0, budget_s=None, costs=costs)
+    assert not fits(compiled, elapsed_s=10.0, budget_s=30.0, costs=costs)
+    assert fits(small, elapsed_s=10.0, budget_s=30.0, costs=costs)  # a cheaper later step runs
+    costs.observe_compile(2.0)
+    costs.observe_compile(4.0)
+    costs.observe_timing(0.1)
+    assert costs.compile_s == 3.0 and costs.timing_s == 0.1
+    assert fits(compiled, elapsed_s=10.0, budget_s=30.0, costs=costs)
+    phases = totals([small, compiled], costs)
+    assert phases == {"latency": (1, 6, 0, pytest.approx(0.6)),
+                      "latency-compile": (1, 3, 1, pytest.approx(3.3))}
+
+
+def test_sizes_are_classified_by_working_set_against_the_l2():
+    assert cache_regime(L2, L2) == "L2"
+    assert cache_regime(L2 + 1, L2) == "mixed"
+    assert cache_regime(4 * L2 - 1, L2) == "mixed"
+    assert cache_regime(4 * L2, L2) == "DRAM"
+    # the goal shapes are bandwidth figures in every mode and dtype; small sizes are not
+    for kind, shape in HEADLINE_SHAPES.items():
+        op = next(op for op in registry_ops() if op.kind == kind)
+        for dtype in DTYPES:
+            for mode in MODES:
+                assert cache_regime(working_set(Case(op, dtype, shape, mode)), L2) == "DRAM"
+    relu = Op("elementwise", "relu")
+    assert cache_regime(working_set(Case(relu, "bfloat16", (2**22,), "forward")), L2) == "L2"
+    assert phase_of(relu, "bfloat16", (2**22,), L2) == "latency"
+
+
+def test_warmup_and_repetitions_are_bounded_by_wall_time_flush_included():
+    """A 5 µs call behind a 1 ms flush: do_bench's estimate of the call alone would ask for
+    1000 + 1000 iterations (2 s); bounded by wall time, 20 + 40 ms is about 60 iterations."""
+    clock = SimpleNamespace(now=0.0, iterations=0)
+
+    def iteration():
+        clock.iterations += 1
+        clock.now += 1.005e-3  # the flush and the call, on the wall clock
+        return lambda: 0.005  # the call's event time, ms
+
+    samples = bounded_samples(iteration, lambda: None, warmup_ms=20, rep_ms=40,
+                              clock=lambda: clock.now)
+    assert samples == [0.005] * 39
+    assert clock.iterations == ESTIMATE_ITERATIONS + 19 + 39
+    assert repetitions(1e-4, 20, 40) == Repetitions(MAX_REPS, MAX_REPS)  # capped
+    assert repetitions(500.0, 20, 40) == Repetitions(0, MIN_REPS)  # slow calls: a few samples
+
+
+def test_host_time_is_reported_beside_device_time():
+    x = torch.randn(8, requires_grad=True)
+    work = Workload((x,), lambda: _OnceBackward.apply(x))
+    measured = Timer(torch.device("cpu"), cpu_reps=3)(timed_call(work, "forward+backward"))
+    assert measured.host_us > 0 and measured.p20_us <= measured.median_us <= measured.p80_us
+    assert host_time(timed_call(work, "backward"), lambda: None, samples=3) > 0
+
+
+def test_liger_is_tested_by_importing_it_and_its_limits_are_reasons(monkeypatch):
+    monkeypatch.setitem(sys.modules, "liger_kernel.ops", None)  # installed but not importable
+    assert liger_missing().startswith("liger-kernel not importable (ModuleNotFoundError")
+    swiglu, softmax = (next(op for op in registry_ops() if op.label == name)
+                       for name in ("swiglu", "softmax"))
+    assert applies("liger-fused", swiglu) and not applies("liger-fused", softmax)
+    with pytest.raises(Unavailable, match="refuses rows over 65536"):
+        build("liger", softmax, torch.randn(2, 65537))
+    with pytest.raises(Unavailable, match="CUDA only"):
+        build("liger-fused", swiglu, torch.randn(2, 8))
+
+
+def _time_row(provider, shape, regime, median, mode="forward"):
+    return {"benchmark": "time", "op": "relu", "kind": "elementwise", "dtype": "bfloat16",
+            "shape": shape, "numel": 2**28 if shape == "2^28" else 1024, "mode": mode,
+            "provider": provider, "status": "ok", "median_us": median, "gbps": 1.0,
+            "pct_roofline": 50.0, "l2_regime": regime}
+
+
+def test_summary_keeps_bandwidth_and_latency_figures_apart(tmp_path):
+    rows = [_time_row("tritonact", "2^28", "DRAM", 100.0), _time_row("eager", "2^28", "DRAM",
+                                                                      200.0),
+            _time_row("tritonact", "2^10", "L2", 4.0), _time_row("eager", "2^10", "L2", 2.0)]
+    add_speedups(rows)
+    headline = headline_table(rows)
+    assert "| relu | bfloat16 | 2^28 | forward | DRAM | 100 | 200 |" in headline
+    assert "2^10" not in headline
+    bandwidth = bandwidth_table(rows)
+    assert "| relu | bfloat16 | forward | 1 | 2^28 |" in bandwidth and "| 2x |" in bandwidth
+    latency = latency_table(rows)
+    assert "| relu | bfloat16 | 2^10 | forward | L2 | 4 | 2 | 0.5x |" in latency
+    assert "2^28" not in latency
+    pngs = plots(rows, tmp_path, "test")
+    assert sorted(p.name for p in pngs) == ["gbps_relu.png", "speedup.png"]
+
+
+def test_plan_flag_prints_the_phases_without_a_gpu(capsys):
+    from tritonact.__main__ import main
+
+    assert main(["bench", "--quick", "--plan"]) == 0
+    printed = capsys.readouterr().out
+    for phase in ("headline", "bandwidth", "latency", "latency-compile"):
+        assert phase in printed
+    assert "per torch.compile build" in printed
+
+
+def test_ci_also_runs_the_gpu_machines_triton():
+    """The GPU machine runs triton 3.6: CI audits every kernel with it and runs the suite
+    under its interpreter, in a venv of its own."""
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "triton==3.6.0" in ci
+    block = ci[ci.index("triton==3.6.0"):]
+    assert "-m tritonact audit" in block and "-m pytest" in block

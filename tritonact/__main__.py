@@ -181,10 +181,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     import torch
 
-    if not args.smoke and not torch.cuda.is_available():
+    if not (args.smoke or args.plan) and not torch.cuda.is_available():
         raise UsageError("no CUDA device: the suite measures GPUs. --smoke runs a tiny case "
-                         "list through Triton's interpreter to check the harness")
-    device = _device("cpu" if args.smoke else "cuda")
+                         "list through Triton's interpreter to check the harness; --plan "
+                         "prints the run's phases")
+    device = _device("cpu" if args.smoke else None)  # --plan without CUDA: the CPU
     from tritonact.bench.run import run
 
     args.ops = _ops(args.ops, labels=True)
@@ -235,7 +236,8 @@ def main(argv: list[str] | None = None) -> int:
                        help="default: all three (--quick: bfloat16)")
     bench.add_argument("--modes", nargs="+", choices=["forward", "backward", "forward+backward"])
     bench.add_argument("--providers", nargs="+", choices=["tritonact", "eager", "compile",
-                                                          "liger"], help="default: all")
+                                                          "liger", "liger-fused"],
+                       help="default: all")
     scale = bench.add_mutually_exclusive_group()
     scale.add_argument("--quick", action="store_true", help="fewer ops, sizes and dtypes, "
                                                             "shorter timing (minutes)")
@@ -243,8 +245,13 @@ def main(argv: list[str] | None = None) -> int:
                                                             "through Triton's interpreter: proves "
                                                             "the harness, measures nothing")
     bench.add_argument("--out", default="bench-out", help="output folder (default: bench-out)")
-    bench.add_argument("--budget", type=float, help="seconds after which no new case starts; "
-                                                    "what was measured is written")
+    bench.add_argument("--budget", type=float, help="seconds within which the run ends: a step "
+                                                    "starts only when its estimate fits what is "
+                                                    "left; what was measured is written")
+    bench.add_argument("--plan", action="store_true", help="print the run's phases, counts and "
+                                                           "time estimates, and run nothing")
+    bench.add_argument("--warm-compile", action="store_true",
+                       help="only build the torch.compile steps (fills Inductor's caches)")
     args = parser.parse_args(argv)
     args.argv = argv
     commands = {"list": cmd_list, "verify": cmd_verify, "audit": cmd_audit, "bench": cmd_bench}
