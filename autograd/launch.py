@@ -92,20 +92,23 @@ def compute_dtype(dtype: torch.dtype) -> torch.dtype:
     return torch.float64 if dtype == torch.float64 else torch.float32
 
 
-_ROUNDED: dict[tuple[float, torch.dtype], float] = {}
+_PACKED = {torch.float16: "<e", torch.float32: "<f"}
 
 
-@torch.compiler.assume_constant_result  # a constant of the trace under torch.compile
 def rounded(value: float, dtype: torch.dtype) -> float:
-    """``value`` rounded to ``dtype`` (nearest even), as torch's ``Scalar.to<scalar_t>()``;
-    remembered per (value, dtype), as a model uses a few parameter values."""
-    result = _ROUNDED.get((value, dtype))
-    if result is None:
-        if len(_ROUNDED) > 4096:
-            _ROUNDED.clear()
-        result = _ROUNDED[value, dtype] = torch.tensor(value, dtype=torch.float64).to(
-            dtype).item()
-    return result
+    """``value`` rounded to ``dtype`` (nearest even; past the largest value, inf), as torch's
+    ``Scalar.to<scalar_t>()``: bf16 through fp32, as c10's BFloat16 is built. Plain Python
+    (``struct``), so that torch.compile folds it into a constant."""
+    if dtype == torch.float64:
+        return value
+    if dtype == torch.bfloat16:
+        bits = struct.unpack("<I", struct.pack("<f", rounded(value, torch.float32)))[0]
+        bits = (bits + 0x7FFF + ((bits >> 16) & 1)) & 0xFFFF0000
+        return struct.unpack("<f", struct.pack("<I", bits))[0]
+    try:
+        return struct.unpack(_PACKED[dtype], struct.pack(_PACKED[dtype], value))[0]
+    except OverflowError:
+        return math.copysign(math.inf, value)
 
 
 def fits(value: float, dtype: torch.dtype) -> bool:

@@ -12,6 +12,7 @@ import torch.nn.functional as F
 import tritonact
 import tritonact.functional as TF
 import tritonact.nn as tnn
+from tritonact.autograd.launch import rounded
 from tritonact.registry import ELEMENTWISE, GATED, ROWWISE
 from tritonact.testing import mismatch
 
@@ -201,3 +202,17 @@ def test_errors_are_torchs(device):
         with pytest.raises(TypeError):
             getattr(TF, name)(x, "a", 1.0) if name in ("hardtanh", "softplus", "threshold") \
                 else getattr(TF, name)(x, "a")
+
+
+def test_parameters_round_as_torch_casts_them():
+    """``rounded`` (plain Python, so that torch.compile folds it) against torch's own casts."""
+    generator = torch.Generator().manual_seed(0)
+    values = torch.cat([torch.randn(500, generator=generator, dtype=torch.float64) * 1e4,
+                        torch.tensor([0.1, 6.1, -0.0, 65519.0, 65520.0, 3.4e38, 1e39, -1e39,
+                                      1e-45, math.inf, math.nan], dtype=torch.float64)])
+    for dtype in (torch.float16, torch.bfloat16, torch.float32, torch.float64):
+        via = torch.float32 if dtype == torch.bfloat16 else dtype  # c10's BFloat16 from float
+        want = values.to(via).to(dtype).double()
+        got = torch.tensor([rounded(v, dtype) for v in values.tolist()], dtype=torch.float64)
+        assert torch.equal(got.nan_to_num(), want.nan_to_num()), dtype
+        assert torch.equal(got.signbit()[:-1], want.signbit()[:-1])  # the last is NaN

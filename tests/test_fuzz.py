@@ -53,6 +53,13 @@ def tensors(draw, dtype: torch.dtype, min_dims: int = 0) -> torch.Tensor:
     return x
 
 
+def _non_leaf(t: torch.Tensor) -> torch.Tensor:
+    """``t``'s values as a non-leaf in a stepped layout (a view of ``stack([t, t], -1)``): an
+    in-place op on it is differentiable, and torch's CPU kernels take their scalar loop there,
+    which reads as its CUDA kernels (see ``tritonact.testing.scalar_path_copy``)."""
+    return t * 1.0 if t.dim() == 0 else torch.stack([t, t], -1)[..., 0]
+
+
 @given(data=st.data(), spec=st.sampled_from(ELEMENTWISE), dtype=st.sampled_from(DTYPES),
        inplace=st.booleans(), requires_grad=st.booleans())
 def test_elementwise_against_torch(data, spec, dtype, inplace, requires_grad):
@@ -66,8 +73,8 @@ def test_elementwise_against_torch(data, spec, dtype, inplace, requires_grad):
     if inplace and spec.inplace:
         params["inplace"] = True
     if params.get("inplace") and requires_grad:  # in place on a non-leaf
-        ours = lambda t, **p: getattr(functional, spec.name)(t * 1.0, **p)
-        theirs = lambda t, **p: spec.torch_fn(t * 1.0, **p)
+        ours = lambda t, **p: getattr(functional, spec.name)(_non_leaf(t), **p)
+        theirs = lambda t, **p: spec.torch_fn(_non_leaf(t), **p)
     else:  # out of place, or in place on (a copy of) x itself, views included
         ours, theirs = getattr(functional, spec.name), spec.torch_fn
     x.requires_grad_(requires_grad)

@@ -7,6 +7,7 @@ import torch.nn.functional as F
 
 import tritonact
 from tritonact import switch
+from tritonact.testing import scalar_path_copy
 
 
 @pytest.fixture(autouse=True)
@@ -162,7 +163,7 @@ def test_what_the_switch_cannot_serve_is_torchs_own_kernel(case, device, launche
 
 def test_edge_parameters_match_torch(device):
     """Parameters at the registry's edges, served or handed to torch, give torch's results
-    (special values first: torch's CPU scalar tail differs from its vector body at NaN)."""
+    (torch's reference from its CPU scalar loop, which reads NaN as its CUDA kernels do)."""
     special = torch.tensor([0.0, -0.0, float("inf"), float("-inf"), float("nan"), 0.3, -0.5])
     x = torch.cat([special, torch.randn(40) * 3]).to(device)
     calls = [lambda t: F.hardshrink(t, -0.5), lambda t: F.softplus(t, 0.0),
@@ -172,9 +173,10 @@ def test_edge_parameters_match_torch(device):
              lambda t: F.celu(t, -1.0), lambda t: F.softshrink(t, 0.0),
              lambda t: F.hardtanh(t, float("-inf"), float("inf"))]
     for call in calls:
+        reference = scalar_path_copy(x).requires_grad_()  # torch's CUDA reading of NaN
+        expected = call(reference)
+        (expected_grad,) = torch.autograd.grad(expected.sum(), reference)
         leaf = x.clone().requires_grad_()
-        expected = call(leaf)
-        (expected_grad,) = torch.autograd.grad(expected.sum(), leaf)
         with tritonact.use():
             got = call(leaf)
             (grad,) = torch.autograd.grad(got.sum(), leaf)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -96,8 +97,8 @@ class Elementwise:
         set_(self, "float_params", tuple(p.name for p in self.params if not p.choices))
         set_(self, "choice", next((p for p in self.params if p.choices), None))
         assert len(self.float_params) <= 2, "the generic kernels take two scalar parameters"
-        for key, math in self.kernels().items():
-            MATH[key] = math
+        for key, kernel_math in self.kernels().items():
+            MATH[key] = kernel_math
 
     def kernels(self) -> dict[str, Math]:
         """Kernel key -> math: ``name`` alone, or ``name:choice`` for each choice."""
@@ -117,11 +118,14 @@ class Elementwise:
     def accepts(self, dtype: torch.dtype, floats: tuple[float, ...]) -> bool:
         """Whether the kernels give torch's result for these float parameters on a ``dtype``
         input: torch's own checks pass and each parameter converts without torch's overflow
-        error. Where not, torch runs and gives its result or its error."""
+        error. Where not, torch runs and gives its result or its error. A -0.0 parameter goes
+        to torch too, except in fp64: the fp32 kernels' scalar arguments do not keep its sign
+        (seen in Triton's interpreter), and ``softplus(beta=-0.0)`` is -inf, not inf."""
         if self.supported is not None and not self.supported(*floats):
             return False
         target = compute_dtype(dtype)
         return all(fits(value, dtype if param.input_dtype else target)
+                   and (target == torch.float64 or value != 0.0 or math.copysign(1.0, value) > 0)
                    for param, value in zip(self._float_param_specs, floats))
 
     def keeps_output(self, dtype: torch.dtype, floats: tuple[float, ...]) -> bool:
@@ -292,7 +296,7 @@ ELEMENTWISE: tuple[Elementwise, ...] = (
         "softshrink", "x - lambd if x > lambd, x + lambd if x < -lambd, else 0",
         _math("softshrink", backward=k.shrink_backward, rounds=(False, True)), F.softshrink,
         nn.Softshrink, params=(Param("lambd", 0.5, input_dtype=True),),
-        supported=_nonnegative, test_params=({"lambd": 0.1},),
+        supported=lambda lambd: 0.0 <= lambd < math.inf, test_params=({"lambd": 0.1},),
         points=lambda lambd: (-lambd, lambd),
     ),
 )

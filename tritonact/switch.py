@@ -31,7 +31,13 @@ from dataclasses import dataclass
 import torch
 
 from tritonact.autograd import elementwise, gated, rowwise
-from tritonact.autograd.launch import INTERPRET, KERNEL_DTYPES, served, writable_in_place
+from tritonact.autograd.launch import (
+    INTERPRET,
+    KERNEL_DTYPES,
+    rounded,
+    served,
+    writable_in_place,
+)
 from tritonact.kernels.activations import SELU_ALPHA, SELU_SCALE
 from tritonact.registry import ELEMENTWISE, GATED, ROWWISE, Elementwise
 
@@ -98,13 +104,15 @@ def _registry_resolver(spec: Elementwise) -> Callable[..., Resolved]:
 
 def _elu_family(alpha: float, scale: float, input_scale: float) -> Resolved:
     """aten::elu's ``scale * (x if x > 0 else alpha * (exp(x * input_scale) - 1))``: elu
-    (scale = input_scale = 1), selu (torch's constants) and celu (input_scale = 1 / alpha)."""
+    (scale = input_scale = 1), selu (torch's constants) and celu (input_scale = 1 / alpha; in
+    celu's backward torch's derivative formula passes ``1 / float32(alpha)``)."""
     alpha, scale, input_scale = float(alpha), float(scale), float(input_scale)
     if scale == 1.0 and input_scale == 1.0:
         return ("elu", "celu") if alpha == 1.0 else ("elu",), "elu", alpha, 0.0
     if (alpha, scale, input_scale) == (SELU_ALPHA.value, SELU_SCALE.value, 1.0):
         return ("selu",), "selu", 0.0, 0.0
-    if scale == 1.0 and alpha != 0.0 and input_scale == 1.0 / alpha:
+    if scale == 1.0 and alpha != 0.0 and input_scale in (
+            1.0 / alpha, 1.0 / rounded(alpha, torch.float32)):
         return ("celu",), "celu", alpha, 0.0
     return None
 
@@ -540,7 +548,7 @@ def _sample(dtype: torch.dtype, device, points: Iterable[float] = ()) -> torch.T
 
 
 def _forward_backward(fn: Callable, x: torch.Tensor, g: torch.Tensor):
-    x = x.detach().clone().requires_grad_()
+    x = x.detach().requires_grad_()  # in x's layout (fn does not write into x)
     y = fn(x)
     (dx,) = torch.autograd.grad(y, x, g.to(y.dtype))
     return y.detach(), dx
@@ -554,12 +562,13 @@ def _compare(op: str, fn: Callable, x: torch.Tensor, reference: Callable | None 
     ``backward_from_output(g, y)``, where given, is torch's backward from the saved output: the
     switched backward is judged from the switched forward's own output (an ulp of a 16-bit
     softmax output is amplified by ``dy - sum(dy * y)``, for torch as for tritonact)."""
-    from tritonact.testing import mismatch
+    from tritonact.testing import mismatch, scalar_path_copy
 
     with torch.no_grad():
         out_shape = fn(x).shape  # glu halves a dim
     g = torch.randn(out_shape, dtype=torch.float64, device=x.device).to(x.dtype)
-    y64, dx64 = _forward_backward(reference or fn, x.double(), g.double())
+    # the reference from torch's CPU scalar loop, which reads NaN as its CUDA kernels do
+    y64, dx64 = _forward_backward(reference or fn, scalar_path_copy(x.double()), g.double())
     yt, dxt = _forward_backward(fn, x, g)
     served_ops: list[str] = []
     served_hooks.append(served_ops.append)
