@@ -78,7 +78,9 @@ def test_elementwise_against_torch(data, spec, dtype, inplace, requires_grad):
     else:  # out of place, or in place on (a copy of) x itself, views included
         ours, theirs = getattr(functional, spec.name), spec.torch_fn
     x.requires_grad_(requires_grad)
-    problem = compare(ours, theirs, x, (), params)
+    reference = spec.reference and (
+        lambda t, **p: spec.reference(_non_leaf(t) if p.pop("inplace", False) else t, **p))
+    problem = compare(ours, theirs, x, (), params, reference=reference)
     assert problem is None, f"{spec.name} {params} on {tuple(x.shape)}/{x.stride()}: {problem}"
 
 

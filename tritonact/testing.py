@@ -35,9 +35,11 @@ def mismatch(actual: torch.Tensor, ref64: torch.Tensor, torch_result: torch.Tens
              dtype: torch.dtype | None = None, scale: torch.Tensor | None = None) -> str | None:
     """None when ``actual`` matches ``ref64`` within tolerance, else a description of the worst
     element. Where the exact result does not fit the dtype (it rounds to inf), torch's result in
-    that dtype is the reference. ``scale``, where given, is the magnitude of the terms that the
-    result sums (a gated gradient's ``dy * up``): rtol applies to it where it exceeds |ref64|,
-    as a sum that cancels keeps only the absolute error of its terms."""
+    that dtype is the reference; where it fits, it stays the reference even if torch's own
+    formula overflows (hardswish(3e38) in fp32: torch inf, exactly 3e38). ``scale``, where
+    given, is the magnitude of the terms that the result sums (a gated gradient's ``dy * up``):
+    rtol applies to it where it exceeds |ref64|, as a sum that cancels keeps only the absolute
+    error of its terms."""
     if actual.shape != ref64.shape:
         return f"shape {tuple(actual.shape)} != {tuple(ref64.shape)}"
     rtol, atol = TOLERANCES[dtype or actual.dtype]
@@ -45,7 +47,10 @@ def mismatch(actual: torch.Tensor, ref64: torch.Tensor, torch_result: torch.Tens
     ref = ref64.detach().to(torch.float64).cpu().flatten()
     if torch_result is not None:
         lowp = torch_result.detach().to(torch.float64).cpu().flatten()
-        ref = torch.where(ref.isfinite() & lowp.isinf(), lowp, ref)
+        # the exact result rounds to inf in the dtype: torch's infinity is the reference (an
+        # exact result that fits stays the reference where torch's formula overflows)
+        dtype_max = torch.finfo(dtype or actual.dtype).max
+        ref = torch.where(ref.isfinite() & lowp.isinf() & (ref.abs() > dtype_max), lowp, ref)
     for what, bad in (
         ("NaN", ours.isnan() != ref.isnan()),
         ("inf", (ours.isinf() | ref.isinf()) & ~ref.isnan() & (ours != ref)),
