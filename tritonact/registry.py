@@ -118,13 +118,15 @@ class Elementwise:
     def accepts(self, dtype: torch.dtype, floats: tuple[float, ...]) -> bool:
         """Whether the kernels give torch's result for these float parameters on a ``dtype``
         input: torch's own checks pass and each parameter converts without torch's overflow
-        error. Where not, torch runs and gives its result or its error. A -0.0 parameter goes
-        to torch too, except in fp64: the fp32 kernels' scalar arguments do not keep its sign
-        (seen in Triton's interpreter), and ``softplus(beta=-0.0)`` is -inf, not inf."""
+        error. Where not, torch runs and gives its result or its error. A NaN or infinite
+        parameter goes to torch (what its formulas make of one, ``elu(0, alpha=nan) == 0`` or
+        celu's NaN gradient at ``alpha=inf``, is theirs), and so does -0.0 except in fp64: the
+        fp32 kernels' scalar arguments do not keep its sign (seen in Triton's interpreter), and
+        ``softplus(beta=-0.0)`` is -inf, not inf."""
         if self.supported is not None and not self.supported(*floats):
             return False
         target = compute_dtype(dtype)
-        return all(fits(value, dtype if param.input_dtype else target)
+        return all(math.isfinite(value) and fits(value, dtype if param.input_dtype else target)
                    and (target == torch.float64 or value != 0.0 or math.copysign(1.0, value) > 0)
                    for param, value in zip(self._float_param_specs, floats))
 
@@ -261,6 +263,7 @@ ELEMENTWISE: tuple[Elementwise, ...] = (
         "softplus", "log(1 + exp(beta * x)) / beta, x where beta * x > threshold",
         _math("softplus"), F.softplus, nn.Softplus,
         params=(Param("beta", 1.0), Param("threshold", 20.0)),
+        supported=lambda beta, threshold: beta != 0.0,  # log(2) / 0: torch's inf and gradient
         test_params=({"beta": 2.0, "threshold": 5.0}, {"beta": 0.5, "threshold": 30.0}),
         points=lambda beta, threshold: (0.0, threshold / beta),
         # torch's log1p(exp(beta x)) overflows past beta x ~ 709 in fp64 (88 in fp32) below a
