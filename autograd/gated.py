@@ -21,7 +21,17 @@ GATED_BACKWARD: dict[str, triton.JITFunction] = {}
 #: kernel key -> torch's activation, for double backward (create_graph=True).
 TORCH_ACT: dict[str, Callable] = {}
 
+#: Elements a program (4 warps) takes: 8 a thread, one 16-byte access an operand in 16-bit and
+#: two in fp32, the most at which the backward's five operands stay within 32-40 registers.
 BLOCK = 1024
+#: The forward in 16-bit takes 16 a thread: two 16-byte accesses an operand, the program's index
+#: set-up spread over twice the outputs (the kernel audit counts the instructions an output).
+FORWARD_BLOCK_16BIT = 2048
+
+
+def block(kernel, dtype: torch.dtype) -> int:
+    """Elements a program of ``kernel`` takes for ``dtype`` operands."""
+    return FORWARD_BLOCK_16BIT if kernel is kernels.forward and dtype.itemsize == 2 else BLOCK
 
 
 def _rows_cols(tensors: list[torch.Tensor]):
@@ -44,10 +54,11 @@ def _launch(kernel, tensors: list[torch.Tensor], n_outputs: int, a: float, b: fl
         tensors = [*inputs, *tensors[-n_outputs:]]
         layout = _rows_cols(tensors)
     n_rows, n_cols, row_strides = layout
-    extent = max((n_rows - 1) * s for s in row_strides) + n_cols + BLOCK
-    grid = (n_rows * triton.cdiv(n_cols, BLOCK),)
+    size = block(kernel, tensors[-1].dtype)
+    extent = max((n_rows - 1) * s for s in row_strides) + n_cols + size
+    grid = (n_rows * triton.cdiv(n_cols, size),)
     launch(kernel, grid, tensors[-1].device, *tensors, n_cols, *row_strides, *_params(a, b),
-           **fns, BLOCK=BLOCK, WIDE=max(extent, grid[0] * BLOCK) > INT32_LIMIT)
+           **fns, BLOCK=size, WIDE=max(extent, grid[0] * size) > INT32_LIMIT)
 
 
 def _descending(t: torch.Tensor) -> bool:

@@ -13,10 +13,22 @@ from tritonact.kernels import rowwise as kernels
 
 from .launch import INT32_LIMIT, coalesce, launch, max_offset
 
-#: Longest row kept in one tile (one read, one write); longer rows take the two-pass kernel.
-ONE_PASS_LIMIT = 8192
-#: Elements per tile: the block of several short rows, or the chunk of a long row.
+#: The most threads a program has (32 warps).
+MAX_THREADS = 1024
+#: Elements of a one-pass tile a thread holds, by kernel: forward, 32 bytes of x (16 in 16-bit,
+#: 8 in fp32, 4 in fp64), enough that the row's two reductions and the index set-up, paid once a
+#: thread, spread thin; backward, 8 (two operands held across the row's reduction), the most at
+#: which both stay within the 32 registers of full occupancy. A row longer than a program's
+#: threads at that count takes more a thread. The kernel audit checks registers, spills and
+#: instructions an element at these counts.
+FORWARD_BYTES = 32
+BACKWARD_PER_THREAD = 8
+#: Longest row kept in one tile (one read, one write): 1024 threads of 16. Longer rows take the
+#: two-pass kernel.
+ONE_PASS_LIMIT = MAX_THREADS * 16
+#: A long row's chunk in the two-pass kernel, at 8 elements a thread.
 TILE = 4096
+TILE_PER_THREAD = 8
 
 
 @dataclass(frozen=True)
@@ -34,59 +46,80 @@ ROW_MATH: dict[str, RowMath] = {}
 
 
 def _rows_layout(shape, dim: int, tensors: list[torch.Tensor]):
-    """Sizes of the other dims coalesced to three (outermost first, padded) and, per tensor,
-    their strides plus the reduced dim's stride. None when more than three remain."""
+    """Sizes of the other dims coalesced to three (outermost first, padded with size-1 dims
+    inside, which Triton specialises to constants: no division for fewer dims) and, per
+    tensor, their strides plus the reduced dim's stride. None when more than three remain."""
     other = [d for d in range(len(shape)) if d != dim]
     sizes, strides = coalesce([shape[d] for d in other],
                               [[t.stride(d) for d in other] for t in tensors])
     if len(sizes) > 3:
         return None
     pad = 3 - len(sizes)
-    sizes = [1] * pad + sizes
-    per_tensor = [[0] * pad + s + [t.stride(dim) if t.dim() else 0]
+    sizes = sizes + [1] * pad
+    per_tensor = [s + [0] * pad + [t.stride(dim) if t.dim() else 0]
                   for s, t in zip(strides, tensors)]
     return sizes, per_tensor
 
 
-def _tiling(n_rows: int, n_cols: int, col_stride: int) -> tuple[int, int, bool]:
-    """(ROWS, BLOCK, ONE_PASS): short rows share a tile; rows laid side by side in memory (a
-    reduced dim that is not innermost) take up to 64 to a tile, so that neighbouring lanes read
-    neighbouring addresses."""
+def _tiling(n_rows: int, n_cols: int, col_stride: int,
+            per_thread: int) -> tuple[int, int, bool, int]:
+    """(ROWS, BLOCK, ONE_PASS, num_warps) at about ``per_thread`` elements a thread: short rows
+    share a tile of at least four warps; rows laid side by side in memory (a reduced dim that is
+    not innermost) take up to 64 to a tile, so that neighbouring lanes read neighbouring
+    addresses."""
     one_pass = n_cols <= ONE_PASS_LIMIT
-    block = triton.next_power_of_2(n_cols) if one_pass else TILE
-    side_by_side = col_stride != 1 and one_pass
-    rows = max(1, min(64 if side_by_side else TILE // block, 4 * TILE // block,
+    if not one_pass:
+        return 1, TILE, False, TILE // (32 * TILE_PER_THREAD)
+    block = triton.next_power_of_2(n_cols)
+    min_tile = 4 * 32 * per_thread
+    side_by_side = col_stride != 1
+    rows = max(1, min(64 if side_by_side else min_tile // block, ONE_PASS_LIMIT // block,
                       triton.next_power_of_2(n_rows)))
-    return rows, block, one_pass
+    warps = max(4, min(MAX_THREADS // 32, rows * block // (32 * per_thread)))
+    return rows, block, True, warps
 
 
-def num_warps(rows: int, block: int) -> int:
-    """About 8 elements of the tile per thread (4 to 16 warps): the tile stays in registers
-    between the row's reduction and its write."""
-    return max(4, min(16, rows * block // 256))
+def per_thread(dtype: torch.dtype, backward: bool) -> int:
+    """The one-pass tile's elements a thread for ``dtype`` operands (see ``FORWARD_BYTES``)."""
+    return BACKWARD_PER_THREAD if backward else FORWARD_BYTES // dtype.itemsize
+
+
+def plan(dim: int, tensors: list[torch.Tensor],
+         backward: bool) -> tuple[tuple[int], list[int], dict] | None:
+    """(grid, integer arguments, meta-parameters with num_warps) of a launch of the forward or
+    ``backward`` kernel over ``tensors`` (inputs, then the output, non-empty), or None when their
+    other dims do not coalesce to three. The kernel audit compiles what this returns."""
+    out = tensors[-1]
+    shape = out.shape if out.dim() else (1,)
+    n_cols = shape[dim]
+    n_rows = out.numel() // n_cols
+    layout = _rows_layout(shape, dim, tensors) if out.dim() else ([1, 1, 1], [[0] * 4] * len(
+        tensors))
+    if layout is None:
+        return None
+    sizes, strides = layout
+    rows, block, one_pass, warps = _tiling(n_rows, n_cols, strides[0][-1],
+                                           per_thread(tensors[0].dtype, backward))
+    extent = max(max_offset([*sizes, n_cols], s) for s in strides)
+    wide = max(extent, out.numel()) + rows * block > INT32_LIMIT
+    grid = (triton.cdiv(n_rows, rows),)
+    ints = [n_rows, n_cols, sizes[1], sizes[2], *(s for st in strides for s in st)]
+    meta = dict(ROWS=rows, BLOCK=block, ONE_PASS=one_pass, WIDE=wide,
+                num_warps=warps)
+    return grid, ints, meta
 
 
 def _launch(kernel, dim: int, tensors: list[torch.Tensor], **fns) -> None:
     out = tensors[-1]
-    shape = out.shape if out.dim() else (1,)
-    n_cols = shape[dim]
-    n_rows = out.numel() // n_cols if n_cols else 0
     if out.numel() == 0:
         return
-    layout = _rows_layout(shape, dim, tensors) if out.dim() else ([1, 1, 1], [[0] * 4] * len(
-        tensors))
-    if layout is None:  # more than three non-mergeable other dims: dense copies, then launch
+    planned = plan(dim, tensors, kernel is kernels.backward)
+    if planned is None:  # more than three non-mergeable other dims: dense copies, then launch
         dense = [torch.empty_like(out, dtype=t.dtype).copy_(t) for t in tensors[:-1]]
         _launch(kernel, dim, [*dense, out], **fns)
         return
-    sizes, strides = layout
-    rows, block, one_pass = _tiling(n_rows, n_cols, strides[0][-1])
-    extent = max(max_offset([*sizes, n_cols], s) for s in strides)
-    wide = max(extent, out.numel()) + rows * block > INT32_LIMIT
-    grid = (triton.cdiv(n_rows, rows),)
-    launch(kernel, grid, out.device, *tensors, n_rows, n_cols, sizes[1], sizes[2],
-           *(s for st in strides for s in st), **fns, ROWS=rows, BLOCK=block,
-           ONE_PASS=one_pass, WIDE=wide, num_warps=num_warps(rows, block))
+    grid, ints, meta = planned
+    launch(kernel, grid, out.device, *tensors, *ints, **fns, **meta)
 
 
 def forward(key: str, x: torch.Tensor, dim: int, dtype: torch.dtype) -> torch.Tensor:

@@ -168,15 +168,23 @@ def gelu_second(gg, g, x, a, b):
 
 @triton.jit
 def gelu_tanh_forward(x, a, b):
+    """0.5 x (1 + tanh(u)) as x * sigmoid(2u) = x / (1 + exp(-2u)): the same function, one exp
+    and one division instead of tanh's, and no cancellation in 1 + tanh(u) where u << 0."""
     inner = (x + x * x * x * GELU_KAPPA) * SQRT_2_OVER_PI
-    return 0.5 * x * (1.0 + tanh(inner))
+    return x / (1.0 + tl.exp(-2.0 * inner))
 
 
 @triton.jit
 def gelu_tanh_backward(g, x, a, b):
-    t = tanh((x + x * x * x * GELU_KAPPA) * SQRT_2_OVER_PI)
+    """d/dx x s = s + 2 x u' s (1 - s) with s = sigmoid(2u) = 1 / (1 + e), e = exp(-2u), as
+    the forward computes it: s (1 - s) = e s^2 (no cancellation in 1 - tanh(u)^2), 0 where e
+    overflows. A gated backward shares u and e with its forward's."""
+    inner = (x + x * x * x * GELU_KAPPA) * SQRT_2_OVER_PI
+    e = tl.exp(-2.0 * inner)
+    s = 1.0 / (1.0 + e)
     inner_grad = (1.0 + x * x * 3.0 * GELU_KAPPA) * SQRT_2_OVER_PI
-    return g * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * inner_grad)
+    spread = tl.where(e == float("inf"), 0.0, e * s * s)
+    return g * (s + 2.0 * x * inner_grad * spread)
 
 
 @triton.jit

@@ -152,16 +152,41 @@ def second(gg_ptr, g_ptr, t_ptr, dg_ptr, dt_ptr, n, a, a_bits: tl.int64, b, b_bi
 
 
 #: Where the kernel audit (``python -m tritonact audit``) must not hold a kernel to its gate, and
-#: why. Keys: "vector_width", "registers", "spills", "fp64".
+#: why: per kernel, or per kernel and op (``"forward elu"``). Keys: "vector_width", "registers",
+#: "spills", "fp64", "issue_rate". The issue rates are the audit's counts (triton 3.8, sm_90,
+#: 16-bit, 4 B an element forward and 6 backward).
 _STRIDED = {
     "vector_width": "a view that is not dense has no contiguous run: one element per index",
     "registers": "4-d index arithmetic per operand (50-70 registers): the slow path for views "
                  "that are not dense, bound by integer division and scattered accesses, not by "
                  "occupancy",
+    "issue_rate": "three integer divisions an operand an element (75-130 instructions an "
+                  "element): the slow path for views that are not dense",
 }
+_EXPM1 = {"issue_rate": "expm1 built from exp and log with Kahan's correction (an exp, a log and "
+                        "a division; libdevice's is not in the interpreter, which must run the "
+                        "same math): 54-58 instructions an element, 1.95-2.09 of the H200's "
+                        "ceiling (celu's fp32 forward 1.02)"}
+_LOG1P = {"issue_rate": "log1p(exp(-|x|)) built from exp and log with Kahan's correction: 47 "
+                        "(logsigmoid) and 55 (softplus) instructions an element, 1.68 and 1.97 "
+                        "of the H200's ceiling"}
+_TANH = {"issue_rate": "the exp-built tanh evaluates both its Taylor branch and its exp branch "
+                       "(a select, not a branch): 31 instructions an element, 1.12-1.13 of the "
+                       "H200's ceiling"}
 AUDIT_EXCEPTIONS: dict[str, dict[str, str]] = {
     "forward_strided": _STRIDED,
     "backward_strided": _STRIDED,
+    "forward elu": _EXPM1,
+    "forward selu": _EXPM1,
+    "forward celu": _EXPM1,
+    "forward softplus": _LOG1P,
+    "forward logsigmoid": _LOG1P,
+    "forward tanh": _TANH,
+    "forward tanhshrink": _TANH,
+    "forward gelu:none": {"issue_rate": "erf is libdevice's polynomial (tl.erf): 36.8 "
+                                        "instructions an element, 1.32 of the H200's ceiling"},
+    "backward gelu:none": {"issue_rate": "erf and exp: 47.8 instructions an element, 1.14 of "
+                                         "the H200's ceiling"},
     "second": {
         "registers": "double backward holds three inputs and two outputs per element (40-50 "
                      "registers); it runs only under create_graph=True, not in training's hot "

@@ -61,4 +61,8 @@ def backward(g_ptr, t_ptr, dx_ptr, n, seed, lower, lower_bits: tl.int64, upper,
 
 
 #: The kernel audit's exceptions for these kernels (see ``elementwise.AUDIT_EXCEPTIONS``).
-AUDIT_EXCEPTIONS: dict[str, dict[str, str]] = {}
+AUDIT_EXCEPTIONS: dict[str, dict[str, str]] = {
+    "forward": {"issue_rate": "a Philox random number an element (tl.rand: four rounds of "
+                              "32-bit multiplies): 29.4 instructions an element in 16-bit, 1.05 "
+                              "of the H200's ceiling (fp32 0.49)"},
+}

@@ -1,6 +1,7 @@
 """The kernel audit's gate: every kernel the registry launches, compiled for sm_90 on this CPU,
 moves 16-byte vectors on its contiguous path, never spills, holds no fp64 instruction unless its
-dtype is fp64, and stays within the registers of full occupancy, except where the kernel's own
+dtype is fp64, stays within the registers of full occupancy and within the H200's issue ceiling
+(the gated and one-pass 16-bit row-wise kernels within 0.8 of it), except where the kernel's own
 module states why not (``AUDIT_EXCEPTIONS`` beside the kernels)."""
 
 import json
@@ -8,6 +9,7 @@ import os
 import subprocess
 import sys
 
+from tritonact.audit import ROWWISE_SHAPES
 from tritonact.autograd.elementwise import MATH
 from tritonact.autograd.gated import GATED_BACKWARD
 from tritonact.autograd.prelu import PRELU_MATH
@@ -25,6 +27,8 @@ def test_every_kernel_passes_the_sm90_gate(tmp_path):
     reports = json.loads(report_file.read_text())
     audited = {(r["case"]["kernel"], r["case"]["op"], r["case"]["dtype"], r["case"]["wide"])
                for r in reports}
+    row_shapes = {(r["case"]["kernel"], r["case"]["op"], r["case"]["dtype"], r["case"]["rows"],
+                   r["case"]["columns"]) for r in reports}
     for key in MATH:
         for dtype in ("fp32", "fp16", "bf16"):
             assert ("forward", key, dtype, False) in audited
@@ -39,8 +43,9 @@ def test_every_kernel_passes_the_sm90_gate(tmp_path):
                 assert (kernel, key, dtype, False) in audited
     for key in ROW_MATH:
         for dtype in ("fp32", "fp16", "bf16"):
-            for kernel in ("forward", "backward", "forward_long", "backward_long"):
-                assert (f"rowwise.{kernel}", key, dtype, False) in audited
+            for kernel in ("forward", "backward"):
+                for rows, columns in ROWWISE_SHAPES:
+                    assert (f"rowwise.{kernel}", key, dtype, rows, columns) in row_shapes
     for module, keys in (("prelu", PRELU_MATH), ("randomized", [s.name for s in RANDOMIZED])):
         for key in keys:
             for dtype in ("fp32", "fp16", "bf16"):
@@ -53,6 +58,19 @@ def test_every_kernel_passes_the_sm90_gate(tmp_path):
     assert all(r["widest_load"] == 128 and r["widest_store"] == 128 for r in flat)
     assert all(r["local"] == 0 and r["stack"] == 0 for r in reports)
     assert all(not r["fp64"] for r in reports)  # none of these is an fp64 kernel
+    # the model's columns, for every kernel: counted from its SASS, at its launch configuration
+    for r in reports:
+        assert r["instructions_per_element"] > 0 and r["bytes_per_element"] > 0, r["case"]
+        assert r["ceiling_ratio"]["H200"] > 0 and 0 < r["occupancy"] <= 1, r["case"]
+    by_case = {(r["case"]["kernel"], r["case"]["op"], r["case"]["dtype"], r["case"]["wide"],
+                r["case"]["columns"]): r for r in reports}
+    # bytes an element follow from the operands: 16-bit forward 4, backward 6; a gated forward
+    # moves 6 an output; the one-pass softmax reads x once, the two-pass one twice
+    assert by_case[("forward", "relu", "bf16", False, 0)]["bytes_per_element"] == 4
+    assert by_case[("backward", "relu", "bf16", False, 0)]["bytes_per_element"] == 6
+    assert by_case[("gated.forward", "silu", "bf16", False, 0)]["bytes_per_element"] == 6
+    assert by_case[("rowwise.forward", "softmax", "bf16", False, 16384)]["bytes_per_element"] == 4
+    assert by_case[("rowwise.forward", "softmax", "bf16", False, 65536)]["bytes_per_element"] == 6
 
 
 def test_the_gate_catches_what_it_should():
@@ -107,3 +125,81 @@ def test_the_sm80_kernels_with_most_registers_pass_their_gate(tmp_path):
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     assert "| selu | sm_80 |" in run.stdout and "| mish | sm_80 |" in run.stdout
     assert "0 failed" in run.stdout
+
+
+def test_the_issue_rate_gate_and_its_exceptions():
+    """Above the H200's ceiling (about 7 instructions a byte) a kernel fails; 0.8 of it for the
+    gated kernels and the one-pass 16-bit row-wise ones; an exception stated for one op waives
+    only that op's kernel."""
+    from tritonact.audit import H100, H200, Case, Report
+
+    assert round(H200.instructions_per_byte(), 2) == 6.97
+    assert round(H100.instructions_per_byte(), 2) == 9.99
+    assert round(H200.mufu_per_byte(), 2) == 0.87
+    fields = dict(registers=20, widest_load=128, widest_store=128, num_warps=4,
+                  elements_per_thread=8, bytes=32)  # 4 B an element
+    report = lambda case, instructions, mufu=0: Report(case, instructions=instructions * 8,
+                                                       mufu_ops=mufu * 8, **fields)
+    relu = Case("forward", "relu", "bf16", False, 90)
+    assert report(relu, 27.0).violations() == []
+    assert report(relu, 29.0).violations()[0].startswith("1.04 > 1.0 of the H200's")
+    assert report(relu, 10.0, mufu=3.6).violations()  # MUFU-bound: 3.6 / 4 B > 0.87
+    assert report(relu, 29.0).ceiling_ratio(H100) < 1
+    assert report(Case("forward", "relu", "bf16", False, 80), 99.0).ceiling_ratio(H200) is None
+    assert report(Case("forward", "relu", "fp64", False, 90), 99.0).violations() == []
+    gated = Case("gated.forward", "silu", "bf16", False, 90)
+    assert report(gated, 22.0).violations() == [] and report(gated, 23.0).violations()
+    one_pass = Case("rowwise.forward", "softmax", "bf16", False, 90, 4096, 16384)
+    two_pass = Case("rowwise.forward", "softmax", "bf16", False, 90, 4096, 65536)
+    assert report(one_pass, 23.0).violations() and report(two_pass, 23.0).violations() == []
+    assert report(Case("forward", "elu", "bf16", False, 90), 60.0).violations() == []
+    assert report(Case("backward", "elu", "bf16", False, 90), 60.0).violations()
+
+
+def test_instruction_counts_weigh_loops_by_their_trips():
+    """NOP padding and the branch-to-self after EXIT never run; a backward branch closes a loop
+    whose body runs ``trips`` times; MUFU ops and the bytes of global loads and stores count."""
+    from tritonact.audit import Case, Report, _count, executed
+
+    sass = """
+        /*0000*/                   S2R R0, SR_TID.X ;
+        /*0010*/                   LDG.E.128 R4, desc[UR4][R2.64] ;
+        /*0020*/                   MUFU.EX2 R4, R4 ;
+        /*0030*/               @P0 BRA 0x10 ;
+        /*0040*/                   STG.E.U16 desc[UR4][R2.64], R4 ;
+        /*0050*/                   EXIT ;
+        /*0060*/                   BRA 0x60;
+        /*0070*/                   NOP;
+    """
+    assert [(op, times) for op, _, times in executed(sass, 5)] == [
+        ("S2R", 1), ("LDG.E.128", 5), ("MUFU.EX2", 5), ("BRA", 5), ("STG.E.U16", 1),
+        ("EXIT", 1)]
+    report = Report(Case("forward", "relu", "bf16", False, 90), elements_per_thread=10)
+    _count(report, sass, 5)
+    assert (report.instructions, report.mufu_ops, report.bytes) == (18, 5, 5 * 16 + 2)
+    assert report.instructions_per_element == 1.8 and report.bytes_per_element == 8.2
+
+
+def test_occupancy_from_registers_warps_and_shared_memory():
+    from tritonact.audit import occupancy
+
+    assert occupancy(32, 4, 0, 90) == 1.0  # 2048 threads x 32 registers: the whole file
+    assert occupancy(40, 4, 0, 90) == 0.75
+    assert occupancy(48, 32, 0, 90) == 0.5  # one program of 1024 threads
+    assert occupancy(33, 32, 0, 90) == 0.5  # 40 registers a thread as allocated
+    assert occupancy(16, 4, 100 * 1024, 90) == 2 * 4 / 64  # two programs' shared memory
+
+
+def test_rowwise_cases_compile_as_the_launcher_launches():
+    """A contiguous 2-D input's outer sizes are 1, which Triton makes constants (no division
+    in the row offsets); the tiling and num_warps are the launcher's."""
+    from tritonact.audit import Case, _rowwise_signature
+    from tritonact.autograd.rowwise import ONE_PASS_LIMIT
+    from tritonact.kernels import rowwise
+
+    case = Case("rowwise.forward", "softmax", "bf16", False, 90, 4096, ONE_PASS_LIMIT)
+    signature, constexprs, _, work = _rowwise_signature(rowwise.forward, case)
+    assert constexprs["size1"] == constexprs["size2"] == constexprs["x_col"] == 1
+    assert constexprs["ONE_PASS"] and constexprs["BLOCK"] == ONE_PASS_LIMIT >= 16384
+    assert work.num_warps == 32 and work.elements / (32 * work.num_warps) == 16
+    assert signature["n_cols"] == "i32"

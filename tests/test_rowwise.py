@@ -9,6 +9,7 @@ import torch
 
 import tritonact.functional as TF
 import tritonact.nn as tnn
+from tritonact.autograd.rowwise import ONE_PASS_LIMIT
 from tritonact.registry import ROWWISE
 from tritonact.testing import DTYPES, check_rowwise
 
@@ -34,8 +35,8 @@ def test_parity_any_dim_any_length(spec, dtype, device):
     failures = []
     for n in LENGTHS:
         for label, x, dim in _cases(n, dtype, device):
-            # long rows (two-pass kernel): every layout at 4097 in fp32, fewer elsewhere (the
-            # interpreter is slow; the layouts' addressing is shared with the short rows'), and
+            # long rows: every layout at 4097 in fp32, fewer elsewhere (the interpreter is
+            # slow; the layouts' addressing is shared with the short rows'), and
             # softmin (softmax's kernel, its input negated) in fp32 and bf16 only
             main = ("last", "middle") if dtype == torch.float32 else ("last",)
             if n > 5000 and (label not in main or (spec.math.negate and dtype not in (
@@ -80,8 +81,9 @@ def test_special_values(spec, dtype, device):
     x = torch.tensor(rows, dtype=torch.float64).to(dtype).to(device)
     for dim, view in ((1, x), (0, x.t())):
         assert check_rowwise(spec, view, dim) is None
-    long = torch.full((2, 9000), -inf, dtype=dtype, device=device)  # two-pass path
-    long[1, 5000:] = torch.randn(4000, device=device).to(dtype)
+    n = ONE_PASS_LIMIT + 1000  # two-pass path
+    long = torch.full((2, n), -inf, dtype=dtype, device=device)
+    long[1, 5000:] = torch.randn(n - 5000, device=device).to(dtype)
     assert check_rowwise(spec, long, 1) is None
 
 

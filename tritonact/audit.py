@@ -2,7 +2,9 @@
 on the CPU, the way a real launch specializes it, and read the machine code.
 
 Per kernel: registers, stack and local memory (spills), shared memory, the widest global load and
-store, any fp64 instruction, and the special-function (MUFU) instructions. Must run without
+store, any fp64 instruction, and the special-function (MUFU) instructions; and a static
+issue-rate model: instructions, MUFU ops and global-memory bytes per element, their ratio to the
+issue ceiling of an H200 and an H100, and the occupancy the registers allow. Must run without
 ``TRITON_INTERPRET`` (the interpreter replaces ``@triton.jit``); ``python -m tritonact audit``
 re-runs itself in a clean subprocess when the variable is set.
 """
@@ -29,6 +31,79 @@ from dataclasses import asdict, dataclass, field
 #:   occupancy instead, and fails a kernel that would lose more.
 REGISTER_CEILINGS: dict[int, int] = {90: 32, 80: 40}
 
+
+@dataclass(frozen=True)
+class Gpu:
+    """What bounds a streaming kernel on one GPU: how fast it issues instructions and MUFU ops,
+    and how fast its memory moves bytes."""
+
+    name: str
+    sms: int
+    clock_ghz: float  # the highest boost clock
+    memory_tb_s: float  # HBM bandwidth, 1e12 bytes/s
+
+    def instructions_per_byte(self) -> float:
+        """Lane-instructions the GPU issues in the time its memory moves one byte."""
+        return self.sms * SCHEDULERS_PER_SM * WARP_LANES * self.clock_ghz / (1e3 *
+                                                                               self.memory_tb_s)
+
+    def mufu_per_byte(self) -> float:
+        """MUFU (special function) results the GPU computes in the time of one byte."""
+        return self.sms * MUFU_PER_SM_CLOCK * self.clock_ghz / (1e3 * self.memory_tb_s)
+
+
+#: The issue-rate model's constants, with their sources.
+#: - 4 warp schedulers an SM, each issuing one warp instruction (32 lanes) a clock: NVIDIA H100
+#:   Tensor Core GPU Architecture whitepaper (2022), "H100 SM architecture" (four SM
+#:   sub-partitions); the same on A100 (NVIDIA A100 Tensor Core GPU Architecture whitepaper).
+#: - 16 MUFU results (exp2, rcp, rsqrt, log2, sin, cos) an SM a clock on compute capability 8.x
+#:   and 9.0: CUDA C++ Programming Guide, "Arithmetic Instructions" throughput table.
+#: - H100 SXM5 and H200 SXM: the same GH100 with 132 SMs and a 1.98 GHz max boost clock (the
+#:   whitepaper's SM count; the clock nvidia-smi reports as the max SM clock); HBM 3.35 TB/s
+#:   (NVIDIA H100 datasheet, SXM) and 4.8 TB/s (NVIDIA H200 datasheet, SXM).
+#: - Occupancy, sm_80 and sm_90: 65536 registers, 64 warps and 32 programs an SM, registers
+#:   allocated 256 to a warp, 1 KB of shared memory reserved per program, 228 KB (sm_90) and
+#:   164 KB (sm_80) of shared memory an SM: CUDA C++ Programming Guide, "Compute Capabilities",
+#:   table of technical specifications, and the CUDA Occupancy Calculator's allocation rules.
+SCHEDULERS_PER_SM = 4
+WARP_LANES = 32
+MUFU_PER_SM_CLOCK = 16
+H200 = Gpu("H200", sms=132, clock_ghz=1.98, memory_tb_s=4.8)
+H100 = Gpu("H100", sms=132, clock_ghz=1.98, memory_tb_s=3.35)
+#: The GPUs whose ceilings the audit reports for sm_90 code; the gate holds to the first.
+SM90_GPUS = (H200, H100)
+REGISTERS_PER_SM = 65536
+REGISTER_UNIT = 256  # registers are allocated to a warp in units of this many
+WARPS_PER_SM = 64
+PROGRAMS_PER_SM = 32
+SHARED_RESERVED = 1024
+SHARED_PER_SM = {90: 228 * 1024, 80: 164 * 1024}
+#: The gate: the most of the H200's issue ceiling a kernel may use (above it, the kernel cannot
+#: reach the memory roofline however it is launched); gated kernels, and the one-pass row-wise
+#: kernels in 16-bit, are held to the tighter goal (issue 15), which leaves the scheduler slack.
+CEILING_RATIO = 1.0
+CEILING_GOAL = 0.8
+
+
+def ceiling_limit(case: Case) -> float:
+    """The share of the H200's issue ceiling ``case`` may use."""
+    from tritonact.autograd.rowwise import ONE_PASS_LIMIT
+
+    one_pass_16bit = (case.kernel.startswith("rowwise.") and case.columns <= ONE_PASS_LIMIT
+                      and case.dtype in ("fp16", "bf16"))
+    return CEILING_GOAL if case.kernel.startswith("gated.") or one_pass_16bit else CEILING_RATIO
+
+
+def occupancy(registers: int, num_warps: int, shared: int, arch: int) -> float:
+    """The fraction of an SM's 64 warps resident at ``registers`` a thread, ``num_warps`` a
+    program and ``shared`` bytes of shared memory a program."""
+    per_warp = -(-max(registers, 1) * WARP_LANES // REGISTER_UNIT) * REGISTER_UNIT
+    programs = min(PROGRAMS_PER_SM, WARPS_PER_SM // num_warps,
+                   REGISTERS_PER_SM // (per_warp * num_warps))
+    if shared:
+        programs = min(programs, SHARED_PER_SM[arch] // (shared + SHARED_RESERVED))
+    return programs * num_warps / WARPS_PER_SM
+
 _FP64 = re.compile(r"\b(D(?:ADD|MUL|FMA|SETP|MNMX|SET)|F2F\.F64\.\S+|F2F\.\S+\.F64|I2F\.F64\S*|"
                    r"F2I\S*\.F64\S*|MUFU\.\w+64H)\b")
 _MUFU = re.compile(r"\bMUFU\.[A-Z0-9]+\b")
@@ -46,6 +121,18 @@ class Case:
     dtype: str  # fp32, fp16, bf16, fp64
     wide: bool  # int64 indices
     arch: int  # 90, 80
+    rows: int = 0  # a row-wise case's input: rows x columns (0: not row-wise)
+    columns: int = 0
+
+
+@dataclass(frozen=True)
+class Work:
+    """What one program of a case does: its warps, the elements it produces (outputs: a gated
+    kernel's per output) and how many times each loop of its code runs."""
+
+    num_warps: int
+    elements: int
+    trips: int = 1
 
 
 @dataclass
@@ -60,13 +147,52 @@ class Report:
     fp64: list[str] = field(default_factory=list)
     mufu: list[str] = field(default_factory=list)
     error: str = ""
+    num_warps: int = 0
+    #: elements a thread produces; instructions, MUFU ops and global-memory bytes a thread
+    #: executes (loops counted as often as they run), from the SASS
+    elements_per_thread: float = 0.0
+    instructions: float = 0.0
+    mufu_ops: float = 0.0
+    bytes: float = 0.0
+
+    def per_element(self, count: float) -> float:
+        return count / self.elements_per_thread if self.elements_per_thread else 0.0
+
+    @property
+    def instructions_per_element(self) -> float:
+        return self.per_element(self.instructions)
+
+    @property
+    def mufu_per_element(self) -> float:
+        return self.per_element(self.mufu_ops)
+
+    @property
+    def bytes_per_element(self) -> float:
+        return self.per_element(self.bytes)
+
+    def ceiling_ratio(self, gpu: Gpu) -> float | None:
+        """The share of ``gpu``'s issue ceiling this kernel uses while its memory runs at full
+        bandwidth: the larger of its instructions and its MUFU ops per byte, each over what the
+        GPU issues per byte. None for code not built for that GPU (sm_80) or moving no bytes."""
+        if self.case.arch != 90 or not self.bytes:
+            return None
+        return max(self.instructions / self.bytes / gpu.instructions_per_byte(),
+                   self.mufu_ops / self.bytes / gpu.mufu_per_byte())
+
+    @property
+    def occupancy(self) -> float:
+        if not self.num_warps:
+            return 0.0
+        return occupancy(self.registers, self.num_warps, self.shared, self.case.arch)
 
     def violations(self) -> list[str]:
-        """What breaks the gate, less the exceptions stated beside the kernel."""
+        """What breaks the gate, less the exceptions stated beside the kernel: for every op, for
+        one op (``"<kernel> <op>"``) or, row-wise, for one row length (``"<kernel> <columns>"``)."""
         if self.error:
             return [f"does not compile: {self.error}"]
         module, name = _kernel_module(self.case.kernel)
-        waived = module.AUDIT_EXCEPTIONS.get(name, {})
+        waived = {k: v for key in (name, f"{name} {self.case.op}", f"{name} {self.case.columns}")
+                  for k, v in module.AUDIT_EXCEPTIONS.get(key, {}).items()}
         found = {}
         if self.case.dtype != "fp64" and self.fp64:
             found["fp64"] = f"fp64 instructions {self.fp64} in a {self.case.dtype} kernel"
@@ -79,17 +205,24 @@ class Report:
         if self.widest_load != 128 or self.widest_store != 128:
             found["vector_width"] = (f"widest load {self.widest_load} bits, store "
                                      f"{self.widest_store} bits (128 expected)")
+        ratio = self.ceiling_ratio(SM90_GPUS[0])
+        if self.case.dtype != "fp64" and ratio is not None and ratio > ceiling_limit(self.case):
+            found["issue_rate"] = (f"{ratio:.2f} > {ceiling_limit(self.case)} of the "
+                                   f"{SM90_GPUS[0].name}'s issue ceiling "
+                                   f"({self.instructions_per_element:.1f} instructions, "
+                                   f"{self.bytes_per_element:g} B an element)")
         return [v for k, v in found.items() if k not in waived]
 
 
-#: Row-wise cases: a large input's tiling as the launcher picks it (4096 rows of 4096, the
-#: one-pass kernel; of 65536, the two-pass kernel).
-ROWWISE_COLUMNS = {"": 4096, "_long": 65536}
+#: Row-wise cases, (rows, columns), each tiled as the launcher tiles it: many rows of each
+#: length the goals name (1024 to 16384: one pass) and longer (two passes). Fewer rows compile
+#: to the same code (the model does not see how many programs fill the GPU).
+ROWWISE_SHAPES = ((4096, 1024), (4096, 4096), (4096, 16384), (4096, 65536))
 
 
 def _kernel_module(kernel: str):
     """(module, kernel name) for a case's kernel: ``forward`` (elementwise) or
-    ``rowwise.forward_long`` (the row-wise kernel, two-pass tiling)."""
+    ``rowwise.forward`` (the row-wise kernel)."""
     from tritonact.kernels import elementwise, gated, prelu, randomized, rowwise
 
     for module in (prelu, randomized):
@@ -97,7 +230,7 @@ def _kernel_module(kernel: str):
         if kernel.startswith(prefix):
             return module, kernel.removeprefix(prefix)
     if kernel.startswith("rowwise."):
-        return rowwise, kernel.removeprefix("rowwise.").removesuffix("_long")
+        return rowwise, kernel.removeprefix("rowwise.")
     if kernel.startswith("gated."):
         return gated, kernel.removeprefix("gated.")
     return elementwise, kernel
@@ -132,9 +265,9 @@ def cases(ops: list[str] | None = None, archs=(90, 80), dtypes=("fp32", "fp16", 
             out += [Case(f"gated.{k}", key, dtype, False, arch)
                     for dtype in dtypes for k in ("forward", "backward")]
         for key in row_keys:
-            for dtype in dtypes:
-                out += [Case(f"rowwise.{k}{suffix}", key, dtype, False, arch)
-                        for k in ("forward", "backward") for suffix in ROWWISE_COLUMNS]
+            out += [Case(f"rowwise.{k}", key, dtype, False, arch, rows, columns)
+                    for dtype in dtypes for rows, columns in ROWWISE_SHAPES
+                    for k in ("forward", "backward")]
         for key in keys:
             for dtype in dtypes:
                 out += [Case(k, key, dtype, False, arch) for k in ("forward", "backward")]
@@ -145,17 +278,33 @@ def cases(ops: list[str] | None = None, archs=(90, 80), dtypes=("fp32", "fp16", 
     return out
 
 
-def _rowwise_signature(kernel, case: Case) -> tuple[dict, dict, dict, int]:
-    """A row-wise launch over 4096 contiguous rows, reduced over the last dim: row strides and
-    sizes divisible by 16, the reduced dim's stride specialised to 1."""
-    from tritonact.autograd.rowwise import ROW_MATH, _tiling, num_warps
+def _specialised(name: str, value: int, index: int, signature: dict, constexprs: dict,
+                 attrs: dict) -> None:
+    """An integer argument as Triton specialises it at launch: 1 becomes a constant, a multiple
+    of 16 carries the divisibility hint, int64 past int32's range."""
+    if value == 1:
+        signature[name], constexprs[name] = "constexpr", 1
+        return
+    signature[name] = "i32" if -2**31 <= value < 2**31 else "i64"
+    if value % 16 == 0:
+        attrs[(index,)] = [["tt.divisibility", 16]]
 
-    n_cols = ROWWISE_COLUMNS["_long" if case.kernel.endswith("_long") else ""]
-    rows, block, one_pass = _tiling(4096, n_cols, 1)
+
+def _rowwise_signature(kernel, case: Case) -> tuple[dict, dict, dict, Work]:
+    """A row-wise launch over the case's contiguous ``[rows, columns]`` input, reduced over the
+    last dim, with the arguments and tiling the launcher computes for it."""
+    import torch
+
+    from tritonact.autograd.rowwise import ROW_MATH, plan
+
+    dtype = getattr(torch, _TORCH_DTYPES[case.dtype])
+    operands = 3 if case.kernel.endswith("backward") else 2
+    tensors = [torch.empty(case.rows, case.columns, dtype=dtype, device="meta")] * operands
+    _, ints, meta = plan(1, tensors, case.kernel.endswith("backward"))
     math = ROW_MATH[case.op]
-    meta = {"OUTPUT": math.output, "GRAD_TERM": math.grad_term, "GRAD": math.grad,
-            "NEGATE": math.negate, "ROWS": rows, "BLOCK": block, "ONE_PASS": one_pass,
-            "WIDE": case.wide}
+    meta.update(OUTPUT=math.output, GRAD_TERM=math.grad_term, GRAD=math.grad,
+                NEGATE=math.negate, WIDE=case.wide or meta["WIDE"])
+    values = iter(ints)
     signature, constexprs, attrs = {}, {}, {}
     for i, name in enumerate(kernel.arg_names):
         if name in meta:
@@ -163,19 +312,18 @@ def _rowwise_signature(kernel, case: Case) -> tuple[dict, dict, dict, int]:
         elif name.endswith("_ptr"):
             signature[name] = f"*{case.dtype}"
             attrs[(i,)] = [["tt.divisibility", 16]]
-        elif name.endswith("_col"):
-            signature[name], constexprs[name] = "constexpr", 1
         else:
-            signature[name] = "i64" if case.wide else "i32"
-            attrs[(i,)] = [["tt.divisibility", 16]]
-    return signature, constexprs, attrs, num_warps(rows, block)
+            _specialised(name, next(values), i, signature, constexprs, attrs)
+    rows, block = meta["ROWS"], meta["BLOCK"]
+    trips = 1 if meta["ONE_PASS"] else -(-case.columns // block)
+    return signature, constexprs, attrs, Work(meta["num_warps"], rows * case.columns, trips)
 
 
 #: PReLU's audit case: a convolution's activation, [32, 64, 56 * 56] contiguous, on a 132-SM GPU.
 PRELU_SHAPE = (32, 64, 56 * 56)
 
 
-def _prelu_signature(kernel, case: Case) -> tuple[dict, dict, dict, int]:
+def _prelu_signature(kernel, case: Case) -> tuple[dict, dict, dict, Work]:
     """A PReLU launch with one weight per channel over ``PRELU_SHAPE``, as the launcher tiles it;
     integer arguments specialised as Triton does (1 -> constant, multiples of 16 -> divisible)."""
     import torch
@@ -206,15 +354,17 @@ def _prelu_signature(kernel, case: Case) -> tuple[dict, dict, dict, int]:
             signature[name] = "i64" if case.wide else "i32"
             if values[name] % 16 == 0:
                 attrs[(i,)] = [["tt.divisibility", 16]]
-    return signature, constexprs, attrs, NUM_WARPS
+    work = Work(NUM_WARPS, tile.rows * tile.block_c * tile.block_s, tile.rows // tile.block_n)
+    return signature, constexprs, attrs, work
 
 
 _TORCH_DTYPES = {"fp32": "float32", "fp16": "float16", "bf16": "bfloat16", "fp64": "float64"}
 
 
-def _signature(kernel, case: Case) -> tuple[dict, dict, dict, int]:
+def _signature(kernel, case: Case) -> tuple[dict, dict, dict, Work]:
     """Argument types, constexprs, the specialization Triton applies at run time to
-    16-byte-aligned tensors whose sizes are multiples of 16, and the launcher's num_warps."""
+    16-byte-aligned tensors whose sizes are multiples of 16, and a program's work at the
+    launcher's num_warps and block."""
     import torch
 
     from tritonact.autograd.elementwise import MATH
@@ -226,7 +376,7 @@ def _signature(kernel, case: Case) -> tuple[dict, dict, dict, int]:
         return _prelu_signature(kernel, case)
     gated = case.kernel.startswith("gated.")
     if gated:
-        from tritonact.autograd.gated import BLOCK, GATED_BACKWARD
+        from tritonact.autograd.gated import GATED_BACKWARD, block
 
     index = "i64" if case.wide else "i32"
     if case.kernel.startswith("randomized."):  # rrelu: its slope op's math
@@ -245,7 +395,7 @@ def _signature(kernel, case: Case) -> tuple[dict, dict, dict, int]:
         elif name == "ACT_BACKWARD":
             constexprs[name] = GATED_BACKWARD[case.op]
         elif name == "BLOCK":
-            constexprs[name] = BLOCK if gated else block_size(torch_dtype)
+            constexprs[name] = block(kernel, torch_dtype) if gated else block_size(torch_dtype)
         elif name == "WIDE":
             constexprs[name] = case.wide
         elif name.endswith("_ptr"):
@@ -267,7 +417,7 @@ def _signature(kernel, case: Case) -> tuple[dict, dict, dict, int]:
                 attrs[(i,)] = [["tt.divisibility", 16]]
             continue
         signature[name] = "constexpr"
-    return signature, constexprs, attrs, NUM_WARPS
+    return signature, constexprs, attrs, Work(NUM_WARPS, constexprs["BLOCK"])
 
 
 def _tool(name: str) -> str:
@@ -290,7 +440,8 @@ def _width(modifiers: str) -> int:
 
 
 def _compile(case: Case, report: Report):
-    """Compile one case; fill its resource usage from the cubin. Returns the PTX (or None)."""
+    """Compile one case; fill its resource usage from the cubin. Returns the PTX and the trip
+    count of its loops (or None)."""
     import triton
     from triton.backends.compiler import GPUTarget
     from triton.compiler import ASTSource
@@ -298,10 +449,10 @@ def _compile(case: Case, report: Report):
     module, name = _kernel_module(case.kernel)
     kernel = getattr(module, name)
     try:
-        signature, constexprs, attrs, num_warps = _signature(kernel, case)
+        signature, constexprs, attrs, work = _signature(kernel, case)
         source = ASTSource(fn=kernel, signature=signature, constexprs=constexprs, attrs=attrs)
         compiled = triton.compile(source, target=GPUTarget("cuda", case.arch, 32),
-                                  options={"num_warps": num_warps})
+                                  options={"num_warps": work.num_warps})
     except Exception as error:
         report.error = f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
         return None
@@ -314,7 +465,10 @@ def _compile(case: Case, report: Report):
                       ("SHARED", "shared")):
         match = re.search(rf"\b{key}:(\d+)", usage)
         setattr(report, attr, int(match.group(1)) if match else 0)
-    return compiled.asm["ptx"]
+    report.shared = max(report.shared, compiled.metadata.shared)  # Triton's is dynamic
+    report.num_warps = work.num_warps
+    report.elements_per_thread = work.elements / (work.num_warps * WARP_LANES)
+    return compiled.asm["ptx"], work.trips
 
 
 def _disassemble(ptxs: list[str]) -> list[str]:
@@ -345,12 +499,47 @@ def _disassemble(ptxs: list[str]) -> list[str]:
     return [per_kernel[str(i)] for i in range(len(ptxs))]
 
 
+_INSTRUCTION = re.compile(r"/\*([0-9a-f]{4,})\*/\s+(?:@!?U?P\w+\s+)?([A-Z0-9_.]+)([^;]*);")
+
+
+def executed(sass: str, trips: int) -> list[tuple[str, str, int]]:
+    """(opcode, operands, times a thread runs it) for each instruction of one kernel's SASS.
+    A backward branch closes a loop, whose instructions run ``trips`` times; NOPs (alignment
+    padding) and the branch-to-self after the last EXIT never run. Every other instruction
+    counts once, whichever way a branch goes: an upper bound, exact for straight-line code."""
+    code = [(int(a, 16), op, rest) for a, op, rest in _INSTRUCTION.findall(sass) if op != "NOP"]
+    loops = []
+    for address, op, rest in code:
+        target = re.match(r"\s*(0x[0-9a-f]+)", rest)
+        if op.startswith("BRA") and target and int(target.group(1), 16) < address:
+            loops.append((int(target.group(1), 16), address))
+    out = []
+    for address, op, rest in code:
+        target = re.match(r"\s*(0x[0-9a-f]+)", rest)
+        if op.startswith("BRA") and target and int(target.group(1), 16) == address:
+            continue
+        times = trips ** sum(start <= address <= end for start, end in loops)
+        out.append((op, rest, times))
+    return out
+
+
+def _count(report: Report, sass: str, trips: int) -> None:
+    """Fill a report's instruction, MUFU and global-memory byte counts per thread."""
+    for op, _, times in executed(sass, trips):
+        report.instructions += times
+        if op.startswith("MUFU"):
+            report.mufu_ops += times
+        if op.split(".")[0] in ("LDG", "STG"):
+            report.bytes += times * _width(op[3:]) / 8
+
+
 def audit_chunk(chunk: list[Case]) -> list[Report]:
     """Compile and read a list of cases of one arch."""
     reports = [Report(case) for case in chunk]
-    compiled = [(r, ptx) for r in reports if (ptx := _compile(r.case, r)) is not None]
+    compiled = [(r, *out) for r in reports if (out := _compile(r.case, r)) is not None]
     if compiled:
-        for (report, _), sass in zip(compiled, _disassemble([p for _, p in compiled])):
+        for (report, _, trips), sass in zip(compiled, _disassemble([p for _, p, _ in compiled])):
+            _count(report, sass, trips)
             for op, modifiers in _GLOBAL.findall(sass):
                 attr = "widest_load" if op == "LDG" else "widest_store"
                 setattr(report, attr, max(getattr(report, attr), _width(modifiers)))
@@ -375,63 +564,96 @@ def run(selected: list[Case], jobs: int | None = None) -> list[Report]:
         return [report for chunk in pool.map(audit_chunk, chunks) for report in chunk]
 
 
+def _ratio(report: Report, gpu: Gpu) -> str:
+    ratio = report.ceiling_ratio(gpu)
+    return "-" if ratio is None else f"{ratio:.2f}"
+
+
+def _markdown(header: list[str], rows: list[list]) -> list[str]:
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+    line = lambda cells: "| " + " | ".join(str(x).ljust(w) for x, w in zip(cells, widths)) + " |"
+    return [line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, rows)]
+
+
 def table(reports: list[Report]) -> str:
-    header = ["kernel", "op", "dtype", "index", "arch", "regs", "local B", "shared B",
-              "LDG bits", "STG bits", "fp64", "MUFU", "gate"]
+    """One row per kernel: resources, the issue-rate model, the gate."""
+    header = ["kernel", "op", "dtype", "index", "shape", "arch", "regs", "local B", "shared B",
+              "LDG bits", "STG bits", "fp64", "MUFU", "warps", "occupancy", "instr/el",
+              "MUFU/el", "B/el", *(f"x{g.name}" for g in SM90_GPUS), "gate"]
     rows = []
     for r in reports:
         c = r.case
         mufu = " ".join(m.removeprefix("MUFU.") for m in r.mufu) or "-"
         gate = "; ".join(r.violations()) or "ok"
-        rows.append([c.kernel, c.op, c.dtype, "i64" if c.wide else "i32", f"sm_{c.arch}",
-                     r.registers, r.local + r.stack, r.shared, r.widest_load, r.widest_store,
-                     " ".join(r.fp64) or "none", mufu, gate])
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
-    line = lambda cells: "| " + " | ".join(str(x).ljust(w) for x, w in zip(cells, widths)) + " |"
-    return "\n".join([line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|",
-                      *map(line, rows)])
+        shape = f"{c.rows}x{c.columns}" if c.columns else "-"
+        rows.append([c.kernel, c.op, c.dtype, "i64" if c.wide else "i32", shape,
+                     f"sm_{c.arch}", r.registers, r.local + r.stack, r.shared, r.widest_load,
+                     r.widest_store, " ".join(r.fp64) or "none", mufu, r.num_warps,
+                     f"{r.occupancy:.0%}", f"{r.instructions_per_element:.1f}",
+                     f"{r.mufu_per_element:.2f}", f"{r.bytes_per_element:g}",
+                     *(_ratio(r, g) for g in SM90_GPUS), gate])
+    return "\n".join(_markdown(header, rows))
+
+
+def _label(case: Case) -> str:
+    """The summary row a case belongs to: the op, ``gated <op>``, or ``<op> [<cols>]``."""
+    if case.kernel.startswith("gated."):
+        return f"gated {case.op}"
+    if case.kernel.startswith("rowwise."):
+        return f"{case.op} {case.rows}x{case.columns}"
+    return case.op
 
 
 def summary(reports: list[Report]) -> str:
-    """One row per op and arch: registers of the flat forward/backward kernels per dtype, the
-    narrowest widest load/store of the flat kernels, fp64 in any kernel, MUFU use of the flat
-    forward/backward kernels (integer division in the strided ones adds RCP), the gate; then
-    each kernel that fails the gate, with why."""
-    label = lambda c: f"gated {c.op}" if c.kernel.startswith("gated.") else c.op
-    base = lambda c: c.kernel.split(".")[-1]  # forward, backward, forward_long, ...
-    rows, keys = [], []
-    for r in reports:
-        if (label(r.case), r.case.arch) not in keys:
-            keys.append((label(r.case), r.case.arch))
+    """One row per op and arch (a row-wise op: per row length): registers and instructions an
+    element of the flat forward/backward kernels per dtype, the narrowest widest load/store of
+    the flat kernels, fp64 in any kernel, MUFU use of the flat forward/backward kernels (integer
+    division in the strided ones adds RCP), the largest share of each GPU's issue ceiling and
+    the lowest occupancy among the flat forward/backward kernels in 16-bit and fp32, the gate;
+    then each kernel that fails the gate, with why."""
+    base = lambda c: c.kernel.split(".")[-1]  # forward, backward, forward_strided, ...
+    keys = list(dict.fromkeys((_label(r.case), r.case.arch) for r in reports))
+    rows = []
     for op, arch in keys:
-        mine = [r for r in reports if label(r.case) == op and r.case.arch == arch]
-        regs = {k: "/".join(str(r.registers) for r in mine
-                            if base(r.case) == k and not r.case.wide)
+        mine = [r for r in reports if _label(r.case) == op and r.case.arch == arch]
+        hot = [r for r in mine if base(r.case) in ("forward", "backward") and not r.case.wide]
+        regs = {k: "/".join(str(r.registers) for r in hot if base(r.case) == k)
                 for k in ("forward", "backward")}
+        instr = {k: "/".join(f"{r.instructions_per_element:.1f}" for r in hot
+                             if base(r.case) == k) for k in ("forward", "backward")}
         flat = [r for r in mine if not r.case.kernel.endswith("_strided")]
         width = min(min(r.widest_load, r.widest_store) for r in flat) if flat else 0
-        hot = [r for r in mine if base(r.case) in ("forward", "backward")]
         mufu = sorted({m.removeprefix("MUFU.") for r in hot for m in r.mufu})
         fp64 = sorted({f for r in mine for f in r.fp64})
+        ratios = []
+        for gpu in SM90_GPUS:
+            found = [x for r in hot if (x := r.ceiling_ratio(gpu)) is not None]
+            ratios.append(f"{max(found):.2f}" if found else "-")
+        occupancies = [r.occupancy for r in hot]
         gate = "ok" if not any(r.violations() for r in mine) else "FAIL"
-        rows.append([op, f"sm_{arch}", regs["forward"], regs["backward"], width,
+        rows.append([op, f"sm_{arch}", regs["forward"], regs["backward"], instr["forward"],
+                     instr["backward"], *ratios,
+                     f"{min(occupancies):.0%}" if occupancies else "-", width,
                      max(r.local + r.stack for r in mine), " ".join(fp64) or "none",
                      " ".join(mufu) or "-", gate])
-    header = ["op", "arch", "fwd regs (fp32/fp16/bf16)", "bwd regs", "LDG/STG bits",
-              "spill B", "fp64", "MUFU", "gate"]
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
-    line = lambda cells: "| " + " | ".join(str(x).ljust(w) for x, w in zip(cells, widths)) + " |"
+    header = ["op", "arch", "fwd regs (fp32/fp16/bf16)", "bwd regs", "fwd instr/el", "bwd instr/el",
+              *(f"max x{g.name}" for g in SM90_GPUS), "min occupancy", "LDG/STG bits", "spill B",
+              "fp64", "MUFU", "gate"]
     failures = [f"FAIL {describe(r.case)}: {'; '.join(r.violations())}" for r in reports
                 if r.violations()]
-    return "\n".join([line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|",
-                      *map(line, rows), *failures])
+    return "\n".join([*_markdown(header, rows), *failures])
 
 
 def describe(case: Case) -> str:
     """``backward mish fp16 i32 sm_80``: one kernel of the audit."""
-    return (f"{case.kernel} {case.op} {case.dtype} {'i64' if case.wide else 'i32'} "
+    columns = f" {case.rows}x{case.columns}" if case.columns else ""
+    return (f"{case.kernel} {case.op}{columns} {case.dtype} {'i64' if case.wide else 'i32'} "
             f"sm_{case.arch}")
 
 
 def to_json(reports: list[Report]) -> list[dict]:
-    return [{**asdict(r), "violations": r.violations()} for r in reports]
+    """Each report's fields, its model (per element, ceiling ratios, occupancy) and verdict."""
+    return [{**asdict(r), "instructions_per_element": r.instructions_per_element,
+             "mufu_per_element": r.mufu_per_element, "bytes_per_element": r.bytes_per_element,
+             "ceiling_ratio": {g.name: r.ceiling_ratio(g) for g in SM90_GPUS},
+             "occupancy": r.occupancy, "violations": r.violations()} for r in reports]
