@@ -17,7 +17,7 @@ import torch
 
 from tritonact import functional
 from tritonact.registry import ELEMENTWISE, GATED, LEARNABLE, RANDOMIZED, ROWWISE
-from tritonact.testing import layout_mismatch, mismatch, scalar_path_copy
+from tritonact.testing import TOLERANCES, layout_mismatch, mismatch, scalar_path_copy
 
 #: Every registry op that torch has, by name (the gated ops torch lacks have no entry there).
 TORCH_OPS: tuple[str, ...] = tuple(
@@ -132,11 +132,13 @@ def compare(ours: Callable, theirs: Callable, x, args: tuple, kwargs: dict,
         g = _upstream(got)
         ref_grads = (backward_from_output(g, got.detach().double(), torch.float64),)
         expected_grads = (backward_from_output(g.to(got.dtype), got.detach(), dtype),)
+    # a gradient that went through dtype= is as coarse as the coarser of the two dtypes
+    coarser = max(dtype, result_dtype, key=lambda d: TOLERANCES[d][0])
     for i, (mine, want, lowp) in enumerate(zip(grads or (), ref_grads or (),
                                                expected_grads or ())):
         if mine is None or want is None:
             continue
-        problem = mismatch(mine, want, lowp, dtype, _sum_scale(i, x, lowp))
+        problem = mismatch(mine, want, lowp, coarser, _sum_scale(i, x, lowp))
         if problem:
             return f"gradient of input {i}: {problem}"
     return None
