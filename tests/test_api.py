@@ -225,6 +225,19 @@ def test_every_inplace_entry_point_bumps_the_version(call, device):
         saved_before.sum().backward()
 
 
+@pytest.mark.parametrize("call", [c for _, c in INPLACE_ENTRY_POINTS],
+                         ids=[name for name, _ in INPLACE_ENTRY_POINTS])
+def test_inplace_on_a_slice_leaves_the_rest_of_the_storage_alone(call, device):
+    """In place on one row of a matrix (a contiguous view inside a larger storage, the flat
+    kernels' case): the rows before and after it are not written."""
+    base = torch.randn(3, 50, device=device)
+    before = base.clone()
+    row = base[1]
+    assert call(row) is row
+    assert torch.equal(base[0], before[0]) and torch.equal(base[2], before[2])
+    assert not torch.equal(base[1], before[1])
+
+
 # --- what torch keeps ---------------------------------------------------------------------------
 
 

@@ -300,6 +300,31 @@ def test_use_blocks_three_deep_in_and_out_of_order(device):
     assert launched == ["sigmoid"]
 
 
+def test_negative_slope_in_place_backward_is_torchs_error(device, served):
+    """leaky_relu_ records its result; torch's leaky_relu_backward refuses a result with a
+    negative slope: the switch hands that call to torch (its error), and serves a slope >= 0."""
+    def run(slope):
+        leaf = torch.randn(12, device=device, requires_grad=True)
+        h = leaf * 1.0
+        F.leaky_relu_(h, slope)
+        try:
+            h.backward(torch.ones_like(h))
+        except RuntimeError as error:
+            return str(error)
+        return leaf.grad
+
+    expected = run(-0.5)
+    with tritonact.use(include=["leaky_relu"]):
+        got = run(-0.5)
+        assert "leaky_relu_backward" not in served
+        assert isinstance(expected, str) and got == expected
+        torch.manual_seed(0)
+        got = run(0.2)
+    assert served == ["leaky_relu_", "leaky_relu_", "leaky_relu_backward"]
+    torch.manual_seed(0)
+    torch.testing.assert_close(got, run(0.2))
+
+
 def test_dtypes_under_cpu_autocast_are_torchs():
     x = torch.randn(4, 6)
     calls = [torch.relu, F.gelu, F.silu, lambda t: F.softmax(t, -1),
