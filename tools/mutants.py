@@ -208,8 +208,9 @@ MUTANTS: list[Mutant] = [
         "elementwise-backward-flat-layouts", "autograd/elementwise.py",
         "if g.stride() == t.stride() == dx.stride() and is_dense(t):",
         "if g.stride() == dx.stride() and is_dense(t):",
-        "the flat backward runs when the saved tensor's layout differs from the gradient's",
-        (f"{PARITY}[relu-defaults-torch.float32]",)),
+        "the flat backward runs when the saved tensor's layout differs from the gradient's "
+        "(silu's gradient follows the upstream gradient; relu's the saved tensor)",
+        (f"{PARITY}[silu-defaults-torch.float32]",)),
     Mutant(
         "elementwise-forward-flat-layouts", "autograd/elementwise.py",
         "if x.is_contiguous() or (y.stride() == x.stride() and is_dense(x)):",
@@ -337,7 +338,7 @@ MUTANTS: list[Mutant] = [
     Mutant(
         "rrelu-mark-dirty-lost", "autograd/randomized.py",
         "            ctx.mark_dirty(x)\n",
-        "",
+        "            pass\n",
         "rrelu_ in training with autograd, without mark_dirty",
         ("tests/test_api.py::test_every_inplace_entry_point_bumps_the_version",)),
     Mutant(
@@ -385,9 +386,12 @@ MUTANTS: list[Mutant] = [
     # --- the switch ----------------------------------------------------------------------------
     Mutant(
         "switch-outermost-block", "tritonact/switch.py",
-        "_apply(_blocks[-1][1] if _blocks else _outside)",
-        "_apply(_blocks[0][1] if _blocks else _outside)",
-        "leaving a block restores the outermost open block instead of the innermost",
+        "            _blocks[:] = [b for b in _blocks if b[0] is not token]\n"
+        "            _settle()",
+        "            _blocks[:] = [b for b in _blocks if b[0] is not token]\n"
+        "            _apply(_blocks[0][1] if _blocks else _outside)",
+        "leaving a block restores the outermost open block instead of the innermost (the same "
+        "block at two deep)",
         (f"{SWITCH}::test_use_blocks_three_deep_in_and_out_of_order",)),
     Mutant(
         "switch-enable-inside-block", "tritonact/switch.py",
@@ -453,11 +457,17 @@ MUTANTS: list[Mutant] = [
         "nested activations (and the model itself) not replaced",
         ("tests/test_replace.py::test_swaps_at_any_depth_and_keeps_everything_else",)),
     Mutant(
-        "replace-table-any-base", "tritonact/replace.py",
-        "if base.__name__ == name and getattr(nn, name, None) is base:",
-        "if getattr(nn, base.__name__, None) is base:",
-        "SwiGLU and the like (nn.Module subclasses) would replace every plain nn.Module",
-        ("tests/test_replace.py::test_the_table_is_every_tritonact_subclass_of_torch",)),
+        "replace-names-with-underscores", "tritonact/replace.py",
+        "key = selector.lower().replace(\"_\", \"\")",
+        "key = selector.lower()",
+        "functional names with an underscore (\"leaky_relu\") refused",
+        ("tests/test_replace.py::test_include_and_exclude_take_names_and_classes",)),
+    Mutant(
+        "replace-tritonact-class-selector", "tritonact/replace.py",
+        "base = next((b for b in selector.__mro__ if b in table), None)",
+        "base = selector if selector in table else None",
+        "tritonact's own class (tnn.ReLU) refused as a selector",
+        ("tests/test_replace.py::test_include_and_exclude_take_names_and_classes",)),
     Mutant(
         "rrelu-module-training-ignored", "tritonact/nn.py",
         "*(getattr(self, n) for n in names), self.training, self.inplace)",

@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -229,6 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-baseline", action="store_true",
                         help="skip the unmutated run of the named tests")
     args = parser.parse_args(argv)
+    # a terminated run still removes its scratch copies (after the running mutants end)
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     chosen = MUTANTS
     if args.only:
         unknown = set(args.only) - {m.id for m in MUTANTS}
