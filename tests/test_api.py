@@ -176,6 +176,68 @@ def test_inplace_bumps_the_version_an_earlier_op_saved(device):
         y.sum().backward()
 
 
+def _inplace_entry_points():
+    """(id, call) for every in-place entry point of the functional API: ``inplace=True`` and the
+    ``*_`` twin of each elementwise op, and rrelu's in training and in eval."""
+    points = []
+    for spec in INPLACE:
+        params = spec.param_sets()[0]
+        points.append((f"{spec.name}-inplace=True",
+                       lambda t, spec=spec, p=params: getattr(TF, spec.name)(t, **p,
+                                                                             inplace=True)))
+        if spec.inplace_name:
+            points.append((spec.inplace_name, lambda t, spec=spec, p=params: getattr(
+                TF, spec.inplace_name)(t, *_sample_args(spec, p))))
+    for training in (True, False):
+        for lower in (0.1, -0.2):
+            tag = f"training={training},lower={lower}"
+            points.append((f"rrelu-inplace=True-{tag}", lambda t, tr=training, lo=lower:
+                           TF.rrelu(t, lo, 0.3, training=tr, inplace=True)))
+            points.append((f"rrelu_-{tag}", lambda t, tr=training, lo=lower:
+                           TF.rrelu_(t, lo, 0.3, training=tr)))
+    return points
+
+
+INPLACE_ENTRY_POINTS = _inplace_entry_points()
+
+
+@pytest.mark.parametrize("call", [c for _, c in INPLACE_ENTRY_POINTS],
+                         ids=[name for name, _ in INPLACE_ENTRY_POINTS])
+def test_every_inplace_entry_point_bumps_the_version(call, device):
+    """Without autograd (a plain tensor, or one that requires grad under no_grad) the version
+    counter moves; with autograd, the result is the input, its history is the op's
+    (``mark_dirty``) and a tensor saved before the write is refused in backward, as torch."""
+    for make in (lambda: torch.randn(4, 6, device=device),
+                 lambda: torch.randn(4, 6, device=device, requires_grad=True)):
+        x = make()
+        before = x._version
+        with torch.no_grad():
+            assert call(x) is x
+        assert x._version > before
+    leaf = torch.randn(4, 6, device=device, requires_grad=True)
+    h = leaf * 1.5
+    saved_before = h.sin()  # saves h
+    before = h._version
+    out = call(h)
+    assert out is h and h._version > before
+    assert type(h.grad_fn).__name__ != "MulBackward0"  # the in-place op's node, not the mul's
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        saved_before.sum().backward()
+
+
+@pytest.mark.parametrize("call", [c for _, c in INPLACE_ENTRY_POINTS],
+                         ids=[name for name, _ in INPLACE_ENTRY_POINTS])
+def test_inplace_on_a_slice_leaves_the_rest_of_the_storage_alone(call, device):
+    """In place on one row of a matrix (a contiguous view inside a larger storage, the flat
+    kernels' case): the rows before and after it are not written."""
+    base = torch.randn(3, 50, device=device)
+    before = base.clone()
+    row = base[1]
+    assert call(row) is row
+    assert torch.equal(base[0], before[0]) and torch.equal(base[2], before[2])
+    assert not torch.equal(base[1], before[1])
+
+
 # --- what torch keeps ---------------------------------------------------------------------------
 
 

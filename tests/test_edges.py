@@ -209,7 +209,8 @@ def test_parameters_round_as_torch_casts_them():
     generator = torch.Generator().manual_seed(0)
     values = torch.cat([torch.randn(500, generator=generator, dtype=torch.float64) * 1e4,
                         torch.tensor([0.1, 6.1, -0.0, 65519.0, 65520.0, 3.4e38, 1e39, -1e39,
-                                      1e-45, math.inf, math.nan], dtype=torch.float64)])
+                                      1e-45, 1.01171875, -1.01171875, 1.00390625,
+                                      math.inf, math.nan], dtype=torch.float64)])  # bf16 ties
     for dtype in (torch.float16, torch.bfloat16, torch.float32, torch.float64):
         via = torch.float32 if dtype == torch.bfloat16 else dtype  # c10's BFloat16 from float
         want = values.to(via).to(dtype).double()

@@ -91,6 +91,9 @@ def test_include_and_exclude_take_names_and_classes():
         "tritonact.nn", "torch.nn.modules.activation", "tritonact.nn"]
     assert types(tritonact.replace_activations(make(), exclude=["GELU"])) == [
         "tritonact.nn", "torch.nn.modules.activation", "tritonact.nn"]
+    leaky = nn.Sequential(nn.LeakyReLU(), nn.ReLU())
+    assert types(tritonact.replace_activations(leaky, include=["leaky_relu"])) == [
+        "tritonact.nn", "torch.nn.modules.activation"]
     assert types(tritonact.replace_activations(make(), exclude=[tnn.ReLU])) == [
         "torch.nn.modules.activation", "tritonact.nn", "tritonact.nn"]
     root = tritonact.replace_activations(nn.Tanh())  # the model itself may be an activation

@@ -9,7 +9,7 @@ import torch
 
 import tritonact.functional as TF
 import tritonact.nn as tnn
-from tritonact.autograd.rowwise import ONE_PASS_LIMIT
+from tritonact.autograd import rowwise
 from tritonact.registry import ROWWISE
 from tritonact.testing import DTYPES, check_rowwise
 
@@ -17,15 +17,16 @@ SPECS = [pytest.param(s, id=s.name) for s in ROWWISE]
 LENGTHS = [1, 7, 128, 1000, 4097, 65537]
 
 
-def _cases(n, dtype, device):
-    """(label, x, dim): the reduced dim last, first and in the middle; contiguous and not."""
+def _cases(n, dtype, device, k=3):
+    """(label, x, dim): the reduced dim last, first and in the middle; contiguous and not; the
+    other dims of size ``k`` (and 2)."""
     r = lambda *s: (torch.randn(*s, dtype=torch.float64, device=device) * 3).to(dtype)
-    yield "last", r(3, n), -1
-    yield "first", r(n, 3), 0
-    yield "middle", r(2, n, 3), 1
-    yield "last, transposed", r(n, 3).t(), 1
-    yield "first, stepped", r(n, 6)[:, ::2], 0
-    yield "middle, permuted", r(3, 2, n).permute(1, 2, 0), 1
+    yield "last", r(k, n), -1
+    yield "first", r(n, k), 0
+    yield "middle", r(2, n, k), 1
+    yield "last, transposed", r(n, k).t(), 1
+    yield "first, stepped", r(n, 2 * k)[:, ::2], 0
+    yield "middle, permuted", r(k, 2, n).permute(1, 2, 0), 1
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
@@ -35,9 +36,10 @@ def test_parity_any_dim_any_length(spec, dtype, device):
     failures = []
     for n in LENGTHS:
         for label, x, dim in _cases(n, dtype, device):
-            # long rows: every layout at 4097 in fp32, fewer elsewhere (the interpreter is
-            # slow; the layouts' addressing is shared with the short rows'), and
-            # softmin (softmax's kernel, its input negated) in fp32 and bf16 only
+            # rows of 65537 (the two-pass kernel, past ONE_PASS_LIMIT): the last and middle
+            # layouts in fp32, the last elsewhere (the interpreter is slow; every layout of the
+            # two-pass kernel: test_two_pass_rows_in_every_layout), and softmin (softmax's
+            # kernel, its input negated) in fp32 and bf16 only
             main = ("last", "middle") if dtype == torch.float32 else ("last",)
             if n > 5000 and (label not in main or (spec.math.negate and dtype not in (
                     torch.float32, torch.bfloat16))):
@@ -47,6 +49,22 @@ def test_parity_any_dim_any_length(spec, dtype, device):
             problem = check_rowwise(spec, x, dim)
             if problem:
                 failures.append(f"n={n} {label}: {problem}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("spec", SPECS)
+def test_two_pass_rows_in_every_layout(spec, device):
+    """Rows just past the one-pass limit (the two-pass kernel, its last chunk partial) in every
+    layout of ``_cases``, with an upstream gradient laid out unlike the saved output (reversed
+    dims), so that backward reads dy and y with strides of their own."""
+    torch.manual_seed(0)
+    n = rowwise.ONE_PASS_LIMIT + 1
+    failures = []
+    for label, x, dim in _cases(n, torch.float32, device, k=2):
+        g = torch.randn(x.shape[::-1], device=device).permute(*range(x.dim() - 1, -1, -1))
+        problem = check_rowwise(spec, x, dim, g=g)
+        if problem:
+            failures.append(f"{label}: {problem}")
     assert not failures, "\n".join(failures)
 
 
@@ -81,7 +99,7 @@ def test_special_values(spec, dtype, device):
     x = torch.tensor(rows, dtype=torch.float64).to(dtype).to(device)
     for dim, view in ((1, x), (0, x.t())):
         assert check_rowwise(spec, view, dim) is None
-    n = ONE_PASS_LIMIT + 1000  # two-pass path
+    n = rowwise.ONE_PASS_LIMIT + 1000  # two-pass path
     long = torch.full((2, n), -inf, dtype=dtype, device=device)
     long[1, 5000:] = torch.randn(n - 5000, device=device).to(dtype)
     assert check_rowwise(spec, long, 1) is None

@@ -272,6 +272,70 @@ def test_use_blocks_leaving_out_of_order_restore_the_right_state(device):
     assert not switch.is_enabled()
 
 
+def test_use_blocks_three_deep_in_and_out_of_order(device):
+    """Three nested blocks: each exit restores the innermost block still open (not the
+    outermost, nor the one entered last), whichever order they leave in; enable() inside a
+    block changes what is active now and what is restored after the last block."""
+    x = torch.randn(8, device=device)
+    selections = ({"relu"}, {"gelu"}, {"sigmoid"})
+    # in order
+    with tritonact.use(include=["relu"]):
+        with tritonact.use(include=["gelu"]):
+            with tritonact.use(include=["sigmoid"]):
+                assert switch.active_ops() == selections[2]
+            assert switch.active_ops() == selections[1]
+        assert switch.active_ops() == selections[0]
+    assert not switch.is_enabled()
+    # out of order: every exit order of three blocks
+    for order in ((1, 0, 2), (0, 2, 1), (0, 1, 2), (2, 0, 1), (1, 2, 0)):
+        blocks = [tritonact.use(include=sorted(s)) for s in selections]
+        for block in blocks:
+            block.__enter__()
+        still_open = [0, 1, 2]
+        for i in order:
+            blocks[i].__exit__(None, None, None)
+            still_open.remove(i)
+            expected = selections[still_open[-1]] if still_open else set()
+            assert switch.active_ops() == expected, (order, i)
+    # enable() inside: active now, and again once every block has been left
+    with tritonact.use(include=["relu"]), tritonact.use(include=["gelu"]):
+        tritonact.enable(include=["sigmoid"])
+        assert switch.active_ops() == {"sigmoid"}
+    assert switch.active_ops() == {"sigmoid"}
+    launched = []
+    switch.served_hooks.append(launched.append)
+    try:
+        torch.sigmoid(x)
+    finally:
+        switch.served_hooks.remove(launched.append)
+    assert launched == ["sigmoid"]
+
+
+def test_negative_slope_in_place_backward_is_torchs_error(device, served):
+    """leaky_relu_ records its result; torch's leaky_relu_backward refuses a result with a
+    negative slope: the switch hands that call to torch (its error), and serves a slope >= 0."""
+    def run(slope):
+        leaf = torch.randn(12, device=device, requires_grad=True)
+        h = leaf * 1.0
+        F.leaky_relu_(h, slope)
+        try:
+            h.backward(torch.ones_like(h))
+        except RuntimeError as error:
+            return str(error)
+        return leaf.grad
+
+    expected = run(-0.5)
+    with tritonact.use(include=["leaky_relu"]):
+        got = run(-0.5)
+        assert "leaky_relu_backward" not in served
+        assert isinstance(expected, str) and got == expected
+        torch.manual_seed(0)
+        got = run(0.2)
+    assert served == ["leaky_relu_", "leaky_relu_", "leaky_relu_backward"]
+    torch.manual_seed(0)
+    torch.testing.assert_close(got, run(0.2))
+
+
 def test_dtypes_under_cpu_autocast_are_torchs():
     x = torch.randn(4, 6)
     calls = [torch.relu, F.gelu, F.silu, lambda t: F.softmax(t, -1),

@@ -1,0 +1,519 @@
+"""The curated mutants of ``tools/mutate.py``: small, realistic bugs, each with the tests that
+must catch it.
+
+A mutant replaces ``original`` (which must occur exactly once in ``file``) by ``replacement``.
+``tests`` are pytest node ids (a file, ``file::test``, or ``file::test[param]``); the mutant is
+killed when one of them fails. ``status`` exempts a mutant from the run, with its ``reason``:
+``equivalent`` (it cannot change a result) or ``gpu-only`` (only a GPU can show it). Grow the
+list whenever a bug is found that the suite did not catch: the bug as a mutant, and the test
+that now kills it. ``tests/test_mutants.py`` checks the list itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: The statuses that exempt a mutant from the run.
+EXEMPT = ("equivalent", "gpu-only")
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """One planted bug: where, what, why it matters, and which tests must fail on it."""
+
+    id: str
+    file: str
+    original: str
+    replacement: str
+    why: str
+    tests: tuple[str, ...]
+    status: str | None = None
+    reason: str = ""
+
+
+PARITY = "tests/test_parity.py::test_parity"
+SPECIAL = "tests/test_special.py::test_special_values_and_kinks"
+SWITCH = "tests/test_switch.py"
+CANNOT_SERVE = f"{SWITCH}::test_what_the_switch_cannot_serve_is_torchs_own_kernel"
+
+MUTANTS: list[Mutant] = [
+    # --- kernels: the math -------------------------------------------------------------------
+    Mutant(
+        "relu-backward-kink", "kernels/activations.py",
+        "return tl.where(y <= 0.0, 0.0, g)  # threshold_backward",
+        "return tl.where(y < 0.0, 0.0, g)  # threshold_backward",
+        "relu'(0) is 0 in torch: a flipped comparison at the kink passes the gradient",
+        (f"{SPECIAL}[relu-defaults-torch.float32]",)),
+    Mutant(
+        "hardtanh-backward-lower-bound", "kernels/activations.py",
+        "return tl.where((y <= min_val) | (y >= max_val), 0.0, g)",
+        "return tl.where((y < min_val) | (y >= max_val), 0.0, g)",
+        "the gradient at the lower bound is 0 in torch",
+        (f"{SPECIAL}[hardtanh-min_val=-1.0,max_val=1.0-torch.float32]",)),
+    Mutant(
+        "elu-backward-alpha", "kernels/activations.py",
+        "return tl.where(x <= 0.0, g * alpha * tl.exp(x), g)",
+        "return tl.where(x <= 0.0, g * tl.exp(x), g)",
+        "a constant lost in one backward: right only at alpha = 1",
+        (f"{PARITY}[elu-alpha=0.5-torch.float32]",)),
+    Mutant(
+        "selu-backward-scale", "kernels/activations.py",
+        "tl.exp(x) * g * SELU_SCALE * SELU_ALPHA, g * SELU_SCALE)",
+        "tl.exp(x) * g * SELU_SCALE * SELU_ALPHA, g)",
+        "the positive branch of selu's gradient loses its scale",
+        (f"{PARITY}[selu-defaults-torch.float32]",)),
+    Mutant(
+        "gelu-tanh-backward-constant", "kernels/activations.py",
+        "inner_grad = (1.0 + x * x * 3.0 * GELU_KAPPA) * SQRT_2_OVER_PI",
+        "inner_grad = (1.0 + x * x * GELU_KAPPA) * SQRT_2_OVER_PI",
+        "the derivative of x^3 loses its 3: a wrong constant in one backward",
+        (f"{PARITY}[gelu-approximate=tanh-torch.float32]",)),
+    Mutant(
+        "gelu-second-constant", "kernels/activations.py",
+        "return gg * g * pdf * (2.0 - x * x)",
+        "return gg * g * pdf * (1.0 - x * x)",
+        "a wrong second derivative (double backward kernel)",
+        ("tests/test_gradcheck.py::test_double_backward_matches_torch[gelu-approximate=none]",)),
+    Mutant(
+        "glu-gate-backward", "kernels/activations.py",
+        "return g * s * (1.0 - s)",
+        "return g * s",
+        "GLU's gate gradient (sigmoid's, from its input) loses a factor",
+        ("tests/test_gated.py::test_parity[glu-none-torch.float32]",)),
+    Mutant(
+        "mish-backward-constant", "kernels/activations.py",
+        "slope = (n * d + (x * e) * 4.0 * (1.0 + e)) / (d * d)",
+        "slope = (n * d + (x * e) * 2.0 * (1.0 + e)) / (d * d)",
+        "a wrong constant in mish's fused gradient",
+        (f"{PARITY}[mish-defaults-torch.float32]",)),
+    Mutant(
+        "hardswish-backward-kink", "kernels/activations.py",
+        "return tl.where(x <= -3.0, 0.0, tl.where(x < 3.0, g * (x / 3.0 + 0.5), g))",
+        "return tl.where(x < -3.0, 0.0, tl.where(x < 3.0, g * (x / 3.0 + 0.5), g))",
+        "hardswish'(-3) is 0 in torch: a flipped comparison at the kink",
+        (f"{SPECIAL}[hardswish-defaults-torch.float32]",)),
+    Mutant(
+        "shrink-backward-kink", "kernels/activations.py",
+        "return tl.where((x >= -lambd) & (x <= lambd), 0.0, g)",
+        "return tl.where((x > -lambd) & (x <= lambd), 0.0, g)",
+        "the shrinks' gradient at -lambd is 0 in torch",
+        (f"{SPECIAL}[hardshrink-lambd=0.5-torch.float32]",)),
+    Mutant(
+        "tanh-series-coefficient", "kernels/math.py",
+        "p = p * x2 + 2.0 / 15.0",
+        "p = p * x2 + 2.0 / 16.0",
+        "a wrong coefficient of tanh's series (|x| < 0.4): every tanh-based op drifts",
+        (f"{PARITY}[tanh-defaults-torch.float32]",)),
+    # --- kernels: addressing and reductions ----------------------------------------------------
+    Mutant(
+        "elementwise-mask-off-by-one", "kernels/elementwise.py",
+        "    idx = _block_indices(BLOCK, WIDE)\n    mask = idx < n\n"
+        "    x = _compute_dtype_load(x_ptr, idx, mask)\n    y = FORWARD(",
+        "    idx = _block_indices(BLOCK, WIDE)\n    mask = idx <= n\n"
+        "    x = _compute_dtype_load(x_ptr, idx, mask)\n    y = FORWARD(",
+        "the flat forward writes one element past the tensor: in place on a slice, the element "
+        "after it",
+        ("tests/test_api.py::test_inplace_on_a_slice_leaves_the_rest_of_the_storage_alone",)),
+    Mutant(
+        "strided-offsets-stride-swap", "kernels/elementwise.py",
+        "return i0 * stride0 + i1 * stride1 + i2 * stride2 + i3 * stride3",
+        "return i0 * stride0 + i1 * stride2 + i2 * stride1 + i3 * stride3",
+        "a wrong stride in the strided kernels' index arithmetic",
+        (f"{PARITY}[silu-defaults-torch.float32]",)),
+    Mutant(
+        "strided-backward-gradient-strides", "kernels/elementwise.py",
+        "_offsets(idx, size1, size2, size3, gs0, gs1, gs2, gs3)",
+        "_offsets(idx, size1, size2, size3, ts0, ts1, ts2, ts3)",
+        "the upstream gradient read with the saved tensor's strides (an expanded gradient)",
+        (f"{PARITY}[silu-defaults-torch.float32]",)),
+    Mutant(
+        "two-pass-rescale-lost", "kernels/rowwise.py",
+        "s = s * scale + tl.sum(e, 1)",
+        "s = s + tl.sum(e, 1)",
+        "the online softmax forgets to rescale its running sum when the max grows",
+        ("tests/test_rowwise.py::test_two_pass_rows_in_every_layout[softmax]",)),
+    Mutant(
+        "two-pass-backward-gradient-stride", "kernels/rowwise.py",
+        "g_col, mask, acc_dtype)\n"
+        "            y = _load_zero(y_ptr, y_row, cols + start, y_col, mask, acc_dtype)\n"
+        "            dx = GRAD(dy, y, r[:, None])",
+        "y_col, mask, acc_dtype)\n"
+        "            y = _load_zero(y_ptr, y_row, cols + start, y_col, mask, acc_dtype)\n"
+        "            dx = GRAD(dy, y, r[:, None])",
+        "the two-pass backward reads dy with y's column stride: right only when the upstream "
+        "gradient is laid out as the output",
+        ("tests/test_rowwise.py::test_two_pass_rows_in_every_layout[softmax]",)),
+    Mutant(
+        "rowwise-masked-lanes", "kernels/rowwise.py",
+        "    return tl.where(mask, x, float(\"-inf\"))",
+        "    return x",
+        "masked lanes of a short row take part in its max and sum",
+        ("tests/test_rowwise.py::test_dtype_argument_casts_inside_the_kernel"
+         "[softmax-torch.float16-torch.float32]",)),
+    Mutant(
+        "rowwise-row-base-strides", "kernels/rowwise.py",
+        "return (rest // size1) * stride0 + (rest % size1) * stride1 + i2 * stride2",
+        "return (rest // size1) * stride1 + (rest % size1) * stride0 + i2 * stride2",
+        "rows of a 3-d layout addressed with swapped outer strides",
+        ("tests/test_rowwise.py::test_more_than_three_uncoalescable_other_dims",)),
+    Mutant(
+        "gated-backward-up-gradient", "kernels/gated.py",
+        "dy * ACT(gate, pa, pb), mask)",
+        "dy * gate, mask)",
+        "dup = act(gate) * dy loses the activation",
+        ("tests/test_gated.py::test_parity[swiglu-none-torch.float32]",)),
+    Mutant(
+        "prelu-weight-partial-sum", "kernels/prelu.py",
+        "acc += tl.where(mask, WEIGHT_BACKWARD(g, x), 0.0)",
+        "acc = tl.where(mask, WEIGHT_BACKWARD(g, x), 0.0)",
+        "a lost partial sum: the weight gradient keeps only a program's last row block",
+        ("tests/test_learnable.py::"
+         "test_prelu_weight_gradient_across_many_programs_and_a_long_row_loop",)),
+    Mutant(
+        "rrelu-counters-per-program", "kernels/randomized.py",
+        "counters = pid * (BLOCK // 4) + tl.arange(0, BLOCK // 4)",
+        "counters = pid + tl.arange(0, BLOCK // 4)",
+        "Philox counters overlap between programs: neighbouring blocks repeat their slopes",
+        ("tests/test_learnable.py::"
+         "test_rrelu_training_slopes_bounds_distribution_and_backward[torch.float32]",)),
+    # --- launchers -----------------------------------------------------------------------------
+    Mutant(
+        "elementwise-wide-decision", "autograd/elementwise.py",
+        "wide = max(n, *(max_offset(sizes, s) for s in strides)) + block_size(out.dtype) > "
+        "INT32_LIMIT",
+        "wide = n + block_size(out.dtype) > INT32_LIMIT",
+        "a stepped view of a 2**31-element tensor has few elements but offsets past 2**31: "
+        "32-bit offsets wrap (a segfault on the GPU)",
+        ("tests/test_wide_index.py::test_stepped_elementwise_view",)),
+    Mutant(
+        "rowwise-wide-decision", "autograd/rowwise.py",
+        "wide = max(extent, out.numel()) + rows * block > INT32_LIMIT",
+        "wide = out.numel() + rows * block > INT32_LIMIT",
+        "the row-wise launcher's 64-bit decision ignores the strided extent",
+        ("tests/test_wide_index.py::test_rowwise_on_a_stepped_matrix",)),
+    Mutant(
+        "gated-wide-decision", "autograd/gated.py",
+        "WIDE=max(extent, grid[0] * BLOCK) > INT32_LIMIT)",
+        "WIDE=grid[0] * BLOCK > INT32_LIMIT)",
+        "halves of a fused projection reach twice as far as the output: the decision must "
+        "read the inputs' extent",
+        ("tests/test_wide_index.py::test_gated_halves_of_a_wide_matrix",)),
+    Mutant(
+        "prelu-wide-decision", "autograd/prelu.py",
+        "wide = max(extent, n * c * s) + tile.rows + block > INT32_LIMIT",
+        "wide = n * c * s + tile.rows + block > INT32_LIMIT",
+        "PReLU's 64-bit decision ignores a stepped input's extent",
+        ("tests/test_wide_index.py::test_prelu_on_a_stepped_view",)),
+    Mutant(
+        "elementwise-backward-flat-layouts", "autograd/elementwise.py",
+        "if g.stride() == t.stride() == dx.stride() and is_dense(t):",
+        "if g.stride() == dx.stride() and is_dense(t):",
+        "the flat backward runs when the saved tensor's layout differs from the gradient's "
+        "(silu's gradient follows the upstream gradient; relu's the saved tensor)",
+        (f"{PARITY}[silu-defaults-torch.float32]",)),
+    Mutant(
+        "elementwise-forward-flat-layouts", "autograd/elementwise.py",
+        "if x.is_contiguous() or (y.stride() == x.stride() and is_dense(x)):",
+        "if x.is_contiguous() or is_dense(x):",
+        "logsigmoid's result is contiguous whatever the input's layout: the flat kernel would "
+        "write it in the input's order",
+        (f"{PARITY}[logsigmoid-defaults-torch.float32]",)),
+    Mutant(
+        "coalesce-any-operand", "autograd/launch.py",
+        "if sizes and all(m[-1] == s[d] * shape[d] for m, s in zip(merged, strides)):",
+        "if sizes and any(m[-1] == s[d] * shape[d] for m, s in zip(merged, strides)):",
+        "dims merged when only one operand allows it",
+        (f"{PARITY}[silu-defaults-torch.float32]",)),
+    Mutant(
+        "is-dense-extent", "autograd/launch.py",
+        "        expected *= size\n    return True",
+        "        expected += size\n    return True",
+        "dense layouts misjudged: channels_last and permuted tensors lose the flat kernel",
+        ("tests/test_api.py::test_dense_layouts_take_the_flat_kernel_and_keep_their_strides",)),
+    Mutant(
+        "overlap-zero-stride", "autograd/launch.py",
+        "        if stride <= extent:",
+        "        if stride < extent:",
+        "an expanded tensor is written in place where torch raises",
+        ("tests/test_edges.py::test_inplace_on_overlapping_memory_is_torchs",)),
+    Mutant(
+        "bf16-rounding-ties", "autograd/launch.py",
+        "bits = (bits + 0x7FFF + ((bits >> 16) & 1)) & 0xFFFF0000",
+        "bits = (bits + 0x7FFF) & 0xFFFF0000",
+        "bf16 parameters rounded half down instead of to even, unlike torch",
+        ("tests/test_edges.py::test_parameters_round_as_torch_casts_them",)),
+    Mutant(
+        "prelu-weight-stride", "autograd/prelu.py",
+        "w_stride = 0 if weight.numel() == 1 else weight.stride(0)",
+        "w_stride = 0 if weight.numel() == 1 else 1",
+        "a sliced weight read as if contiguous",
+        ("tests/test_learnable.py::test_prelu_weight_views_and_output_layouts",)),
+    Mutant(
+        "prelu-partials-of-one-split", "autograd/prelu.py",
+        "partial.view(grid[1], -1, tiles_s, block_c).sum((0, 2))",
+        "partial.view(grid[1], -1, tiles_s, block_c)[0].sum(1)",
+        "the weight gradient sums the partials of the first split of N only",
+        ("tests/test_learnable.py::"
+         "test_prelu_weight_gradient_across_many_programs_and_a_long_row_loop",)),
+    Mutant(
+        "rrelu-gradient-layout", "autograd/randomized.py",
+        "if g.stride() != t.stride():",
+        "if g.shape != t.shape:",
+        "an upstream gradient in another layout is read in the saved tensor's order: each "
+        "element gets another element's slope",
+        ("tests/test_learnable.py::test_rrelu_training_on_views_in_place_and_under_gradcheck",)),
+    Mutant(
+        "rrelu-inplace-saves-overwritten-input", "autograd/randomized.py",
+        "saved = x if lower > 0 else x.clone()",
+        "saved = x",
+        "in place with lower <= 0 the output's sign is not the input's: backward needs the "
+        "input",
+        ("tests/test_learnable.py::test_rrelu_training_on_views_in_place_and_under_gradcheck",)),
+    # --- autograd ------------------------------------------------------------------------------
+    Mutant(
+        "gated-create-graph-swap", "autograd/gated.py",
+        "            parts = (dgate, dup) if ctx.gate_first else (dup, dgate)\n"
+        "            return torch.cat(parts, ctx.dim), None, None, None, None, None\n"
+        "        if _is_compiling():",
+        "            parts = (dup, dgate) if ctx.gate_first else (dgate, dup)\n"
+        "            return torch.cat(parts, ctx.dim), None, None, None, None, None\n"
+        "        if _is_compiling():",
+        "create_graph=True: the gate and up gradients trade places; gradgradcheck compares "
+        "the path only with itself",
+        ("tests/test_create_graph.py::test_gated_both_forms_and_split_dims",)),
+    Mutant(
+        "gated-mul-create-graph-swap", "autograd/gated.py",
+        "            dgate, dup = torch.autograd.grad(out, (gate, up), dy, create_graph=True)\n"
+        "        elif",
+        "            dup, dgate = torch.autograd.grad(out, (gate, up), dy, create_graph=True)\n"
+        "        elif",
+        "create_graph=True in the two-tensor form: dgate and dup swapped",
+        ("tests/test_create_graph.py::test_gated_both_forms_and_split_dims",)),
+    Mutant(
+        "prelu-create-graph-upstream", "autograd/prelu.py",
+        "grads = iter(torch.autograd.grad(out, wrt, g, create_graph=True))",
+        "grads = iter(torch.autograd.grad(out, wrt, torch.ones_like(g), create_graph=True))",
+        "create_graph=True ignores the upstream gradient: consistent with its own derivative, "
+        "so gradgradcheck passes",
+        ("tests/test_create_graph.py::test_prelu_input_and_weight",)),
+    Mutant(
+        "elementwise-create-graph-parameters", "autograd/elementwise.py",
+        "dx = ElementwiseBackward.apply(g, t, ctx.key, ctx.a, ctx.b)",
+        "dx = ElementwiseBackward.apply(g, t, ctx.key, ctx.a, ctx.a)",
+        "create_graph=True passes the wrong second parameter (hardtanh's max, softplus' "
+        "threshold) to a backward that differentiates consistently",
+        ("tests/test_create_graph.py::test_elementwise",)),
+    Mutant(
+        "rowwise-create-graph-dim", "autograd/rowwise.py",
+        "dx = RowwiseBackward.apply(dy, y, ctx.key, ctx.dim, ctx.in_dtype)",
+        "dx = RowwiseBackward.apply(dy, y, ctx.key, y.dim() - 1, ctx.in_dtype)",
+        "create_graph=True reduces over the last dim whatever dim the forward took",
+        ("tests/test_create_graph.py::test_rowwise_every_dim",)),
+    Mutant(
+        "rowwise-second-softmin-sign", "autograd/rowwise.py",
+        "return sign * ddy, sign * dyy, None, None, None",
+        "return ddy, dyy, None, None, None",
+        "softmin's double backward loses its sign",
+        ("tests/test_rowwise.py::test_gradcheck_and_gradgradcheck[softmin]",)),
+    Mutant(
+        "elementwise-second-upstream", "kernels/elementwise.py",
+        "_store(dg_ptr, idx, BACKWARD(gg, t, a, b), mask)",
+        "_store(dg_ptr, idx, BACKWARD(g, t, a, b), mask)",
+        "double backward's gradient with respect to the upstream gradient reads the wrong "
+        "operand",
+        ("tests/test_gradcheck.py::test_gradcheck_and_gradgradcheck[silu-defaults]",)),
+    Mutant(
+        "inplace-saves-overwritten-input", "autograd/elementwise.py",
+        "saved_input = x.clone() if inplace and not saves_output else x",
+        "saved_input = x",
+        "in place, backward reads the overwritten input",
+        ("tests/test_api.py::test_inplace_gradients_on_a_non_leaf",)),
+    Mutant(
+        "inplace-mark-dirty-lost", "autograd/elementwise.py",
+        "        if inplace:\n            ctx.mark_dirty(y)\n",
+        "",
+        "in place without mark_dirty: the result is a new alias and the input's history is "
+        "not rebased",
+        ("tests/test_api.py::test_every_inplace_entry_point_bumps_the_version",)),
+    Mutant(
+        "rrelu-mark-dirty-lost", "autograd/randomized.py",
+        "            ctx.mark_dirty(x)\n",
+        "            pass\n",
+        "rrelu_ in training with autograd, without mark_dirty",
+        ("tests/test_api.py::test_every_inplace_entry_point_bumps_the_version",)),
+    Mutant(
+        "rrelu-version-bump-lost", "tritonact/functional.py",
+        "        y = randomized_ops.run(key, input, lower, upper, inplace)[0]\n"
+        "        if inplace and not _is_compiling():\n"
+        "            _increment_version(input)\n",
+        "        y = randomized_ops.run(key, input, lower, upper, inplace)[0]\n",
+        "rrelu_ in training without autograd skips the version bump: a tensor saved earlier "
+        "is modified silently where torch raises",
+        ("tests/test_api.py::test_every_inplace_entry_point_bumps_the_version",)),
+    Mutant(
+        "elementwise-version-bump-lost", "tritonact/functional.py",
+        "        y = run_forward(key, input, a, b, inplace)\n"
+        "        if inplace and not _is_compiling():\n"
+        "            _increment_version(input)\n",
+        "        y = run_forward(key, input, a, b, inplace)\n",
+        "in place without autograd skips the version bump",
+        ("tests/test_api.py::test_inplace_writes_into_the_input",)),
+    Mutant(
+        "gated-gradient-halves", "autograd/gated.py",
+        "dgate, dup = halves(dx, ctx.dim, ctx.gate_first)",
+        "dgate, dup = halves(dx, ctx.dim, not ctx.gate_first)",
+        "the gradient's halves written into the wrong half",
+        ("tests/test_gated.py::test_parity[swiglu-none-torch.float32]",)),
+    Mutant(
+        "prelu-needs-grad-swapped", "autograd/prelu.py",
+        "need_x, need_w = ctx.needs_input_grad[:2]",
+        "need_w, need_x = ctx.needs_input_grad[:2]",
+        "the gradient asked for is skipped when only one is needed",
+        ("tests/test_learnable.py::"
+         "test_prelu_one_launch_each_way_and_only_the_gradients_asked_for",)),
+    Mutant(
+        "leaf-view-in-place", "tritonact/functional.py",
+        "return x.is_leaf or (x._is_view() and x._base.is_leaf and x._base.requires_grad)",
+        "return x.is_leaf",
+        "in place on a view of a leaf that requires grad is written where torch raises",
+        ("tests/test_api.py::test_inplace_on_a_leaf_raises_torchs_error_and_leaves_it_alone",)),
+    Mutant(
+        "rrelu-eval-slope", "tritonact/functional.py",
+        "return slope_fn(input, (lower + upper) / 2, inplace)",
+        "return slope_fn(input, lower, inplace)",
+        "rrelu in eval takes the lower bound, not the mean slope",
+        ("tests/test_learnable.py::test_rrelu_eval_parity[torch.float32]",)),
+    # --- the switch ----------------------------------------------------------------------------
+    Mutant(
+        "switch-outermost-block", "tritonact/switch.py",
+        "            _blocks[:] = [b for b in _blocks if b[0] is not token]\n"
+        "            _settle()",
+        "            _blocks[:] = [b for b in _blocks if b[0] is not token]\n"
+        "            _apply(_blocks[0][1] if _blocks else _outside)",
+        "leaving a block restores the outermost open block instead of the innermost (the same "
+        "block at two deep)",
+        (f"{SWITCH}::test_use_blocks_three_deep_in_and_out_of_order",)),
+    Mutant(
+        "switch-enable-inside-block", "tritonact/switch.py",
+        "        _outside = _selection(include, exclude)\n        _apply(_outside)",
+        "        _outside = _selection(include, exclude)\n        _settle()",
+        "enable() inside a block does not take effect until every block is left",
+        (f"{SWITCH}::test_use_blocks_three_deep_in_and_out_of_order",)),
+    Mutant(
+        "switch-disable-forgotten", "tritonact/switch.py",
+        "        _outside = frozenset()\n        _apply(_outside)",
+        "        _apply(frozenset())",
+        "disable() inside a block is undone when the block is left",
+        (f"{SWITCH}::test_use_blocks_leaving_out_of_order_restore_the_right_state",)),
+    Mutant(
+        "switch-exclude-ignored", "tritonact/switch.py",
+        "return frozenset(chosen - dropped)",
+        "return frozenset(chosen)",
+        "use(exclude=...) still switches the excluded ops",
+        (f"{SWITCH}::test_nesting_repeated_enable_and_include_exclude",)),
+    Mutant(
+        "switch-half-to-float-on-cpu", "tritonact/switch.py",
+        "if not (x.is_cuda and x.dtype == torch.float16):",
+        "if not x.dtype == torch.float16:",
+        "softmax(half_to_float=True) served on the CPU, where torch raises",
+        (f"{CANNOT_SERVE}[softmax half_to_float on the CPU]",)),
+    Mutant(
+        "switch-odd-glu", "tritonact/switch.py",
+        "        if x.shape[dim] % 2:\n            return None  # torch's error\n",
+        "",
+        "glu of an odd size served instead of torch's error",
+        (f"{CANNOT_SERVE}[glu of an odd size]",)),
+    Mutant(
+        "switch-mixed-dtypes", "tritonact/switch.py",
+        "return all(t.dtype == first.dtype and t.device == first.device",
+        "return all(t.device == first.device",
+        "a backward call with operands of two dtypes served instead of torch's",
+        (f"{CANNOT_SERVE}[mixed dtypes in threshold_backward]",)),
+    Mutant(
+        "switch-leaky-relu-result-slope", "tritonact/switch.py",
+        "if self_is_result and float(negative_slope) < 0:",
+        "if self_is_result and float(negative_slope) > 0:",
+        "leaky_relu_'s backward from its result with a negative slope served where torch "
+        "raises",
+        (f"{SWITCH}::test_negative_slope_in_place_backward_is_torchs_error",)),
+    Mutant(
+        "switch-celu-float32-alpha", "tritonact/switch.py",
+        "1.0 / alpha, 1.0 / rounded(alpha, torch.float32)):",
+        "1.0 / alpha,):",
+        "celu's backward (torch passes 1/float32(alpha)) handed to torch: the switch stops "
+        "serving it",
+        (f"{SWITCH}::test_every_override_matches_torch_and_is_reached",)),
+    # --- drop-ins ------------------------------------------------------------------------------
+    Mutant(
+        "replace-include-ignored", "tritonact/replace.py",
+        "        if cls in selected:",
+        "        if cls in table:",
+        "include/exclude ignored: every activation replaced",
+        ("tests/test_replace.py::test_include_and_exclude_take_names_and_classes",)),
+    Mutant(
+        "replace-top-level-only", "tritonact/replace.py",
+        "    for module in model.modules():",
+        "    for module in model.children():",
+        "nested activations (and the model itself) not replaced",
+        ("tests/test_replace.py::test_swaps_at_any_depth_and_keeps_everything_else",)),
+    Mutant(
+        "replace-names-with-underscores", "tritonact/replace.py",
+        "key = selector.lower().replace(\"_\", \"\")",
+        "key = selector.lower()",
+        "functional names with an underscore (\"leaky_relu\") refused",
+        ("tests/test_replace.py::test_include_and_exclude_take_names_and_classes",)),
+    Mutant(
+        "replace-tritonact-class-selector", "tritonact/replace.py",
+        "base = next((b for b in selector.__mro__ if b in table), None)",
+        "base = selector if selector in table else None",
+        "tritonact's own class (tnn.ReLU) refused as a selector",
+        ("tests/test_replace.py::test_include_and_exclude_take_names_and_classes",)),
+    Mutant(
+        "rrelu-module-training-ignored", "tritonact/nn.py",
+        "*(getattr(self, n) for n in names), self.training, self.inplace)",
+        "*(getattr(self, n) for n in names), False, self.inplace)",
+        "nn.RReLU in training mode runs its eval formula",
+        ("tests/test_learnable.py::test_rrelu_errors_and_module",)),
+    Mutant(
+        "softmax-module-dim", "tritonact/nn.py",
+        "return function(input, self.dim, _stacklevel=5)",
+        "return function(input, -1, _stacklevel=5)",
+        "nn.Softmax(dim=1) reduces over the last dim",
+        ("tests/test_rowwise.py::test_module_is_a_drop_in[softmax]",)),
+    # --- exempt --------------------------------------------------------------------------------
+    Mutant(
+        "rrelu-wide-margin", "autograd/randomized.py",
+        "WIDE=n + block > INT32_LIMIT)",
+        "WIDE=n > INT32_LIMIT)",
+        "the flat kernel's 64-bit margin",
+        ("tests/test_learnable.py::test_rrelu_training_on_views_in_place_and_under_gradcheck",),
+        status="equivalent",
+        reason="for n <= 2**31 - 1 every unmasked index pid * BLOCK + i < n fits in 32 bits; "
+               "only masked lanes past n can wrap, and they are never loaded or stored"),
+    Mutant(
+        "switch-reregisters-same-selection", "tritonact/switch.py",
+        "        if selection == _active:\n            return\n",
+        "",
+        "enable() with the active selection destroys and re-registers the same kernels",
+        (f"{SWITCH}::test_nesting_repeated_enable_and_include_exclude",),
+        status="equivalent",
+        reason="the same kernels at the same keys: the dispatch table and every result are "
+               "the same; it only costs time"),
+    Mutant(
+        "launch-device-guard", "autograd/launch.py",
+        "if device.type == \"cuda\" and device.index != torch.cuda.current_device():",
+        "if device.type == \"cuda\" and device.index is None:",
+        "a tensor on another GPU than the current one launches on the current one",
+        ("tests/gpu/test_cuda_only.py::test_tensor_on_another_gpu_than_the_current_one",),
+        status="gpu-only",
+        reason="needs CUDA (and two devices): on the CPU the guard is never reached"),
+    Mutant(
+        "switch-half-to-float-dtype", "tritonact/switch.py",
+        "if not (x.is_cuda and x.dtype == torch.float16):",
+        "if not (x.is_cuda and x.dtype == torch.bfloat16):",
+        "half_to_float served for bf16 (torch's CUDA kernel refuses it) and not for fp16",
+        ("tests/gpu/test_drop_in.py::test_switch_at_the_cuda_key_matches_torch_and_falls_back",),
+        status="gpu-only",
+        reason="half_to_float is served on CUDA only: on the CPU both conditions hand every "
+               "call to torch"),
+]
