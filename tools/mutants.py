@@ -134,19 +134,21 @@ MUTANTS: list[Mutant] = [
         ("tests/test_rowwise.py::test_two_pass_rows_in_every_layout[softmax]",)),
     Mutant(
         "two-pass-backward-gradient-stride", "kernels/rowwise.py",
-        "g_col, mask, acc_dtype)\n"
-        "            y = _load_zero(y_ptr, y_row, cols + start, y_col, mask, acc_dtype)\n"
+        "g_col, mask, acc_dtype, \"evict_first\")\n"
+        "            y = _load_zero(y_ptr, y_row, cols + start, y_col, mask, acc_dtype, "
+        "\"evict_first\")\n"
         "            dx = GRAD(dy, y, r[:, None])",
-        "y_col, mask, acc_dtype)\n"
-        "            y = _load_zero(y_ptr, y_row, cols + start, y_col, mask, acc_dtype)\n"
+        "y_col, mask, acc_dtype, \"evict_first\")\n"
+        "            y = _load_zero(y_ptr, y_row, cols + start, y_col, mask, acc_dtype, "
+        "\"evict_first\")\n"
         "            dx = GRAD(dy, y, r[:, None])",
         "the two-pass backward reads dy with y's column stride: right only when the upstream "
         "gradient is laid out as the output",
         ("tests/test_rowwise.py::test_two_pass_rows_in_every_layout[softmax]",)),
     Mutant(
         "rowwise-masked-lanes", "kernels/rowwise.py",
-        "    return tl.where(mask, x, float(\"-inf\"))",
-        "    return x",
+        "mask=mask, other=fill,",
+        "mask=mask, other=0.0,",
         "masked lanes of a short row take part in its max and sum",
         ("tests/test_rowwise.py::test_dtype_argument_casts_inside_the_kernel"
          "[softmax-torch.float16-torch.float32]",)),
@@ -193,8 +195,8 @@ MUTANTS: list[Mutant] = [
         ("tests/test_wide_index.py::test_rowwise_on_a_stepped_matrix",)),
     Mutant(
         "gated-wide-decision", "autograd/gated.py",
-        "WIDE=max(extent, grid[0] * BLOCK) > INT32_LIMIT)",
-        "WIDE=grid[0] * BLOCK > INT32_LIMIT)",
+        "WIDE=max(extent, grid[0] * size) > INT32_LIMIT)",
+        "WIDE=grid[0] * size > INT32_LIMIT)",
         "halves of a fused projection reach twice as far as the output: the decision must "
         "read the inputs' extent",
         ("tests/test_wide_index.py::test_gated_halves_of_a_wide_matrix",)),
