@@ -79,7 +79,7 @@ def _store(ptr, offsets, value, mask):
 
 @triton.jit
 def _load(ptr, row, cols, col_stride, mask, OUT_DTYPE: tl.constexpr, NEGATE: tl.constexpr,
-          EVICTION: tl.constexpr = ""):
+          EVICTION: tl.constexpr):
     """A tile of x in the compute dtype (negated for softmin), -inf where masked (the masked
     lanes are filled by the load, not selected per element)."""
     fill: tl.constexpr = float("inf") if NEGATE else float("-inf")
@@ -92,7 +92,7 @@ def _load(ptr, row, cols, col_stride, mask, OUT_DTYPE: tl.constexpr, NEGATE: tl.
 
 @triton.jit
 def _load_zero(ptr, row, cols, col_stride, mask, ACC_DTYPE: tl.constexpr,
-               EVICTION: tl.constexpr = ""):
+               EVICTION: tl.constexpr):
     """A tile of dy or y in the accumulation dtype, 0 where masked."""
     return _compute_dtype(tl.load(ptr + row + cols * col_stride, mask=mask, other=0.0,
                                   eviction_policy=EVICTION), ACC_DTYPE)
@@ -128,7 +128,7 @@ def forward(x_ptr, y_ptr, n_rows, n_cols, size1, size2, xs0, xs1, xs2, x_col, ys
     out_dtype: tl.constexpr = y_ptr.dtype.element_ty
     if ONE_PASS:
         mask = row_mask[:, None] & (cols < n_cols)
-        x = _load(x_ptr, x_row, cols, x_col, mask, out_dtype, NEGATE)
+        x = _load(x_ptr, x_row, cols, x_col, mask, out_dtype, NEGATE, "")
         z = x - tl.max(x, 1)[:, None]
         e = tl.exp(z)
         _store(y_ptr, y_row + cols * y_col, OUTPUT(z, e, tl.sum(e, 1)[:, None]), mask)
@@ -167,8 +167,8 @@ def backward(dy_ptr, y_ptr, dx_ptr, n_rows, n_cols, size1, size2, gs0, gs1, gs2,
                                              dx_ptr.dtype.element_ty == tl.float64) else tl.float32
     if ONE_PASS:
         mask = row_mask[:, None] & (cols < n_cols)
-        dy = _load_zero(dy_ptr, g_row, cols, g_col, mask, acc_dtype)
-        y = _load_zero(y_ptr, y_row, cols, y_col, mask, acc_dtype)
+        dy = _load_zero(dy_ptr, g_row, cols, g_col, mask, acc_dtype, "")
+        y = _load_zero(y_ptr, y_row, cols, y_col, mask, acc_dtype, "")
         dx = GRAD(dy, y, tl.sum(GRAD_TERM(dy, y), 1)[:, None])  # masked lanes: dy = y = 0
         if NEGATE:
             dx = -dx

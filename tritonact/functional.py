@@ -82,6 +82,30 @@ def _signature(params: list[inspect.Parameter]) -> inspect.Signature:
     return inspect.Signature([first, *params], return_annotation=torch.Tensor)
 
 
+def _parameter_decisions(spec: Elementwise) -> Callable:
+    """``decide(dtype, floats) -> (accepted, keeps output)``: ``spec.accepts`` and
+    ``spec.keeps_output`` for one call's parameters, remembered per dtype and parameters (a few
+    microseconds of Python each, a dict look-up after the first call); under torch.compile
+    computed directly, which the trace folds into constants."""
+    decisions: dict[tuple, tuple[bool, bool]] = {}
+
+    def compute(dtype: torch.dtype, floats: tuple[float, ...]) -> tuple[bool, bool]:
+        accepted = spec.accepts(dtype, floats)
+        return accepted, accepted and spec.keeps_output(dtype, floats)
+
+    def decide(dtype: torch.dtype, floats: tuple[float, ...]) -> tuple[bool, bool]:
+        if _is_compiling():
+            return compute(dtype, floats)
+        found = decisions.get((dtype, floats))
+        if found is None:
+            if len(decisions) >= 1024:  # parameters swept, or NaNs (never equal to a key)
+                decisions.clear()
+            found = decisions[dtype, floats] = compute(dtype, floats)
+        return found
+
+    return decide
+
+
 def make_function(spec: Elementwise, inplace_twin: bool = False) -> Callable[..., torch.Tensor]:
     """The functional form of ``spec`` (or of its in-place twin, such as ``relu_``)."""
     has_inplace_arg = spec.inplace and not inplace_twin
@@ -97,8 +121,8 @@ def make_function(spec: Elementwise, inplace_twin: bool = False) -> Callable[...
     default_key = spec.name if keys is None else keys[defaults[choice_index]]
     default_floats = tuple(float(defaults[i]) for i in float_index if defaults[i] is not REQUIRED)
     can_use_defaults = len(default_floats) == len(float_index)
-    accepts = spec.accepts
     inplace_grad = spec.inplace_grad
+    decide = _parameter_decisions(spec)
 
     def function(input, *args, **kwargs):
         if not served(input):
@@ -113,7 +137,7 @@ def make_function(spec: Elementwise, inplace_twin: bool = False) -> Callable[...
             except (TypeError, ValueError):  # a string or complex parameter, an unknown keyword
                 return torch_fn(input, *args, **kwargs)  # torch's own error
             inplace = inplace_twin or (inplace_index is not None and bool(values[inplace_index]))
-            if key is None or not accepts(input.dtype, floats):
+            if key is None or not decide(input.dtype, floats)[0]:
                 return torch_fn(input, *args, **kwargs)  # torch's own result or error
         else:
             floats, key, inplace = default_floats, default_key, inplace_twin
@@ -124,7 +148,7 @@ def make_function(spec: Elementwise, inplace_twin: bool = False) -> Callable[...
             if inplace and not _is_compiling() and (
                     _leaf_in_place(input) or (inplace_grad and not inplace_grad(*floats))):
                 return torch_fn(input, *args, **kwargs)  # torch raises (now, or in backward)
-            keep_output = spec.keeps_output(input.dtype, floats)
+            keep_output = decide(input.dtype, floats)[1]
             return ElementwiseFunction.apply(input, key, a, b, inplace, keep_output)
         y = run_forward(key, input, a, b, inplace)
         if inplace and not _is_compiling():
