@@ -99,7 +99,7 @@ def rounded(value: float, dtype: torch.dtype) -> float:
     """``value`` rounded to ``dtype`` (nearest even; past the largest value, inf), as torch's
     ``Scalar.to<scalar_t>()``: bf16 through fp32, as c10's BFloat16 is built. Plain Python
     (``struct``), so that torch.compile folds it into a constant."""
-    if dtype == torch.float64:
+    if dtype == torch.float64 or value != value:  # fp64, or NaN (which stays NaN)
         return value
     if dtype == torch.bfloat16:
         bits = struct.unpack("<I", struct.pack("<f", rounded(value, torch.float32)))[0]
