@@ -8,8 +8,8 @@ where ``ref64`` is torch's op computed in fp64 on the same (already rounded) inp
 ``torch`` is torch's op in the tested dtype: tritonact may be off by the dtype's tolerance plus
 whatever error torch itself makes in that dtype (a bf16 sigmoid backward reads a bf16 output in
 both), never more. NaN must sit where the reference has NaN, infinities must match exactly,
-except where torch's own result in the dtype is non-finite and the fp64 one is not (or is another
-non-finite value): there torch's result is accepted too. The fp64 reference is computed on
+except where torch's result in the dtype and the fp64 one are different non-finite values: there
+torch's result is accepted too. The fp64 reference is computed on
 torch's CPU scalar loop (``scalar_path_copy``), which reads NaN inputs as its CUDA kernels do.
 """
 
@@ -55,10 +55,11 @@ def mismatch(actual: torch.Tensor, ref64: torch.Tensor, torch_result: torch.Tens
         dtype_max = torch.finfo(dtype or actual.dtype).max
         ref = torch.where(ref.isfinite() & lowp.isinf() & (ref.abs() > dtype_max), lowp, ref)
     same = lambda a, b: (a == b) | (a.isnan() & b.isnan())
-    # where torch's own result in the dtype is non-finite and not the fp64 one (elu(x, inf) at
-    # x << 0 in fp32: inf * exp(x) is inf * 0), torch's result is as good as the reference
+    # where torch's result in the dtype and the fp64 one are different non-finite values
+    # (elu(x, inf) at x << 0: NaN in fp32, where exp(x) underflows to 0, -inf in fp64), torch's
+    # result is as good as the reference; a finite reference is never waived this way
     torchs_own = (torch.zeros_like(ours, dtype=torch.bool) if torch_result is None else
-                  ~(lowp.isfinite() & ref.isfinite()) & ~same(lowp, ref) & same(ours, lowp))
+                  ~lowp.isfinite() & ~ref.isfinite() & ~same(lowp, ref) & same(ours, lowp))
     for what, bad in (
         ("NaN", (ours.isnan() != ref.isnan()) & ~torchs_own),
         ("inf", (ours.isinf() | ref.isinf()) & ~ref.isnan() & (ours != ref) & ~torchs_own),
