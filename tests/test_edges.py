@@ -217,3 +217,12 @@ def test_parameters_round_as_torch_casts_them():
         got = torch.tensor([rounded(v, dtype) for v in values.tolist()], dtype=torch.float64)
         assert torch.equal(got.nan_to_num(), want.nan_to_num()), dtype
         assert torch.equal(got.signbit()[:-1], want.signbit()[:-1])  # the last is NaN
+
+
+def test_a_negative_zero_parameter_is_not_taken_for_zero(device):
+    """-0.0 and 0.0 are one dict key: the remembered decision for 0.0 must not serve -0.0,
+    whose sign the fp32 kernels would lose (torch: leaky_relu(-2, -0.0) is +0.0)."""
+    x = torch.tensor([-2.0, 3.0], device=device)
+    for slope in (0.0, -0.0, 0.0, -0.0):
+        ours, theirs = TF.leaky_relu(x, slope), F.leaky_relu(x, slope)
+        assert torch.equal(ours, theirs) and torch.equal(ours.signbit(), theirs.signbit())

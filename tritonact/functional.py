@@ -94,7 +94,7 @@ def _parameter_decisions(spec: Elementwise) -> Callable:
         return accepted, accepted and spec.keeps_output(dtype, floats)
 
     def decide(dtype: torch.dtype, floats: tuple[float, ...]) -> tuple[bool, bool]:
-        if _is_compiling():
+        if _is_compiling() or 0.0 in floats:  # -0.0 == 0.0 as a key, but is decided apart
             return compute(dtype, floats)
         found = decisions.get((dtype, floats))
         if found is None:
