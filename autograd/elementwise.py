@@ -1,7 +1,9 @@
 """Launchers, torch.library ops and autograd Functions for the elementwise activations.
 
-One table maps a kernel key (``"silu"``, ``"gelu:tanh"``) to its :class:`Math`; the registry
-fills it. Everything here is generic: nothing names an activation.
+The launchers take an activation's :class:`Math` (which its registry entry holds); only the
+``tritonact::`` custom ops, which take strings, name it by its key (``"silu"``,
+``"gelu:tanh"``), under which every ``Math`` files itself when it is created. Everything here is
+generic: nothing names an activation.
 
 Eager calls launch the Triton kernels directly (no dispatcher on the hot path). Under
 ``torch.compile`` the same launches go through ``tritonact::`` custom ops with fake
@@ -21,19 +23,22 @@ from .launch import (
     INT32_LIMIT,
     block_size,
     coalesce,
+    file_under_key,
     is_dense,
     launch,
     max_offset,
     pad4,
-    param_args,
     rounded,
+    scalar_args,
 )
 
 
 @dataclass(frozen=True)
 class Math:
-    """An activation's three ``@triton.jit`` functions (see ``tritonact.kernels.activations``)."""
+    """An activation's three ``@triton.jit`` functions (see ``tritonact.kernels.activations``),
+    under its kernel key (the op's name, or ``name:choice``)."""
 
+    key: str
     forward: triton.JITFunction
     backward: triton.JITFunction
     second: triton.JITFunction
@@ -48,26 +53,35 @@ class Math:
     #: leaky_relu_backward's operand order), where the others follow the upstream gradient.
     gradient_like_saved: bool = False
 
+    def __post_init__(self) -> None:
+        file_under_key(_BY_KEY, self)
+
     @property
     def result_format(self) -> torch.memory_format:
         return torch.contiguous_format if self.contiguous_result else torch.preserve_format
 
 
-#: kernel key -> Math; filled by ``tritonact.registry``.
-MATH: dict[str, Math] = {}
+#: kernel key -> Math, for the custom ops (each Math files itself here when created).
+_BY_KEY: dict[str, Math] = {}
+
+
+def find_math(key: str) -> Math:
+    """The Math filed under ``key`` (the custom ops' and other families' look-up)."""
+    return _BY_KEY[key]
 
 
 # --- launchers --------------------------------------------------------------------------------
 
 
-def _params(a: float, b: float) -> tuple[float, int, float, int]:
-    return (*param_args(a), *param_args(b))
+#: A planned launch: (grid, positional arguments, meta-parameters). The audit compiles exactly
+#: what the planners return.
+Planned = tuple[tuple[int, ...], tuple, dict]
 
 
-def _launch_strided(kernel, tensors: list[torch.Tensor], a: float, b: float, **meta):
-    """Launch a ``*_strided`` kernel over ``tensors`` (inputs first, output last), all of one
-    shape; when more than four dims remain after coalescing, inputs are copied to the output's
-    layout and the flat kernel runs instead."""
+def plan_strided(tensors: list[torch.Tensor], a: float, b: float,
+                 **meta) -> Planned | None:
+    """A ``*_strided`` kernel's launch over ``tensors`` (inputs first, output last), all of one
+    shape; None when more than four dims remain after coalescing."""
     out = tensors[-1]
     n = out.numel()
     sizes, strides = coalesce(out.shape, [t.stride() for t in tensors])
@@ -76,21 +90,37 @@ def _launch_strided(kernel, tensors: list[torch.Tensor], a: float, b: float, **m
     wide = max(n, *(max_offset(sizes, s) for s in strides)) + block_size(out.dtype) > INT32_LIMIT
     sizes4, strides4 = pad4(sizes, strides)
     block = block_size(out.dtype)
-    launch(kernel, (triton.cdiv(n, block),), out.device, *tensors, n, *_params(a, b),
-           *sizes4[1:], *(s for st in strides4 for s in st),
-           **meta, BLOCK=block, WIDE=wide)
-    return out
+    return ((triton.cdiv(n, block),), (*tensors, n, *scalar_args(a, b), *sizes4[1:],
+                                       *(s for st in strides4 for s in st)),
+            dict(meta, BLOCK=block, WIDE=wide))
 
 
-def _flat(tensors: list[torch.Tensor], n: int, kernel, a: float, b: float, **meta) -> None:
+def plan_flat(tensors: list[torch.Tensor], a: float, b: float, **meta) -> Planned:
+    """A flat kernel's launch over ``tensors``, one dense run of elements in one layout."""
+    n = tensors[-1].numel()
     block = block_size(tensors[-1].dtype)
-    launch(kernel, (triton.cdiv(n, block),), tensors[-1].device, *tensors, n, *_params(a, b),
-           BLOCK=block, WIDE=n + block > INT32_LIMIT, **meta)
+    return ((triton.cdiv(n, block),), (*tensors, n, *scalar_args(a, b)),
+            dict(meta, BLOCK=block, WIDE=n + block > INT32_LIMIT))
 
 
-def forward(key: str, x: torch.Tensor, a: float, b: float, inplace: bool = False) -> torch.Tensor:
+def _launch_strided(kernel, tensors: list[torch.Tensor], a: float, b: float, **meta):
+    """Launch a ``*_strided`` kernel (see :func:`plan_strided`); None where the inputs must be
+    copied to the output's layout and the flat kernel run instead."""
+    planned = plan_strided(tensors, a, b, **meta)
+    if planned is None:
+        return None
+    grid, args, meta = planned
+    launch(kernel, grid, tensors[-1].device, *args, **meta)
+    return tensors[-1]
+
+
+def _flat(tensors: list[torch.Tensor], kernel, a: float, b: float, **meta) -> None:
+    grid, args, meta = plan_flat(tensors, a, b, **meta)
+    launch(kernel, grid, tensors[-1].device, *args, **meta)
+
+
+def forward(m: Math, x: torch.Tensor, a: float, b: float, inplace: bool = False) -> torch.Tensor:
     """``y = f(x)`` in one launch; ``y`` has ``x``'s layout (``y is x`` when ``inplace``)."""
-    m = MATH[key]
     y = x if inplace else torch.empty_like(x, memory_format=m.result_format)
     n = x.numel()
     if n == 0:
@@ -99,10 +129,10 @@ def forward(key: str, x: torch.Tensor, a: float, b: float, inplace: bool = False
     if m.forward_rounds:
         a, b = rounded(a, x.dtype), rounded(b, x.dtype)
     if x.is_contiguous() or (y.stride() == x.stride() and is_dense(x)):
-        _flat([x, y], n, kernels.forward, a, b, FORWARD=fn)
+        _flat([x, y], kernels.forward, a, b, FORWARD=fn)
     elif _launch_strided(kernels.forward_strided, [x, y], a, b, FORWARD=fn) is None:
         dense = x.contiguous()  # more than 4 non-mergeable dims: one copy, then the flat kernel
-        _flat([dense, dense], n, kernels.forward, a, b, FORWARD=fn)
+        _flat([dense, dense], kernels.forward, a, b, FORWARD=fn)
         y.copy_(dense)
     return y
 
@@ -114,9 +144,8 @@ def _gradient_like(m: Math, g: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     return t if m.gradient_like_saved or not is_dense(g) else g
 
 
-def backward(key: str, g: torch.Tensor, t: torch.Tensor, a: float, b: float) -> torch.Tensor:
+def backward(m: Math, g: torch.Tensor, t: torch.Tensor, a: float, b: float) -> torch.Tensor:
     """``dx = f'(t) * g`` in one launch; ``dx`` is laid out as torch's (``_gradient_like``)."""
-    m = MATH[key]
     dx = torch.empty_like(_gradient_like(m, g, t), memory_format=m.result_format)
     n = t.numel()
     if n == 0:
@@ -125,25 +154,24 @@ def backward(key: str, g: torch.Tensor, t: torch.Tensor, a: float, b: float) -> 
     if m.backward_rounds:
         a, b = rounded(a, t.dtype), rounded(b, t.dtype)
     if g.stride() == t.stride() == dx.stride() and is_dense(t):
-        _flat([g, t, dx], n, kernels.backward, a, b, BACKWARD=fn)
+        _flat([g, t, dx], kernels.backward, a, b, BACKWARD=fn)
     elif _launch_strided(kernels.backward_strided, [g, t, dx], a, b, BACKWARD=fn) is None:
         # more than 4 non-mergeable dims: copy g and t into dx's layout, then the flat kernel
         g, t = torch.empty_like(dx).copy_(g), torch.empty_like(dx).copy_(t)
-        _flat([g, t, dx], n, kernels.backward, a, b, BACKWARD=fn)
+        _flat([g, t, dx], kernels.backward, a, b, BACKWARD=fn)
     return dx
 
 
-def second(key: str, gg: torch.Tensor, g: torch.Tensor, t: torch.Tensor, a: float, b: float):
+def second(m: Math, gg: torch.Tensor, g: torch.Tensor, t: torch.Tensor, a: float, b: float):
     """Double backward: ``(dg, dt)`` for ``dx = backward(g, t)`` and upstream ``gg``, one launch
     over contiguous operands (a rare path: the copies are made only where needed)."""
     gg, g, t = gg.contiguous(), g.contiguous(), t.contiguous()
     dg, dt = torch.empty_like(t), torch.empty_like(t)
     n = t.numel()
     if n:
-        m = MATH[key]
         if m.backward_rounds:
             a, b = rounded(a, t.dtype), rounded(b, t.dtype)
-        _flat([gg, g, t, dg, dt], n, kernels.second, a, b, BACKWARD=m.backward, SECOND=m.second)
+        _flat([gg, g, t, dg, dt], kernels.second, a, b, BACKWARD=m.backward, SECOND=m.second)
     return dg, dt
 
 
@@ -152,28 +180,28 @@ def second(key: str, gg: torch.Tensor, g: torch.Tensor, t: torch.Tensor, a: floa
 
 @torch.library.custom_op("tritonact::elementwise_forward", mutates_args=())
 def forward_op(x: torch.Tensor, key: str, a: float, b: float) -> torch.Tensor:
-    return forward(key, x, a, b)
+    return forward(_BY_KEY[key], x, a, b)
 
 
 @torch.library.custom_op("tritonact::elementwise_forward_", mutates_args=("x",))
 def forward_inplace_op(x: torch.Tensor, key: str, a: float, b: float) -> None:
-    forward(key, x, a, b, inplace=True)
+    forward(_BY_KEY[key], x, a, b, inplace=True)
 
 
 @torch.library.custom_op("tritonact::elementwise_backward", mutates_args=())
 def backward_op(g: torch.Tensor, t: torch.Tensor, key: str, a: float, b: float) -> torch.Tensor:
-    return backward(key, g, t, a, b)
+    return backward(_BY_KEY[key], g, t, a, b)
 
 
 @torch.library.custom_op("tritonact::elementwise_second", mutates_args=())
 def second_op(gg: torch.Tensor, g: torch.Tensor, t: torch.Tensor, key: str, a: float,
               b: float) -> tuple[torch.Tensor, torch.Tensor]:
-    return second(key, gg, g, t, a, b)
+    return second(_BY_KEY[key], gg, g, t, a, b)
 
 
 @forward_op.register_fake
 def _(x, key, a, b):
-    return torch.empty_like(x, memory_format=MATH[key].result_format)
+    return torch.empty_like(x, memory_format=_BY_KEY[key].result_format)
 
 
 @forward_inplace_op.register_fake
@@ -183,7 +211,7 @@ def _(x, key, a, b):
 
 @backward_op.register_fake
 def _(g, t, key, a, b):
-    m = MATH[key]
+    m = _BY_KEY[key]
     return torch.empty_like(_gradient_like(m, g, t), memory_format=m.result_format)
 
 
@@ -196,20 +224,20 @@ def _(gg, g, t, key, a, b):
 _is_compiling = torch.compiler.is_compiling
 
 
-def run_forward(key: str, x: torch.Tensor, a: float, b: float, inplace: bool) -> torch.Tensor:
+def run_forward(m: Math, x: torch.Tensor, a: float, b: float, inplace: bool) -> torch.Tensor:
     """Forward launch: direct in eager mode, through the custom op under torch.compile."""
     if _is_compiling():
         if inplace:
-            forward_inplace_op(x, key, a, b)
+            forward_inplace_op(x, m.key, a, b)
             return x
-        return forward_op(x, key, a, b)
-    return forward(key, x, a, b, inplace)
+        return forward_op(x, m.key, a, b)
+    return forward(m, x, a, b, inplace)
 
 
-def run_backward(key: str, g: torch.Tensor, t: torch.Tensor, a: float, b: float) -> torch.Tensor:
+def run_backward(m: Math, g: torch.Tensor, t: torch.Tensor, a: float, b: float) -> torch.Tensor:
     if _is_compiling():
-        return backward_op(g, t, key, a, b)
-    return backward(key, g, t, a, b)
+        return backward_op(g, t, m.key, a, b)
+    return backward(m, g, t, a, b)
 
 
 # --- autograd ------------------------------------------------------------------------------
@@ -219,22 +247,22 @@ class ElementwiseFunction(torch.autograd.Function):
     """``y = f(x)`` with one saved tensor: ``x``, or ``y`` when ``saves_output``."""
 
     @staticmethod
-    def forward(ctx, x, key: str, a: float, b: float, inplace: bool, saves_output: bool):
+    def forward(ctx, x, m: Math, a: float, b: float, inplace: bool, saves_output: bool):
         saved_input = x.clone() if inplace and not saves_output else x
-        y = run_forward(key, x, a, b, inplace)
+        y = run_forward(m, x, a, b, inplace)
         if inplace:
             ctx.mark_dirty(y)
         ctx.save_for_backward(y if saves_output else saved_input)
-        ctx.key, ctx.a, ctx.b = key, a, b
+        ctx.math, ctx.a, ctx.b = m, a, b
         return y
 
     @staticmethod
     def backward(ctx, g):
         (t,) = ctx.saved_tensors
         if torch.is_grad_enabled():  # create_graph=True: keep the gradient differentiable
-            dx = ElementwiseBackward.apply(g, t, ctx.key, ctx.a, ctx.b)
+            dx = ElementwiseBackward.apply(g, t, ctx.math, ctx.a, ctx.b)
         else:
-            dx = run_backward(ctx.key, g, t, ctx.a, ctx.b)
+            dx = run_backward(ctx.math, g, t, ctx.a, ctx.b)
         return dx, None, None, None, None, None
 
 
@@ -243,17 +271,17 @@ class ElementwiseBackward(torch.autograd.Function):
     Its own backward is not differentiable again: third derivatives raise torch's error."""
 
     @staticmethod
-    def forward(ctx, g, t, key: str, a: float, b: float):
+    def forward(ctx, g, t, m: Math, a: float, b: float):
         ctx.save_for_backward(g, t)
-        ctx.key, ctx.a, ctx.b = key, a, b
-        return run_backward(key, g, t, a, b)
+        ctx.math, ctx.a, ctx.b = m, a, b
+        return run_backward(m, g, t, a, b)
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, gg):
         g, t = ctx.saved_tensors
         if _is_compiling():
-            dg, dt = second_op(gg, g, t, ctx.key, ctx.a, ctx.b)
+            dg, dt = second_op(gg, g, t, ctx.math.key, ctx.a, ctx.b)
         else:
-            dg, dt = second(ctx.key, gg, g, t, ctx.a, ctx.b)
+            dg, dt = second(ctx.math, gg, g, t, ctx.a, ctx.b)
         return dg, dt, None, None, None

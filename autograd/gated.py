@@ -1,11 +1,12 @@
 """Launchers, torch.library ops and autograd Functions for the gated activations
-(``act(gate) * up``). Generic: the activation's math comes from the elementwise ``MATH`` table
-(its forward) and ``GATED_BACKWARD`` (its input-based backward), filled by the registry."""
+(``act(gate) * up``). Generic: the launchers take the gate activation's :class:`GateMath`
+(which the registry entry holds); the custom ops find it by its key."""
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 import triton
@@ -13,13 +14,26 @@ from torch._prims_common import compute_elementwise_output_strides
 
 from tritonact.kernels import gated as kernels
 
-from .elementwise import MATH, _params
-from .launch import INT32_LIMIT, coalesce, launch
+from .launch import INT32_LIMIT, coalesce, file_under_key, launch, scalar_args
 
-#: kernel key -> input-based backward ``@triton.jit`` function; filled by the registry.
-GATED_BACKWARD: dict[str, triton.JITFunction] = {}
-#: kernel key -> torch's activation, for double backward (create_graph=True).
-TORCH_ACT: dict[str, Callable] = {}
+
+@dataclass(frozen=True)
+class GateMath:
+    """A gate activation under its key (``"silu"``, ``"gelu:tanh"``): its elementwise forward,
+    its backward from the input (``@triton.jit``, see ``tritonact.kernels.activations``), and
+    torch's activation (the reference, and double backward through torch's composite)."""
+
+    key: str
+    forward: triton.JITFunction
+    backward: triton.JITFunction
+    torch_act: Callable[[torch.Tensor], torch.Tensor]
+
+    def __post_init__(self) -> None:
+        file_under_key(_BY_KEY, self)
+
+
+#: kernel key -> GateMath, for the custom ops (each GateMath files itself here when created).
+_BY_KEY: dict[str, GateMath] = {}
 
 #: Elements a program (4 warps) takes: 8 a thread, one 16-byte access an operand in 16-bit and
 #: two in fp32, the most at which the backward's five operands stay within 32-40 registers.
@@ -47,18 +61,24 @@ def _rows_cols(tensors: list[torch.Tensor]):
     return sizes[0], sizes[1], [s[0] for s in strides]
 
 
-def _launch(kernel, tensors: list[torch.Tensor], n_outputs: int, a: float, b: float, **fns):
-    layout = _rows_cols(tensors)
-    if layout is None:  # not [rows, contiguous cols]: inputs copied to the outputs' layout
-        inputs = [torch.empty_like(tensors[-1]).copy_(t) for t in tensors[:-n_outputs]]
-        tensors = [*inputs, *tensors[-n_outputs:]]
-        layout = _rows_cols(tensors)
-    n_rows, n_cols, row_strides = layout
+def plan(kernel, tensors: list[torch.Tensor], a: float, b: float, **fns):
+    """(grid, arguments, meta-parameters) of ``kernel`` over ``tensors`` (inputs, then outputs),
+    all ``[rows, contiguous cols]`` (see :func:`_rows_cols`). The audit compiles what this
+    returns."""
+    n_rows, n_cols, row_strides = _rows_cols(tensors)
     size = block(kernel, tensors[-1].dtype)
     extent = max((n_rows - 1) * s for s in row_strides) + n_cols + size
     grid = (n_rows * triton.cdiv(n_cols, size),)
-    launch(kernel, grid, tensors[-1].device, *tensors, n_cols, *row_strides, *_params(a, b),
-           **fns, BLOCK=size, WIDE=max(extent, grid[0] * size) > INT32_LIMIT)
+    return grid, (*tensors, n_cols, *row_strides, *scalar_args(a, b)), dict(
+        fns, BLOCK=size, WIDE=max(extent, grid[0] * size) > INT32_LIMIT)
+
+
+def _launch(kernel, tensors: list[torch.Tensor], n_outputs: int, a: float, b: float, **fns):
+    if _rows_cols(tensors) is None:  # not [rows, contiguous cols]: inputs copied to the outputs'
+        inputs = [torch.empty_like(tensors[-1]).copy_(t) for t in tensors[:-n_outputs]]
+        tensors = [*inputs, *tensors[-n_outputs:]]
+    grid, args, meta = plan(kernel, tensors, a, b, **fns)
+    launch(kernel, grid, tensors[-1].device, *args, **meta)
 
 
 def _descending(t: torch.Tensor) -> bool:
@@ -76,15 +96,16 @@ def result_like(gate: torch.Tensor, up: torch.Tensor) -> torch.Tensor:
     return torch.empty_strided(gate.shape, strides, dtype=gate.dtype, device=gate.device)
 
 
-def forward(key: str, gate: torch.Tensor, up: torch.Tensor, a: float, b: float) -> torch.Tensor:
+def forward(m: GateMath, gate: torch.Tensor, up: torch.Tensor, a: float,
+            b: float) -> torch.Tensor:
     """``act(gate) * up`` in one launch, in torch's elementwise layout (:func:`result_like`)."""
     out = result_like(gate, up)
     if out.numel():
-        _launch(kernels.forward, [gate, up, out], 1, a, b, ACT=MATH[key].forward)
+        _launch(kernels.forward, [gate, up, out], 1, a, b, ACT=m.forward)
     return out
 
 
-def backward(key: str, dy: torch.Tensor, gate: torch.Tensor, up: torch.Tensor, a: float,
+def backward(m: GateMath, dy: torch.Tensor, gate: torch.Tensor, up: torch.Tensor, a: float,
              b: float, dgate: torch.Tensor | None = None, dup: torch.Tensor | None = None):
     """``(dgate, dup)`` in one launch, written into ``dgate``/``dup`` when given (the halves of
     one gradient tensor for the single-tensor forms)."""
@@ -92,7 +113,7 @@ def backward(key: str, dy: torch.Tensor, gate: torch.Tensor, up: torch.Tensor, a
         else dgate
     dup = torch.empty(up.shape, dtype=up.dtype, device=up.device) if dup is None else dup
     if dgate.numel():
-        fns = {"ACT": MATH[key].forward, "ACT_BACKWARD": GATED_BACKWARD[key]}
+        fns = {"ACT": m.forward, "ACT_BACKWARD": m.backward}
         if dgate.stride() == dup.stride() and _rows_cols([dgate, dup]) is not None:
             _launch(kernels.backward, [dy, gate, up, dgate, dup], 2, a, b, **fns)
         else:  # outputs in a layout of their own: fresh contiguous outputs, then copy
@@ -107,7 +128,7 @@ def backward(key: str, dy: torch.Tensor, gate: torch.Tensor, up: torch.Tensor, a
 @torch.library.custom_op("tritonact::gated_forward", mutates_args=())
 def forward_op(gate: torch.Tensor, up: torch.Tensor, key: str, a: float,
                b: float) -> torch.Tensor:
-    return forward(key, gate, up, a, b)
+    return forward(_BY_KEY[key], gate, up, a, b)
 
 
 @forward_op.register_fake
@@ -118,7 +139,7 @@ def _(gate, up, key, a, b):
 @torch.library.custom_op("tritonact::gated_backward", mutates_args=())
 def backward_op(dy: torch.Tensor, gate: torch.Tensor, up: torch.Tensor, key: str, a: float,
                 b: float) -> tuple[torch.Tensor, torch.Tensor]:
-    return backward(key, dy, gate, up, a, b)
+    return backward(_BY_KEY[key], dy, gate, up, a, b)
 
 
 @backward_op.register_fake
@@ -136,28 +157,40 @@ def halves(x: torch.Tensor, dim: int, gate_first: bool):
     return (first, second) if gate_first else (second, first)
 
 
+def run_forward(m: GateMath, gate: torch.Tensor, up: torch.Tensor, a: float,
+                b: float) -> torch.Tensor:
+    """Forward launch: direct in eager mode, through the custom op under torch.compile."""
+    if _is_compiling():
+        return forward_op(gate, up, m.key, a, b)
+    return forward(m, gate, up, a, b)
+
+
+def _composite_grads(m: GateMath, dy, gate, up):
+    """(dgate, dup) through torch's composite ``act(gate) * up``, differentiable again
+    (create_graph=True)."""
+    with torch.enable_grad():
+        out = m.torch_act(gate) * up
+    return torch.autograd.grad(out, (gate, up), dy, create_graph=True)
+
+
 class GatedMulFunction(torch.autograd.Function):
     """``act(gate) * up`` for two tensors; saves ``gate`` and ``up`` only."""
 
     @staticmethod
-    def forward(ctx, gate, up, key: str, a: float, b: float):
+    def forward(ctx, gate, up, m: GateMath, a: float, b: float):
         ctx.save_for_backward(gate, up)
-        ctx.key, ctx.a, ctx.b = key, a, b
-        if _is_compiling():
-            return forward_op(gate, up, key, a, b)
-        return forward(key, gate, up, a, b)
+        ctx.math, ctx.a, ctx.b = m, a, b
+        return run_forward(m, gate, up, a, b)
 
     @staticmethod
     def backward(ctx, dy):
         gate, up = ctx.saved_tensors
         if torch.is_grad_enabled():  # create_graph=True: torch's composite, differentiable
-            with torch.enable_grad():
-                out = TORCH_ACT[ctx.key](gate) * up
-            dgate, dup = torch.autograd.grad(out, (gate, up), dy, create_graph=True)
+            dgate, dup = _composite_grads(ctx.math, dy, gate, up)
         elif _is_compiling():
-            dgate, dup = backward_op(dy, gate, up, ctx.key, ctx.a, ctx.b)
+            dgate, dup = backward_op(dy, gate, up, ctx.math.key, ctx.a, ctx.b)
         else:
-            dgate, dup = backward(ctx.key, dy, gate, up, ctx.a, ctx.b)
+            dgate, dup = backward(ctx.math, dy, gate, up, ctx.a, ctx.b)
         return dgate, dup, None, None, None
 
 
@@ -165,29 +198,24 @@ class GatedFunction(torch.autograd.Function):
     """``act(gate) * up`` over the two halves of one tensor; saves that tensor only."""
 
     @staticmethod
-    def forward(ctx, x, key: str, dim: int, gate_first: bool, a: float, b: float):
+    def forward(ctx, x, m: GateMath, dim: int, gate_first: bool, a: float, b: float):
         ctx.save_for_backward(x)
-        ctx.key, ctx.dim, ctx.gate_first, ctx.a, ctx.b = key, dim, gate_first, a, b
+        ctx.math, ctx.dim, ctx.gate_first, ctx.a, ctx.b = m, dim, gate_first, a, b
         gate, up = halves(x, dim, gate_first)
-        if _is_compiling():
-            return forward_op(gate, up, key, a, b)
-        return forward(key, gate, up, a, b)
+        return run_forward(m, gate, up, a, b)
 
     @staticmethod
     def backward(ctx, dy):
         (x,) = ctx.saved_tensors
         gate, up = halves(x, ctx.dim, ctx.gate_first)
-        if torch.is_grad_enabled():  # create_graph=True: torch's composite, differentiable
-            with torch.enable_grad():
-                out = TORCH_ACT[ctx.key](gate) * up
-            dgate, dup = torch.autograd.grad(out, (gate, up), dy, create_graph=True)
-            parts = (dgate, dup) if ctx.gate_first else (dup, dgate)
-            return torch.cat(parts, ctx.dim), None, None, None, None, None
-        if _is_compiling():
-            dgate, dup = backward_op(dy, gate, up, ctx.key, ctx.a, ctx.b)
+        if torch.is_grad_enabled() or _is_compiling():
+            if torch.is_grad_enabled():  # create_graph=True: torch's composite, differentiable
+                dgate, dup = _composite_grads(ctx.math, dy, gate, up)
+            else:
+                dgate, dup = backward_op(dy, gate, up, ctx.math.key, ctx.a, ctx.b)
             parts = (dgate, dup) if ctx.gate_first else (dup, dgate)
             return torch.cat(parts, ctx.dim), None, None, None, None, None
         dx = torch.empty_like(x, memory_format=torch.contiguous_format)  # torch's glu_backward's
         dgate, dup = halves(dx, ctx.dim, ctx.gate_first)  # written in place: no concatenation
-        backward(ctx.key, dy, gate, up, ctx.a, ctx.b, dgate, dup)
+        backward(ctx.math, dy, gate, up, ctx.a, ctx.b, dgate, dup)
         return dx, None, None, None, None, None

@@ -63,6 +63,14 @@ def overlaps(x: torch.Tensor) -> bool:
     return False
 
 
+def file_under_key(table: dict, record) -> None:
+    """File a family's math ``record`` under its ``key`` in ``table``, where the family's
+    ``tritonact::`` custom ops (which take strings) find it. Two different records under one
+    key are an error: one would silently run the other's math."""
+    if table.setdefault(record.key, record) != record:
+        raise ValueError(f"two different kernel maths under the key {record.key!r}")
+
+
 def launch(kernel, grid: tuple[int, ...], device: torch.device, *args,
            num_warps: int = NUM_WARPS, **meta) -> None:
     """Launch ``kernel`` on ``device`` (not on whichever GPU happens to be current)."""
@@ -80,6 +88,11 @@ def param_args(value: float) -> tuple[float, int]:
     """A scalar parameter as the kernels take it: the float (fp32 kernels round it) and its
     fp64 bit pattern as an int (fp64 kernels reinterpret it, exactly)."""
     return value, struct.unpack("<q", struct.pack("<d", value))[0]
+
+
+def scalar_args(a: float, b: float) -> tuple[float, int, float, int]:
+    """An op's two scalar parameters as the kernels take them (see :func:`param_args`)."""
+    return (*param_args(a), *param_args(b))
 
 
 #: The largest finite value of each kernel dtype: torch refuses (``value cannot be converted to

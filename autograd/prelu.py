@@ -3,7 +3,8 @@ w[c] * x`` with one slope per channel (dim 1) or one for all.
 
 Backward is one pass over the data that writes the input gradient and, per program, a partial
 weight gradient per channel; one torch ``sum`` over those partials (a few thousand floats) gives
-the weight gradient. The math comes from the ``PRELU_MATH`` table that the registry fills.
+the weight gradient. The launchers take the op's :class:`PreluMath` (which its registry entry
+holds); the custom ops find it by its key.
 """
 
 from __future__ import annotations
@@ -17,22 +18,26 @@ import triton
 
 from tritonact.kernels import prelu as kernels
 
-from .launch import INT32_LIMIT, INTERPRET, block_size, coalesce, is_dense, launch
+from .launch import INT32_LIMIT, INTERPRET, block_size, coalesce, file_under_key, is_dense, launch
 
 
 @dataclass(frozen=True)
 class PreluMath:
-    """forward(x, w, b), backward(g, x, w, b), weight_backward(g, x) ``@triton.jit`` functions,
-    and torch's function (double backward goes through it)."""
+    """forward(x, w, b), backward(g, x, w, b), weight_backward(g, x) ``@triton.jit`` functions
+    under the op's key, and torch's function (double backward goes through it)."""
 
+    key: str
     forward: triton.JITFunction
     backward: triton.JITFunction
     weight_backward: triton.JITFunction
     torch_fn: Callable
 
+    def __post_init__(self) -> None:
+        file_under_key(_BY_KEY, self)
 
-#: kernel key -> PreluMath; filled by ``tritonact.registry``.
-PRELU_MATH: dict[str, PreluMath] = {}
+
+#: kernel key -> PreluMath, for the custom ops (each PreluMath files itself here when created).
+_BY_KEY: dict[str, PreluMath] = {}
 
 
 def channels(x: torch.Tensor) -> int:
@@ -40,7 +45,7 @@ def channels(x: torch.Tensor) -> int:
     return x.shape[1] if x.dim() >= 2 else 1
 
 
-def _view_ncs(tensors: list[torch.Tensor], shared: bool):
+def view_ncs(tensors: list[torch.Tensor], shared: bool):
     """``(N, C, S, strides)``: every tensor as ``[N, C, S]`` with ``(stride_n, stride_c,
     stride_s)`` each, or None when the dims after the channel do not merge into one."""
     x = tensors[0]
@@ -98,13 +103,15 @@ def tiling(n: int, c: int, s: int, channels_contiguous: bool, block: int,
     return Tiling(block_n, block_c, block_s, rows, (tiles, triton.cdiv(n, rows)))
 
 
-def _launch(kernel, tensors: list[torch.Tensor], layout, weight: torch.Tensor, **meta):
-    """The grid, tiling, size/stride arguments and meta-parameters of ``kernel`` over
-    ``tensors`` (all of one shape) viewed as ``[N, C, S]`` (``layout``, from ``_view_ncs``)."""
+def _plan(tensors: list[torch.Tensor], layout, weight: torch.Tensor, target: int | None,
+          **meta):
+    """The tiling, size/stride arguments and meta-parameters of a launch over ``tensors`` (all
+    of one shape) viewed as ``[N, C, S]`` (``layout``, from ``view_ncs``), filling ``target``
+    programs (default: the tensors' device's)."""
     n, c, s, strides = layout
     block = block_size(tensors[0].dtype)
     tile = tiling(n, c, s, c > 1 and all(st[1] == 1 for st in strides), block,
-                  _target_programs(tensors[0].device))
+                  target or _target_programs(tensors[0].device))
     extent = max((n - 1) * a + (c - 1) * b + (s - 1) * d for a, b, d in strides)
     wide = max(extent, n * c * s) + tile.rows + block > INT32_LIMIT
     w_stride = 0 if weight.numel() == 1 else weight.stride(0)  # a slice, an expanded weight
@@ -112,25 +119,47 @@ def _launch(kernel, tensors: list[torch.Tensor], layout, weight: torch.Tensor, *
     return tile, (n, c, s, tile.rows, *(v for st in strides for v in st), w_stride), meta
 
 
-def forward(key: str, x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+def plan_forward(m: PreluMath, x: torch.Tensor, weight: torch.Tensor, out: torch.Tensor,
+                 layout, target: int | None = None) -> tuple[Tiling, tuple, dict]:
+    """(tiling, arguments, meta-parameters) of the forward kernel; the audit compiles them."""
+    tile, ints, meta = _plan([x, out], layout, weight, target, FORWARD=m.forward)
+    return tile, (x, weight, out, *ints), meta
+
+
+def plan_backward(m: PreluMath, g: torch.Tensor, x: torch.Tensor, weight: torch.Tensor,
+                  out: torch.Tensor, layout, input_grad: bool = True,
+                  weight_grad: bool = True, target: int | None = None
+                  ) -> tuple[Tiling, tuple, dict]:
+    """(tiling, arguments, meta-parameters) of the backward kernel, whose ``partial`` argument
+    (per program and channel, the weight gradient's partial sums) is allocated here."""
+    tile, ints, meta = _plan([g, x, out], layout, weight, target, BACKWARD=m.backward,
+                             WEIGHT_BACKWARD=m.weight_backward, INPUT_GRAD=input_grad,
+                             WEIGHT_GRAD=weight_grad)
+    acc_dtype = torch.float64 if x.dtype == torch.float64 else torch.float32
+    grid = tile.grid
+    partial = torch.empty(grid[0] * grid[1] * tile.block_c if weight_grad else 1,
+                          dtype=acc_dtype, device=x.device)
+    return tile, (g, x, weight, out, partial, *ints), meta
+
+
+def forward(m: PreluMath, x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     """``y`` in one launch, in ``x``'s layout (``empty_like``, as torch); where that layout has
     no ``[N, C, S]`` view, through a contiguous copy of ``x`` and of the result."""
     shared = weight.numel() == 1
     y = torch.empty_like(x)
     if not x.numel():
         return y
-    out, layout = y, _view_ncs([x, y], shared)
+    out, layout = y, view_ncs([x, y], shared)
     if layout is None:
         x = x.contiguous()
         out = torch.empty_like(x)
-        layout = _view_ncs([x, out], shared)
-    tile, args, meta = _launch(kernels.forward, [x, out], layout, weight,
-                               FORWARD=PRELU_MATH[key].forward)
-    launch(kernels.forward, tile.grid, x.device, x, weight, out, *args, **meta)
+        layout = view_ncs([x, out], shared)
+    tile, args, meta = plan_forward(m, x, weight, out, layout)
+    launch(kernels.forward, tile.grid, x.device, *args, **meta)
     return y if out is y else y.copy_(out)
 
 
-def backward(key: str, g: torch.Tensor, x: torch.Tensor, weight: torch.Tensor,
+def backward(m: PreluMath, g: torch.Tensor, x: torch.Tensor, weight: torch.Tensor,
              input_grad: bool = True, weight_grad: bool = True):
     """``(dx, dweight)`` (None where not asked for) from one pass over ``g`` and ``x``; ``dx``
     in ``x``'s layout (through contiguous copies where ``[N, C, S]`` views are lacking)."""
@@ -139,20 +168,14 @@ def backward(key: str, g: torch.Tensor, x: torch.Tensor, weight: torch.Tensor,
     if not x.numel():
         return dx, torch.zeros_like(weight) if weight_grad else None
     out = x if dx is None else dx  # the kernel's dx pointer (never written without INPUT_GRAD)
-    layout = _view_ncs([g, x, out], shared)
+    layout = view_ncs([g, x, out], shared)
     if layout is None:
         g, x = g.contiguous(), x.contiguous()
         out = x if dx is None else torch.empty_like(x)
-        layout = _view_ncs([g, x, out], shared)
-    m = PRELU_MATH[key]
-    tile, args, meta = _launch(
-        kernels.backward, [g, x, out], layout, weight, BACKWARD=m.backward,
-        WEIGHT_BACKWARD=m.weight_backward, INPUT_GRAD=input_grad, WEIGHT_GRAD=weight_grad)
-    grid, block_c = tile.grid, tile.block_c
-    acc_dtype = torch.float64 if x.dtype == torch.float64 else torch.float32
-    partial = torch.empty(grid[0] * grid[1] * block_c if weight_grad else 1, dtype=acc_dtype,
-                          device=x.device)
-    launch(kernels.backward, grid, x.device, g, x, weight, out, partial, *args, **meta)
+        layout = view_ncs([g, x, out], shared)
+    tile, args, meta = plan_backward(m, g, x, weight, out, layout, input_grad, weight_grad)
+    grid, block_c, partial = tile.grid, tile.block_c, args[4]
+    launch(kernels.backward, grid, x.device, *args, **meta)
     if dx is not None and out is not dx:
         dx.copy_(out)
     dweight = None
@@ -168,7 +191,7 @@ def backward(key: str, g: torch.Tensor, x: torch.Tensor, weight: torch.Tensor,
 
 @torch.library.custom_op("tritonact::prelu_forward", mutates_args=())
 def forward_op(x: torch.Tensor, weight: torch.Tensor, key: str) -> torch.Tensor:
-    return forward(key, x, weight)
+    return forward(_BY_KEY[key], x, weight)
 
 
 @forward_op.register_fake
@@ -179,7 +202,7 @@ def _(x, weight, key):
 @torch.library.custom_op("tritonact::prelu_backward", mutates_args=())
 def backward_op(g: torch.Tensor, x: torch.Tensor, weight: torch.Tensor,
                 key: str) -> tuple[torch.Tensor, torch.Tensor]:
-    return backward(key, g, x, weight)
+    return backward(_BY_KEY[key], g, x, weight)
 
 
 @backward_op.register_fake
@@ -190,16 +213,21 @@ def _(g, x, weight, key):
 _is_compiling = torch.compiler.is_compiling
 
 
+def run_forward(m: PreluMath, x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """Forward launch: direct in eager mode, through the custom op under torch.compile."""
+    if _is_compiling():
+        return forward_op(x, weight, m.key)
+    return forward(m, x, weight)
+
+
 class PreluFunction(torch.autograd.Function):
     """PReLU; saves the input and the weight, as torch's does."""
 
     @staticmethod
-    def forward(ctx, x, weight, key: str):
+    def forward(ctx, x, weight, m: PreluMath):
         ctx.save_for_backward(x, weight)
-        ctx.key = key
-        if _is_compiling():
-            return forward_op(x, weight, key)
-        return forward(key, x, weight)
+        ctx.math = m
+        return run_forward(m, x, weight)
 
     @staticmethod
     def backward(ctx, g):
@@ -208,11 +236,11 @@ class PreluFunction(torch.autograd.Function):
         if torch.is_grad_enabled():  # create_graph=True: torch's op, differentiable again
             wrt = [t for t, need in ((x, need_x), (weight, need_w)) if need]
             with torch.enable_grad():
-                out = PRELU_MATH[ctx.key].torch_fn(x, weight)
+                out = ctx.math.torch_fn(x, weight)
             grads = iter(torch.autograd.grad(out, wrt, g, create_graph=True))
             return (next(grads) if need_x else None, next(grads) if need_w else None, None)
         if _is_compiling():
-            dx, dweight = backward_op(g, x, weight, ctx.key)
+            dx, dweight = backward_op(g, x, weight, ctx.math.key)
         else:
-            dx, dweight = backward(ctx.key, g, x, weight, need_x, need_w)
+            dx, dweight = backward(ctx.math, g, x, weight, need_x, need_w)
         return dx, dweight, None

@@ -14,8 +14,8 @@ import triton
 
 from tritonact.kernels import randomized as kernels
 
-from .elementwise import MATH, _params
-from .launch import INT32_LIMIT, block_size, is_dense, launch
+from .elementwise import Math, find_math
+from .launch import INT32_LIMIT, block_size, is_dense, launch, scalar_args
 
 SEED_LIMIT = 2**31 - 1
 
@@ -25,37 +25,44 @@ def draw_seed() -> int:
     return int(torch.randint(SEED_LIMIT, (), dtype=torch.int64))
 
 
+def plan(tensors: list[torch.Tensor], seed: int, lower: float, upper: float, **meta):
+    """(grid, arguments, meta-parameters) of a launch over ``tensors`` (one dense layout); the
+    audit compiles what this returns."""
+    n = tensors[-1].numel()
+    block = block_size(tensors[-1].dtype)
+    return ((triton.cdiv(n, block),), (*tensors, n, seed, *scalar_args(lower, upper)),
+            dict(meta, BLOCK=block, WIDE=n + block > INT32_LIMIT))
+
+
 def _flat(kernel, tensors: list[torch.Tensor], seed: int, lower: float, upper: float,
           **meta) -> None:
-    n = tensors[-1].numel()
-    if n:
-        block = block_size(tensors[-1].dtype)
-        launch(kernel, (triton.cdiv(n, block),), tensors[-1].device, *tensors, n, seed,
-               *_params(lower, upper), **meta, BLOCK=block, WIDE=n + block > INT32_LIMIT)
+    if tensors[-1].numel():
+        grid, args, meta = plan(tensors, seed, lower, upper, **meta)
+        launch(kernel, grid, tensors[-1].device, *args, **meta)
 
 
-def forward(key: str, x: torch.Tensor, lower: float, upper: float, seed: int,
+def forward(m: Math, x: torch.Tensor, lower: float, upper: float, seed: int,
             out: torch.Tensor | None = None) -> torch.Tensor:
     """``y`` for a dense ``x``, into ``out`` (``x`` itself, in place) or a new tensor."""
     y = torch.empty_like(x) if out is None else out
-    _flat(kernels.forward, [x, y], seed, lower, upper, FORWARD=MATH[key].forward)
+    _flat(kernels.forward, [x, y], seed, lower, upper, FORWARD=m.forward)
     return y
 
 
-def backward(key: str, g: torch.Tensor, t: torch.Tensor, lower: float, upper: float,
+def backward(m: Math, g: torch.Tensor, t: torch.Tensor, lower: float, upper: float,
              seed: int) -> torch.Tensor:
     """``dx = g * r`` where the input was not positive, else ``g``; ``dx`` has ``t``'s layout."""
     if g.stride() != t.stride():
         g = torch.empty_like(t).copy_(g)
     dx = torch.empty_like(t)
-    _flat(kernels.backward, [g, t, dx], seed, lower, upper, BACKWARD=MATH[key].backward)
+    _flat(kernels.backward, [g, t, dx], seed, lower, upper, BACKWARD=m.backward)
     return dx
 
 
 @torch.library.custom_op("tritonact::randomized_forward", mutates_args=())
 def forward_op(x: torch.Tensor, key: str, lower: float, upper: float,
                seed: torch.Tensor) -> torch.Tensor:
-    return forward(key, x, lower, upper, int(seed))
+    return forward(find_math(key), x, lower, upper, int(seed))
 
 
 @forward_op.register_fake
@@ -66,7 +73,7 @@ def _(x, key, lower, upper, seed):
 @torch.library.custom_op("tritonact::randomized_backward", mutates_args=())
 def backward_op(g: torch.Tensor, t: torch.Tensor, key: str, lower: float, upper: float,
                 seed: torch.Tensor) -> torch.Tensor:
-    return backward(key, g, t, lower, upper, int(seed))
+    return backward(find_math(key), g, t, lower, upper, int(seed))
 
 
 @backward_op.register_fake
@@ -77,7 +84,7 @@ def _(g, t, key, lower, upper, seed):
 _is_compiling = torch.compiler.is_compiling
 
 
-def run(key: str, x: torch.Tensor, lower: float, upper: float, inplace: bool):
+def run(m: Math, x: torch.Tensor, lower: float, upper: float, inplace: bool):
     """``(y, saved, seed)``: the training-mode forward without autograd, the tensor backward
     needs and the seed (an int, or a CPU tensor while compiling)."""
     dense = is_dense(x)
@@ -86,7 +93,7 @@ def run(key: str, x: torch.Tensor, lower: float, upper: float, inplace: bool):
         seed = torch.randint(SEED_LIMIT, (), dtype=torch.int64)
         if inplace and lower <= 0 and src is x:
             src = x.clone()  # x is about to be overwritten: backward needs the input's sign
-        y = forward_op(src, key, lower, upper, seed)
+        y = forward_op(src, m.key, lower, upper, seed)
         if inplace:
             x.copy_(y)
             y = x
@@ -94,8 +101,8 @@ def run(key: str, x: torch.Tensor, lower: float, upper: float, inplace: bool):
     seed = draw_seed()
     if inplace and dense:
         saved = x if lower > 0 else x.clone()  # lower > 0: y has x's sign, y is enough
-        return forward(key, x, lower, upper, seed, out=x), saved, seed
-    y = forward(key, src, lower, upper, seed)
+        return forward(m, x, lower, upper, seed, out=x), saved, seed
+    y = forward(m, src, lower, upper, seed)
     if inplace:
         x.copy_(y)
         return x, src, seed
@@ -106,28 +113,28 @@ class RandomizedFunction(torch.autograd.Function):
     """RReLU in training mode; saves one tensor (the input, or the output in place)."""
 
     @staticmethod
-    def forward(ctx, x, key: str, lower: float, upper: float, inplace: bool):
-        y, saved, seed = run(key, x, lower, upper, inplace)
+    def forward(ctx, x, m: Math, lower: float, upper: float, inplace: bool):
+        y, saved, seed = run(m, x, lower, upper, inplace)
         if inplace:
             ctx.mark_dirty(x)
         ctx.save_for_backward(saved)
-        ctx.key, ctx.lower, ctx.upper, ctx.seed = key, lower, upper, seed
+        ctx.math, ctx.lower, ctx.upper, ctx.seed = m, lower, upper, seed
         return y
 
     @staticmethod
     def backward(ctx, g):
         (t,) = ctx.saved_tensors
         if torch.is_grad_enabled():  # create_graph=True
-            dx = RandomizedBackward.apply(g, t, ctx.key, ctx.lower, ctx.upper, ctx.seed)
+            dx = RandomizedBackward.apply(g, t, ctx.math, ctx.lower, ctx.upper, ctx.seed)
         else:
-            dx = _backward(ctx.key, g, t, ctx.lower, ctx.upper, ctx.seed)
+            dx = _backward(ctx.math, g, t, ctx.lower, ctx.upper, ctx.seed)
         return dx, None, None, None, None
 
 
-def _backward(key, g, t, lower, upper, seed):
+def _backward(m: Math, g, t, lower, upper, seed):
     if isinstance(seed, torch.Tensor):
-        return backward_op(g, t, key, lower, upper, seed)
-    return backward(key, g, t, lower, upper, seed)
+        return backward_op(g, t, m.key, lower, upper, seed)
+    return backward(m, g, t, lower, upper, seed)
 
 
 class RandomizedBackward(torch.autograd.Function):
@@ -135,13 +142,13 @@ class RandomizedBackward(torch.autograd.Function):
     slopes do not depend on ``t`` (zero gradient almost everywhere)."""
 
     @staticmethod
-    def forward(ctx, g, t, key: str, lower: float, upper: float, seed):
+    def forward(ctx, g, t, m: Math, lower: float, upper: float, seed):
         ctx.save_for_backward(t)
-        ctx.key, ctx.lower, ctx.upper, ctx.seed = key, lower, upper, seed
-        return _backward(key, g, t, lower, upper, seed)
+        ctx.math, ctx.lower, ctx.upper, ctx.seed = m, lower, upper, seed
+        return _backward(m, g, t, lower, upper, seed)
 
     @staticmethod
     def backward(ctx, gg):
         (t,) = ctx.saved_tensors
-        dgg = RandomizedBackward.apply(gg, t, ctx.key, ctx.lower, ctx.upper, ctx.seed)
+        dgg = RandomizedBackward.apply(gg, t, ctx.math, ctx.lower, ctx.upper, ctx.seed)
         return dgg, None, None, None, None, None

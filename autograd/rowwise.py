@@ -1,9 +1,10 @@
 """Launchers, torch.library ops and autograd Functions for the row-wise activations (softmax,
-log_softmax, softmin). Generic: the variant's math comes from the ``ROW_MATH`` table that the
-registry fills."""
+log_softmax, softmin). Generic: the launchers take the variant's :class:`RowMath` (which its
+registry entry holds); the custom ops find it by its key."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -11,7 +12,7 @@ import triton
 
 from tritonact.kernels import rowwise as kernels
 
-from .launch import INT32_LIMIT, coalesce, launch, max_offset
+from .launch import INT32_LIMIT, coalesce, file_under_key, launch, max_offset
 
 #: The most threads a program has (32 warps).
 MAX_THREADS = 1024
@@ -33,16 +34,40 @@ TILE_PER_THREAD = 8
 
 @dataclass(frozen=True)
 class RowMath:
-    """A row-wise activation's ``@triton.jit`` functions (see ``tritonact.kernels.rowwise``)."""
+    """A row-wise activation's ``@triton.jit`` functions (see ``tritonact.kernels.rowwise``),
+    under its key, and its double backward.
 
+    negate: the op runs on ``-x`` (softmin is softmax of ``-x``); its gradient changes sign.
+    second: ``(gg, dy, y, dim) -> (d dy, d y)``, the gradient of the backward
+            ``dx(dy, y)`` for upstream ``gg``, in torch ops (a rare path).
+    """
+
+    key: str
     output: triton.JITFunction
     grad_term: triton.JITFunction
     grad: triton.JITFunction
+    second: Callable[..., tuple[torch.Tensor, torch.Tensor]]
     negate: bool = False
 
+    def __post_init__(self) -> None:
+        file_under_key(_BY_KEY, self)
 
-#: kernel key -> RowMath; filled by ``tritonact.registry``.
-ROW_MATH: dict[str, RowMath] = {}
+
+#: kernel key -> RowMath, for the custom ops (each RowMath files itself here when created).
+_BY_KEY: dict[str, RowMath] = {}
+
+
+def softmax_second(gg, dy, y, dim):
+    """Double backward of ``dx = y * (dy - sum(dy * y))``."""
+    ddy = y * (gg - (gg * y).sum(dim, keepdim=True))
+    dyy = gg * (dy - (dy * y).sum(dim, keepdim=True)) - dy * (gg * y).sum(dim, keepdim=True)
+    return ddy, dyy
+
+
+def log_softmax_second(gg, dy, y, dim):
+    """Double backward of ``dx = dy - exp(y) * sum(dy)``."""
+    p = y.exp()
+    return gg - (gg * p).sum(dim, keepdim=True), -gg * p * dy.sum(dim, keepdim=True)
 
 
 def _rows_layout(shape, dim: int, tensors: list[torch.Tensor]):
@@ -122,21 +147,19 @@ def _launch(kernel, dim: int, tensors: list[torch.Tensor], **fns) -> None:
     launch(kernel, grid, out.device, *tensors, *ints, **fns, **meta)
 
 
-def forward(key: str, x: torch.Tensor, dim: int, dtype: torch.dtype) -> torch.Tensor:
+def forward(m: RowMath, x: torch.Tensor, dim: int, dtype: torch.dtype) -> torch.Tensor:
     """The activation over ``dim`` in one launch; the result has ``dtype`` and is contiguous
     whatever x's layout, as torch's softmax (the kernel reads x in place, with no copy)."""
     y = torch.empty_like(x, dtype=dtype, memory_format=torch.contiguous_format)
-    m = ROW_MATH[key]
     _launch(kernels.forward, dim, [x, y], OUTPUT=m.output, NEGATE=m.negate)
     return y
 
 
-def backward(key: str, dy: torch.Tensor, y: torch.Tensor, dim: int,
+def backward(m: RowMath, dy: torch.Tensor, y: torch.Tensor, dim: int,
              dtype: torch.dtype) -> torch.Tensor:
     """The input gradient (in ``dtype``, the input's) from the saved output, in one launch;
     contiguous, as torch's."""
     dx = torch.empty_like(y, dtype=dtype, memory_format=torch.contiguous_format)
-    m = ROW_MATH[key]
     _launch(kernels.backward, dim, [dy, y, dx], GRAD_TERM=m.grad_term, GRAD=m.grad,
             NEGATE=m.negate)
     return dx
@@ -144,7 +167,7 @@ def backward(key: str, dy: torch.Tensor, y: torch.Tensor, dim: int,
 
 @torch.library.custom_op("tritonact::rowwise_forward", mutates_args=())
 def forward_op(x: torch.Tensor, key: str, dim: int, dtype: torch.dtype) -> torch.Tensor:
-    return forward(key, x, dim, dtype)
+    return forward(_BY_KEY[key], x, dim, dtype)
 
 
 @forward_op.register_fake
@@ -155,7 +178,7 @@ def _(x, key, dim, dtype):
 @torch.library.custom_op("tritonact::rowwise_backward", mutates_args=())
 def backward_op(dy: torch.Tensor, y: torch.Tensor, key: str, dim: int,
                 dtype: torch.dtype) -> torch.Tensor:
-    return backward(key, dy, y, dim, dtype)
+    return backward(_BY_KEY[key], dy, y, dim, dtype)
 
 
 @backward_op.register_fake
@@ -166,62 +189,52 @@ def _(dy, y, key, dim, dtype):
 _is_compiling = torch.compiler.is_compiling
 
 
-def run_forward(key: str, x: torch.Tensor, dim: int, dtype: torch.dtype) -> torch.Tensor:
+def run_forward(m: RowMath, x: torch.Tensor, dim: int, dtype: torch.dtype) -> torch.Tensor:
     if _is_compiling():
-        return forward_op(x, key, dim, dtype)
-    return forward(key, x, dim, dtype)
+        return forward_op(x, m.key, dim, dtype)
+    return forward(m, x, dim, dtype)
 
 
-def run_backward(key, dy, y, dim, dtype):
+def run_backward(m: RowMath, dy, y, dim, dtype):
     if _is_compiling():
-        return backward_op(dy, y, key, dim, dtype)
-    return backward(key, dy, y, dim, dtype)
+        return backward_op(dy, y, m.key, dim, dtype)
+    return backward(m, dy, y, dim, dtype)
 
 
 class RowwiseFunction(torch.autograd.Function):
     """``y = f(x)`` over ``dim``, saving only ``y``."""
 
     @staticmethod
-    def forward(ctx, x, key: str, dim: int, dtype: torch.dtype):
-        y = run_forward(key, x, dim, dtype)
+    def forward(ctx, x, m: RowMath, dim: int, dtype: torch.dtype):
+        y = run_forward(m, x, dim, dtype)
         ctx.save_for_backward(y)
-        ctx.key, ctx.dim, ctx.in_dtype = key, dim, x.dtype
+        ctx.math, ctx.dim, ctx.in_dtype = m, dim, x.dtype
         return y
 
     @staticmethod
     def backward(ctx, dy):
         (y,) = ctx.saved_tensors
         if torch.is_grad_enabled():
-            dx = RowwiseBackward.apply(dy, y, ctx.key, ctx.dim, ctx.in_dtype)
+            dx = RowwiseBackward.apply(dy, y, ctx.math, ctx.dim, ctx.in_dtype)
         else:
-            dx = run_backward(ctx.key, dy, y, ctx.dim, ctx.in_dtype)
+            dx = run_backward(ctx.math, dy, y, ctx.dim, ctx.in_dtype)
         return dx, None, None, None
 
 
 class RowwiseBackward(torch.autograd.Function):
-    """The backward as a differentiable function of ``dy`` and ``y`` (double backward, computed
-    with torch ops: a rare path)."""
+    """The backward as a differentiable function of ``dy`` and ``y`` (double backward: the
+    math's ``second``, in torch ops)."""
 
     @staticmethod
-    def forward(ctx, dy, y, key: str, dim: int, dtype: torch.dtype):
+    def forward(ctx, dy, y, m: RowMath, dim: int, dtype: torch.dtype):
         ctx.save_for_backward(dy, y)
-        ctx.key, ctx.dim = key, dim
-        return run_backward(key, dy, y, dim, dtype)
+        ctx.math, ctx.dim = m, dim
+        return run_backward(m, dy, y, dim, dtype)
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, gg):
         dy, y = ctx.saved_tensors
-        gg = gg.to(y.dtype)
-        sign = -1.0 if ROW_MATH[ctx.key].negate else 1.0
-        if ROW_MATH[ctx.key].output is kernels.log_softmax_output:
-            # dx = dy - exp(y) * sum(dy)
-            p = y.exp()
-            ddy = gg - (gg * p).sum(ctx.dim, keepdim=True)
-            dyy = -gg * p * dy.sum(ctx.dim, keepdim=True)
-        else:
-            # dx = y * (dy - sum(dy * y))
-            ddy = y * (gg - (gg * y).sum(ctx.dim, keepdim=True))
-            dyy = gg * (dy - (dy * y).sum(ctx.dim, keepdim=True)) - dy * (gg * y).sum(
-                ctx.dim, keepdim=True)
+        ddy, dyy = ctx.math.second(gg.to(y.dtype), dy, y, ctx.dim)
+        sign = -1.0 if ctx.math.negate else 1.0
         return sign * ddy, sign * dyy, None, None, None

@@ -1,19 +1,19 @@
 """The benchmark cases, defined once from the registry: op x dtype x shape x mode.
 
 Both front ends (``python -m tritonact bench`` and ``pytest bench/``) iterate this list; an op
-added to the registry's ``ELEMENTWISE``, ``ROWWISE``, ``GATED``, ``LEARNABLE`` or ``RANDOMIZED``
-appears here without an edit.
+added to the registry (of any family: each spec says its benchmark parameter sets, and its
+family its shapes) appears here without an edit.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import torch
 
-from tritonact.registry import ELEMENTWISE, GATED, LEARNABLE, RANDOMIZED, ROWWISE
+from tritonact import registry
 
 DTYPES: dict[str, torch.dtype] = {
     "float32": torch.float32,
@@ -32,7 +32,7 @@ SCALES = ("full", "quick", "smoke")
 class Op:
     """One registry op with the parameters it is benchmarked at."""
 
-    kind: str  # "elementwise", "rowwise", "gated", "learnable" or "randomized"
+    kind: str  # the spec's family: "elementwise", "rowwise", "gated", ...
     name: str
     params: tuple[tuple[str, object], ...] = ()
     spec: object = field(default=None, compare=False, repr=False)
@@ -51,97 +51,38 @@ class Op:
 
 
 def registry_ops() -> list[Op]:
-    """Every op of the registry: elementwise ops at their first parameter set (torch's defaults
-    where every parameter has one), row-wise ops over the last dim, gated ops over the last dim
-    in each of their approximations, learnable ops (PReLU) with one weight per channel,
-    randomized ops (RReLU) in training mode (eval mode is their slope op's kernel)."""
-    ops = [Op("elementwise", s.name, tuple(s.param_sets()[0].items()), s,
-              tuple(s.defaults.items())) for s in ELEMENTWISE if s.param_sets()]
-    ops += [Op("rowwise", s.name, (), s) for s in ROWWISE]
-    for s in GATED:
-        choices = (("none",), ("tanh",)) if s.takes_approximate else ((),)
-        ops += [Op("gated", s.name, tuple(zip(("approximate",), c)), s, (("approximate", "none"),))
-                for c in choices]
-    ops += [Op("learnable", s.name, (), s) for s in LEARNABLE]
-    ops += [Op("randomized", s.name, (*s.defaults.items(), ("training", True)), s,
-               tuple(s.defaults.items())) for s in RANDOMIZED]
-    return ops
+    """Every op of the registry, each at the parameter sets its spec benchmarks
+    (``Spec.bench_ops``): elementwise ops at their first parameter set (torch's defaults where
+    every parameter has one), row-wise ops over the last dim, gated ops over the last dim in
+    each of their approximations, learnable ops (PReLU) with one weight per channel, randomized
+    ops (RReLU) in training mode (eval mode is their slope op's kernel)."""
+    return [op for spec in registry.SPECS for op in spec.bench_ops()]
 
 
-def _pow2(exponents: Iterable[int]) -> tuple[tuple[int, ...], ...]:
-    return tuple((2**e,) for e in exponents)
+def _families() -> dict[str, object]:
+    """family name -> its benchmark shapes, for every family the registry holds."""
+    return {type(spec).family: type(spec).bench_shapes for spec in registry.SPECS}
 
 
-def _gated(tokens: Sequence[int], hidden: Sequence[int]) -> tuple[tuple[int, ...], ...]:
-    """LLM-shaped gate-up inputs: ``tokens x 2*d`` (the fused gate and up projections)."""
-    return tuple((t, 2 * d) for d in hidden for t in tokens)
-
-
-def _channels(exponents: Iterable[int], channels: int = 64) -> tuple[tuple[int, ...], ...]:
-    """PReLU inputs ``[rows, channels]`` of 2^e elements (one weight per channel)."""
-    return tuple((2**e // channels, channels) for e in exponents)
-
-
-ROW_LENGTHS = (256, 512, 1024, 2048, 4096, 8192, 12672, 32768)
-LLM_HIDDEN = (4096, 11008, 14336)
-#: Each kind's goal shape, the headline table's: what a model runs (2^28 activations, 4096 rows
-#: of 32768 logits, 4096 tokens of a Llama-3-8B MLP's fused gate-up projection), a working set
-#: at least 4x a 50 MiB L2 in every mode and dtype (a bandwidth figure), and a shape every
+#: Each family's goal shape, the headline table's: what a model runs (2^28 activations, 4096
+#: rows of 32768 logits, 4096 tokens of a Llama-3-8B MLP's fused gate-up projection), a working
+#: set at least 4x a 50 MiB L2 in every mode and dtype (a bandwidth figure), and a shape every
 #: provider accepts (Liger's softmax refuses rows over 65536).
-HEADLINE_SHAPES: dict[str, tuple[int, ...]] = {
-    "elementwise": (2**28,),
-    "rowwise": (4096, 32768),
-    "gated": (4096, 2 * 14336),
-    "learnable": (2**28 // 64, 64),
-    "randomized": (2**28,),
-}
-
-#: Input shapes per scale and kind. ``host`` shapes (2^10 elements) time the per-call CPU
+HEADLINE_SHAPES: dict[str, tuple[int, ...]] = {f: b.headline for f, b in _families().items()}
+#: Input shapes per scale and family. ``host`` shapes (2^10 elements) time the per-call CPU
 #: overhead; ``memory`` is one of the timed shapes, where peak and saved bytes are measured.
 SHAPES: dict[str, dict[str, tuple[tuple[int, ...], ...]]] = {
-    "full": {
-        "elementwise": _pow2(range(10, 29)),
-        "rowwise": tuple((4096, n) for n in ROW_LENGTHS)
-        + tuple((64, 2**e) for e in (14, 16, 18, 20)),
-        "gated": _gated((1, 16, 128, 1024, 4096, 16384), LLM_HIDDEN),
-        "learnable": _channels(range(10, 29)),
-        "randomized": _pow2(range(10, 29)),
-    },
-    "quick": {
-        "elementwise": _pow2((10, 16, 22, 28)),
-        "rowwise": ((4096, 256), (4096, 4096), (4096, 32768), (64, 2**20)),
-        "gated": _gated((16, 4096), (4096, 14336)),
-        "learnable": _channels((10, 16, 22, 28)),
-        "randomized": _pow2((10, 16, 22, 28)),
-    },
-    "smoke": {
-        "elementwise": _pow2((10, 12)),
-        "rowwise": ((4, 256), (4, 1024)),
-        "gated": ((1, 1024), (4, 1024)),
-        "learnable": _channels((10, 12)),
-        "randomized": _pow2((10, 12)),
-    },
-}
-HOST_SHAPES = {"elementwise": (2**10,), "rowwise": (4, 256), "gated": (1, 2**10),
-               "learnable": (16, 64), "randomized": (2**10,)}
-MEMORY_SHAPES = {
-    scale: {"elementwise": (n,), "rowwise": rows, "gated": gated, "learnable": (n // 64, 64),
-            "randomized": (n,)}
-    for scale, n, rows, gated in (("full", 2**24, (4096, 4096), (4096, 2 * 4096)),
-                                  ("quick", 2**22, (4096, 4096), (4096, 2 * 4096)),
-                                  ("smoke", 2**12, (4, 1024), (4, 1024)))
-}
+    scale: {f: getattr(b, scale) for f, b in _families().items()}
+    for scale in ("full", "quick", "smoke")}
+HOST_SHAPES = {f: b.host for f, b in _families().items()}
+MEMORY_SHAPES = {scale: {f: b.memory[scale] for f, b in _families().items()}
+                 for scale in ("full", "quick", "smoke")}
 #: The quick and smoke suites keep a few representative ops (those the registry still has).
 SUBSETS = {
     "quick": ("relu", "gelu", "silu", "softmax", "swiglu", "geglu[approximate=tanh]", "prelu"),
     "smoke": ("relu", "softmax", "swiglu"),
 }
 SUBSET_DTYPES = {"quick": ("bfloat16",), "smoke": ("float32",)}
-
-
-def output_shape(kind: str, shape: tuple[int, ...]) -> tuple[int, ...]:
-    """Gated ops halve the last dim; the others keep the shape."""
-    return (*shape[:-1], shape[-1] // 2) if kind == "gated" else shape
 
 
 def min_bytes(mode: str, input_numel: int, output_numel: int, itemsize: int) -> int:
@@ -176,7 +117,7 @@ class Case:
 
     @property
     def bytes_moved(self) -> int:
-        output = math.prod(output_shape(self.op.kind, self.shape))
+        output = math.prod(self.op.spec.output_shape(self.shape))
         return min_bytes(self.mode, self.numel, output, DTYPES[self.dtype].itemsize)
 
 

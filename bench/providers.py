@@ -10,10 +10,7 @@ from dataclasses import dataclass
 
 import torch
 
-import tritonact.functional as TF
 from tritonact.bench.cases import Op
-
-Unary = Callable[[torch.Tensor], torch.Tensor]
 
 
 class Unavailable(Exception):
@@ -28,47 +25,32 @@ class Workload:
     forward: Callable[[], torch.Tensor]
 
 
-#: kind -> op -> tritonact's call on the input and the op's own leaves (PReLU's weight);
-#: row-wise and gated ops reduce or split the last dim.
-TRITONACT: dict[str, Callable[[Op], Unary]] = {
-    "elementwise": lambda op: lambda x: getattr(TF, op.name)(x, **op.kwargs),
-    "rowwise": lambda op: lambda x: getattr(TF, op.name)(x, -1),
-    "gated": lambda op: lambda x: getattr(TF, op.name)(x, -1, **op.kwargs),
-    "learnable": lambda op: lambda x, weight: getattr(TF, op.name)(x, weight),
-    "randomized": lambda op: lambda x: getattr(TF, op.name)(x, **op.kwargs),
-}
-#: kind -> op -> the eager expression: torch's function, or the gated composite ``act(a) * b``.
-EAGER: dict[str, Callable[[Op], Unary]] = {
-    "elementwise": lambda op: lambda x: op.spec.torch_fn(x, **op.kwargs),
-    "rowwise": lambda op: lambda x: op.spec.torch_fn(x, -1),
-    "gated": lambda op: lambda x: op.spec.reference(x, -1, **op.kwargs),
-    "learnable": lambda op: lambda x, weight: op.spec.torch_fn(x, weight),
-    "randomized": lambda op: lambda x: op.spec.torch_fn(x, **op.kwargs),
-}
-
-
-def own_leaves(op: Op, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
-    """Leaves an op takes besides its input: PReLU's weight, one per channel (dim 1)."""
-    if op.kind != "learnable":
-        return ()
-    return (torch.full((x.shape[1],), 0.25, dtype=x.dtype, device=x.device,
-                       requires_grad=True),)
-
-
-#: provider -> op label -> the autograd.Function of Liger-Kernel (from ``liger_kernel.ops``,
-#: where Liger puts the implementation it selects for the device). Liger's GeGLU is the tanh
-#: approximation. ``liger`` gets gate and up as two contiguous tensors, as Liger's MLP modules
-#: call it (the same bytes as the halves of one input); ``liger-fused`` is its SwiGLU over one
-#: fused gate-up tensor, as its Megatron integration calls it.
-LIGER: dict[str, dict[str, str]] = {
-    "liger": {"swiglu": "LigerSiLUMulFunction",
-              "geglu[approximate=tanh]": "LigerGELUMulFunction",
-              "softmax": "LigerSoftmaxFunction"},
-    "liger-fused": {"swiglu": "LigerFusedGateUpSiLUMulFunction"},
-}
 #: Liger's row-wise kernels hold a whole row in one block of at most this many elements and
 #: refuse longer rows.
 LIGER_MAX_ROW = 65536
+
+
+@dataclass(frozen=True)
+class LigerCall:
+    """How Liger-Kernel's autograd.Function ``function`` (in ``liger_kernel.ops``) takes an op's
+    input: ``halves``, gate and up as two contiguous tensors (as Liger's MLP modules call it;
+    the same bytes as the halves of one input), else the input itself; ``max_row``, the longest
+    last dim it accepts (0: any)."""
+
+    function: str
+    halves: bool = False
+    max_row: int = 0
+
+
+#: provider -> op label -> Liger-Kernel's call (``liger_kernel.ops`` holds the implementation
+#: Liger selects for the device). Liger's GeGLU is the tanh approximation; ``liger-fused`` is
+#: its SwiGLU over one fused gate-up tensor, as its Megatron integration calls it.
+LIGER: dict[str, dict[str, LigerCall]] = {
+    "liger": {"swiglu": LigerCall("LigerSiLUMulFunction", halves=True),
+              "geglu[approximate=tanh]": LigerCall("LigerGELUMulFunction", halves=True),
+              "softmax": LigerCall("LigerSoftmaxFunction", max_row=LIGER_MAX_ROW)},
+    "liger-fused": {"swiglu": LigerCall("LigerFusedGateUpSiLUMulFunction")},
+}
 
 
 def applies(provider: str, op: Op) -> bool:
@@ -98,16 +80,17 @@ def liger_version() -> str | None:
 
 def _liger(provider: str) -> Callable[[Op, torch.Tensor], Workload]:
     def make(op: Op, x: torch.Tensor) -> Workload:
-        if op.kind == "rowwise" and x.shape[-1] > LIGER_MAX_ROW:
-            raise Unavailable(f"Liger-Kernel's {op.name} refuses rows over {LIGER_MAX_ROW} "
+        call = LIGER[provider][op.label]
+        if call.max_row and x.shape[-1] > call.max_row:
+            raise Unavailable(f"Liger-Kernel's {op.name} refuses rows over {call.max_row} "
                               f"elements")
         if x.device.type != "cuda":
             raise Unavailable("Liger-Kernel runs on CUDA only")
         why = liger_missing()
         if why is not None:
             raise Unavailable(why)
-        function = getattr(importlib.import_module("liger_kernel.ops"), LIGER[provider][op.label])
-        if provider == "liger-fused" or op.kind != "gated":
+        function = getattr(importlib.import_module("liger_kernel.ops"), call.function)
+        if not call.halves:
             return Workload((x,), lambda: function.apply(x))
         gate, up = (h.detach().contiguous().requires_grad_() for h in x.chunk(2, -1))
         return Workload((gate, up), lambda: function.apply(gate, up))
@@ -119,8 +102,8 @@ def _compiled(op: Op, x: torch.Tensor) -> Workload:
     """torch.compile of the eager expression, specialised to this shape, compiled and warmed up
     here (forward and backward) so that no timing includes compilation."""
     torch._dynamo.reset()  # a fresh cache per shape: no recompile limit, no fallback to eager
-    compiled = torch.compile(EAGER[op.kind](op), dynamic=False)
-    leaves = own_leaves(op, x)
+    compiled = torch.compile(op.spec.bench_call(op, "eager"), dynamic=False)
+    leaves = op.spec.bench_leaves(op, x)
     workload = Workload((x, *leaves), lambda: compiled(x, *leaves))
     try:
         y = workload.forward()
@@ -131,10 +114,12 @@ def _compiled(op: Op, x: torch.Tensor) -> Workload:
     return workload
 
 
-def _plain(kind_table: dict[str, Callable[[Op], Unary]]) -> Callable[[Op, torch.Tensor], Workload]:
+def _plain(provider: str) -> Callable[[Op, torch.Tensor], Workload]:
+    """``provider``'s call of the op (``Spec.bench_call``) on ``x`` and the op's own leaves."""
+
     def make(op: Op, x: torch.Tensor) -> Workload:
-        f = kind_table[op.kind](op)
-        leaves = own_leaves(op, x)
+        f = op.spec.bench_call(op, provider)
+        leaves = op.spec.bench_leaves(op, x)
         return Workload((x, *leaves), lambda: f(x, *leaves))
 
     return make
@@ -142,8 +127,8 @@ def _plain(kind_table: dict[str, Callable[[Op], Unary]]) -> Callable[[Op, torch.
 
 #: provider -> (op, input) -> its workload
 BUILDERS: dict[str, Callable[[Op, torch.Tensor], Workload]] = {
-    "tritonact": _plain(TRITONACT),
-    "eager": _plain(EAGER),
+    "tritonact": _plain("tritonact"),
+    "eager": _plain("eager"),
     "compile": _compiled,
     "liger": _liger("liger"),
     "liger-fused": _liger("liger-fused"),

@@ -9,13 +9,9 @@ import os
 import subprocess
 import sys
 
-from tritonact.audit import ROWWISE_SHAPES
-from tritonact.autograd.elementwise import MATH
-from tritonact.autograd.gated import GATED_BACKWARD
-from tritonact.autograd.prelu import PRELU_MATH
-from tritonact.autograd.rowwise import ROW_MATH
+from tritonact.families.rowwise import AUDIT_SHAPES
 from tritonact.kernels.elementwise import AUDIT_EXCEPTIONS
-from tritonact.registry import RANDOMIZED
+from tritonact.registry import ELEMENTWISE, GATED, LEARNABLE, RANDOMIZED, ROWWISE
 
 
 def test_every_kernel_passes_the_sm90_gate(tmp_path):
@@ -29,7 +25,7 @@ def test_every_kernel_passes_the_sm90_gate(tmp_path):
                for r in reports}
     row_shapes = {(r["case"]["kernel"], r["case"]["op"], r["case"]["dtype"], r["case"]["rows"],
                    r["case"]["columns"]) for r in reports}
-    for key in MATH:
+    for key in (key for spec in ELEMENTWISE for key in spec.kernels()):
         for dtype in ("fp32", "fp16", "bf16"):
             assert ("forward", key, dtype, False) in audited
             assert ("backward", key, dtype, False) in audited
@@ -37,16 +33,17 @@ def test_every_kernel_passes_the_sm90_gate(tmp_path):
             assert (kernel, key, "fp32", True) in audited  # the int64 index path
         for kernel in ("forward_strided", "backward_strided", "second"):
             assert (kernel, key, "fp32", False) in audited
-    for key in GATED_BACKWARD:
+    for key in (spec.math_for(a).key for spec in GATED for a in spec.approximations):
         for dtype in ("fp32", "fp16", "bf16"):
             for kernel in ("gated.forward", "gated.backward"):
                 assert (kernel, key, dtype, False) in audited
-    for key in ROW_MATH:
+    for key in (spec.math.key for spec in ROWWISE):
         for dtype in ("fp32", "fp16", "bf16"):
             for kernel in ("forward", "backward"):
-                for rows, columns in ROWWISE_SHAPES:
+                for rows, columns in AUDIT_SHAPES:
                     assert (f"rowwise.{kernel}", key, dtype, rows, columns) in row_shapes
-    for module, keys in (("prelu", PRELU_MATH), ("randomized", [s.name for s in RANDOMIZED])):
+    for module, keys in (("prelu", [s.math.key for s in LEARNABLE]),
+                         ("randomized", [s.name for s in RANDOMIZED])):
         for key in keys:
             for dtype in ("fp32", "fp16", "bf16"):
                 for kernel in ("forward", "backward"):
@@ -147,10 +144,13 @@ def test_the_issue_rate_gate_and_its_exceptions():
     assert report(relu, 29.0).ceiling_ratio(H100) < 1
     assert report(Case("forward", "relu", "bf16", False, 80), 99.0).ceiling_ratio(H200) is None
     assert report(Case("forward", "relu", "fp64", False, 90), 99.0).violations() == []
-    gated = Case("gated.forward", "silu", "bf16", False, 90)
+    case = lambda spec, kernel, columns=0: next(
+        c for c in spec.audit_cases((90,), ("bf16",), False)
+        if c.kernel == kernel and c.columns == columns)  # as the family states its goal
+    gated = case(GATED[1], "gated.forward")
     assert report(gated, 22.0).violations() == [] and report(gated, 23.0).violations()
-    one_pass = Case("rowwise.forward", "softmax", "bf16", False, 90, 4096, 16384)
-    two_pass = Case("rowwise.forward", "softmax", "bf16", False, 90, 4096, 65536)
+    one_pass = case(ROWWISE[0], "rowwise.forward", 16384)
+    two_pass = case(ROWWISE[0], "rowwise.forward", 65536)
     assert report(one_pass, 23.0).violations() and report(two_pass, 23.0).violations() == []
     assert report(Case("forward", "elu", "bf16", False, 90), 60.0).violations() == []
     assert report(Case("backward", "elu", "bf16", False, 90), 60.0).violations()
@@ -193,12 +193,14 @@ def test_occupancy_from_registers_warps_and_shared_memory():
 def test_rowwise_cases_compile_as_the_launcher_launches():
     """A contiguous 2-D input's outer sizes are 1, which Triton makes constants (no division
     in the row offsets); the tiling and num_warps are the launcher's."""
-    from tritonact.audit import Case, _rowwise_signature
+    from tritonact.audit import Case, signature
     from tritonact.autograd.rowwise import ONE_PASS_LIMIT
-    from tritonact.kernels import rowwise
 
-    case = Case("rowwise.forward", "softmax", "bf16", False, 90, 4096, ONE_PASS_LIMIT)
-    signature, constexprs, _, work = _rowwise_signature(rowwise.forward, case)
+    case = Case("rowwise.forward", "softmax", "bf16", False, 90, 4096, ONE_PASS_LIMIT,
+                spec="softmax")
+    launch = ROWWISE[0].audit_launch(case)
+    signature, constexprs, _ = signature(launch)
+    work = launch.work
     assert constexprs["size1"] == constexprs["size2"] == constexprs["x_col"] == 1
     assert constexprs["ONE_PASS"] and constexprs["BLOCK"] == ONE_PASS_LIMIT >= 16384
     assert work.num_warps == 32 and work.elements / (32 * work.num_warps) == 16

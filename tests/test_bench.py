@@ -4,6 +4,7 @@ and the ``pytest bench/`` front end. No timing is judged: there is no GPU here."
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import math
 import os
@@ -15,12 +16,12 @@ from types import SimpleNamespace
 import pytest
 import torch
 
+from tritonact import registry
 from tritonact.autograd.launch import INTERPRET
 from tritonact.bench import cases as bench_cases
 from tritonact.bench.cases import (
     DTYPES,
     HEADLINE_SHAPES,
-    LLM_HIDDEN,
     MODES,
     PROVIDERS,
     Case,
@@ -64,7 +65,13 @@ from tritonact.bench.report import (
     latency_table,
     plots,
 )
-from tritonact.registry import ELEMENTWISE, GATED, LEARNABLE, RANDOMIZED, ROWWISE
+from tritonact.families.gated import LLM_HIDDEN
+from tritonact.registry import ELEMENTWISE, GATED, LEARNABLE, RANDOMIZED, ROWWISE, Param
+
+
+def op_named(label: str) -> Op:
+    """The registry's benchmark op of this label."""
+    return next(op for op in registry_ops() if op.label == label)
 
 ROOT = Path(__file__).resolve().parents[1]
 pytest_plugins = ["pytester"]
@@ -91,8 +98,10 @@ def test_full_case_list_has_every_registry_op_dtype_mode_and_the_issue_sizes():
 
 
 def test_an_op_added_to_the_registry_is_benchmarked_without_an_edit(monkeypatch):
-    new_op = SimpleNamespace(name="new_op", param_sets=lambda: [{"slope": 0.5}], defaults={})
-    monkeypatch.setattr(bench_cases, "ELEMENTWISE", (*ELEMENTWISE, new_op))
+    new_op = dataclasses.replace(next(s for s in ELEMENTWISE if s.name == "leaky_relu"),
+                                 name="new_op", params=(Param("slope"),),
+                                 test_params=({"slope": 0.5},), inplace_name=None)
+    monkeypatch.setattr(registry, "SPECS", [*registry.SPECS, new_op])
     added = [c for c in cases("full", ops=["new_op"])]
     assert len(added) == 19 * 3 * 3 and added[0].op.kwargs == {"slope": 0.5}
     assert added[0].label == "new_op[slope=0.5]-float32-2^10-forward"
@@ -111,8 +120,7 @@ def test_quick_and_smoke_subsets_exist_and_unknown_ops_are_refused():
 def test_min_bytes_elementwise_and_rowwise(mode, elements):
     """forward: read x, write y; backward: read dy and the saved tensor, write dx."""
     assert min_bytes(mode, 1000, 1000, 2) == elements * 1000 * 2
-    relu = Op("elementwise", "relu")
-    softmax = Op("rowwise", "softmax")
+    relu, softmax = op_named("relu"), op_named("softmax")
     assert Case(relu, "float32", (1024,), mode).bytes_moved == elements * 1024 * 4
     assert Case(softmax, "bfloat16", (4096, 256), mode).bytes_moved == elements * 4096 * 256 * 2
 
@@ -122,7 +130,7 @@ def test_min_bytes_elementwise_and_rowwise(mode, elements):
 def test_min_bytes_gated(mode, halves):
     """tokens x 2d in, tokens x d out. forward: read gate and up, write the output; backward:
     read dy, gate and up, write both gradients."""
-    case = Case(Op("gated", "swiglu"), "bfloat16", (16, 2 * 4096), mode)
+    case = Case(op_named("swiglu"), "bfloat16", (16, 2 * 4096), mode)
     assert case.bytes_moved == halves * 16 * 4096 * 2
 
 
@@ -323,7 +331,7 @@ def test_the_plan_runs_the_headline_first_and_small_compiles_last():
 
 
 def test_the_budget_starts_only_steps_that_fit_and_estimates_follow_measurements():
-    relu = Op("elementwise", "relu")
+    relu = op_named("relu")
     small = Step("latency", relu, "bfloat16", (1024,), MODES, ("tritonact", "eager"))
     compiled = Step("latency-compile", relu, "bfloat16", (1024,), MODES, (COMPILE,))
     costs = Costs(timing_s=0.5, compile_s=20.0)
@@ -352,7 +360,7 @@ def test_sizes_are_classified_by_working_set_against_the_l2():
         for dtype in DTYPES:
             for mode in MODES:
                 assert cache_regime(working_set(Case(op, dtype, shape, mode)), L2) == "DRAM"
-    relu = Op("elementwise", "relu")
+    relu = op_named("relu")
     assert cache_regime(working_set(Case(relu, "bfloat16", (2**22,), "forward")), L2) == "L2"
     assert phase_of(relu, "bfloat16", (2**22,), L2) == "latency"
 

@@ -12,10 +12,9 @@ import torch
 import tritonact.functional as TF
 from tests.cases import op_params
 from tritonact.registry import GATED, LEARNABLE, ROWWISE
-from tritonact.testing import away_from_kinks
 
 GATED_CASES = [pytest.param(s, a, id=f"{s.name}-{a}")
-               for s in GATED for a in (("none", "tanh") if s.takes_approximate else ("none",))]
+               for s in GATED for a in s.approximations]
 
 
 def _first_gradients(fn, inputs, g, create_graph):
@@ -40,7 +39,7 @@ def _assert_matches_torch(ours, theirs, inputs, g):
 @pytest.mark.parametrize(("spec", "params"), op_params())
 def test_elementwise(spec, params, device):
     torch.manual_seed(0)
-    x = away_from_kinks(spec, params, device, shape=(4, 3)).detach()
+    x = spec.away_from_kinks(params, device, shape=(4, 3)).detach()
     g = torch.randn_like(x)
     _assert_matches_torch(lambda t: getattr(TF, spec.name)(t, **params),
                           lambda t: (spec.reference or spec.torch_fn)(t, **params), (x,), g)

@@ -12,7 +12,7 @@ import tritonact.functional as TF
 import tritonact.nn as tnn
 from tritonact.autograd import prelu as prelu_ops
 from tritonact.registry import LEARNABLE, RANDOMIZED
-from tritonact.testing import DTYPES, check_learnable_case, check_randomized, mismatch
+from tritonact.testing import DTYPES, mismatch
 
 
 def _prelu_inputs(dtype, device):
@@ -29,7 +29,7 @@ def _prelu_inputs(dtype, device):
 
 
 def _prelu_check(x, weight, g):
-    return check_learnable_case(LEARNABLE[0], x, weight, g)
+    return LEARNABLE[0].check(x, weight, g)
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
@@ -240,7 +240,7 @@ def test_rrelu_training_slopes_bounds_distribution_and_backward(dtype, device):
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16], ids=str)
 def test_verify_checks_of_rrelu(dtype, device):
-    assert check_randomized(RANDOMIZED[0], dtype, device) == []
+    assert RANDOMIZED[0].check_all(dtype, device) == []
 
 
 def test_rrelu_training_is_reproducible_and_fresh_each_call(device):

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from tests.cases import SHAPES, layouts, op_params
-from tritonact.testing import DTYPES, check_elementwise
+from tritonact.testing import DTYPES
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
@@ -26,7 +26,7 @@ def test_parity(spec, params, dtype, device):
                 g = torch.randn(x.shape, dtype=dtype, device=device)
                 if grad_layout == "expanded":
                     g = g.flatten()[:1].expand(x.shape)  # what sum().backward() hands down
-                problem = check_elementwise(spec, params, x, g)
+                problem = spec.check(params, x, g)
                 if problem:
                     failures.append(f"{shape} {layout} grad={grad_layout}: {problem}")
     assert not failures, "\n".join(failures)

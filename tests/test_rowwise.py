@@ -11,7 +11,7 @@ import tritonact.functional as TF
 import tritonact.nn as tnn
 from tritonact.autograd import rowwise
 from tritonact.registry import ROWWISE
-from tritonact.testing import DTYPES, check_rowwise
+from tritonact.testing import DTYPES
 
 SPECS = [pytest.param(s, id=s.name) for s in ROWWISE]
 LENGTHS = [1, 7, 128, 1000, 4097, 65537]
@@ -46,7 +46,7 @@ def test_parity_any_dim_any_length(spec, dtype, device):
                 continue
             if n >= 128 and dtype != torch.float32 and label not in ("last", "middle", "first"):
                 continue
-            problem = check_rowwise(spec, x, dim)
+            problem = spec.check(x, dim)
             if problem:
                 failures.append(f"n={n} {label}: {problem}")
     assert not failures, "\n".join(failures)
@@ -62,7 +62,7 @@ def test_two_pass_rows_in_every_layout(spec, device):
     failures = []
     for label, x, dim in _cases(n, torch.float32, device, k=2):
         g = torch.randn(x.shape[::-1], device=device).permute(*range(x.dim() - 1, -1, -1))
-        problem = check_rowwise(spec, x, dim, g=g)
+        problem = spec.check(x, dim, g=g)
         if problem:
             failures.append(f"{label}: {problem}")
     assert not failures, "\n".join(failures)
@@ -75,7 +75,7 @@ def test_two_pass_rows_in_every_layout(spec, device):
 @pytest.mark.parametrize("spec", SPECS)
 def test_dtype_argument_casts_inside_the_kernel(spec, src, dst, device, launches):
     x = (torch.randn(5, 300, device=device) * 3).to(src)
-    assert check_rowwise(spec, x, 1, dtype=dst) is None
+    assert spec.check(x, 1, dtype=dst) is None
     launches.clear()
     y = getattr(TF, spec.name)(x, 1, dtype=dst)
     assert y.dtype == dst and launches == ["rowwise.forward"]
@@ -86,7 +86,7 @@ def test_dtype_argument_casts_inside_the_kernel(spec, src, dst, device, launches
 def test_edge_shapes(spec, shape, device):
     for dim in range(-max(len(shape), 1), max(len(shape), 1)):
         x = torch.randn(shape, dtype=torch.float64, device=device)
-        assert check_rowwise(spec, x, dim) is None, dim
+        assert spec.check(x, dim) is None, dim
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
@@ -98,11 +98,11 @@ def test_special_values(spec, dtype, device):
             [inf, -inf, 1.0, 1.0]]
     x = torch.tensor(rows, dtype=torch.float64).to(dtype).to(device)
     for dim, view in ((1, x), (0, x.t())):
-        assert check_rowwise(spec, view, dim) is None
+        assert spec.check(view, dim) is None
     n = rowwise.ONE_PASS_LIMIT + 1000  # two-pass path
     long = torch.full((2, n), -inf, dtype=dtype, device=device)
     long[1, 5000:] = torch.randn(n - 5000, device=device).to(dtype)
-    assert check_rowwise(spec, long, 1) is None
+    assert spec.check(long, 1) is None
 
 
 @pytest.mark.parametrize("spec", SPECS)
@@ -200,4 +200,4 @@ def test_more_than_three_uncoalescable_other_dims(device):
     base = torch.randn(3, 4, 5, 6, 7, dtype=torch.float64, device=device)
     x = base.permute(4, 2, 0, 3, 1)[::2, :, ::2, :, ::3]
     for spec in ROWWISE:
-        assert check_rowwise(spec, x, 3) is None
+        assert spec.check(x, 3) is None

@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 
 import tritonact
-from tritonact import switch
+from tritonact import switch, verify
 from tritonact.testing import scalar_path_copy
 
 
@@ -28,7 +28,7 @@ def served():
 
 
 def test_every_override_matches_torch_and_is_reached(device):
-    checks = switch.check_overrides(device, [torch.float32, torch.bfloat16])
+    checks = verify.check_overrides(device, [torch.float32, torch.bfloat16])
     problems = [f"{c.op} [{c.params}] {c.dtype}: {c.problem}" for c in checks if c.problem]
     assert not problems, "\n".join(problems)
     reached = {aten for c in checks for aten in c.served}
@@ -407,7 +407,7 @@ def test_inductor_fullgraph_with_replaced_modules_and_the_switch_on(device):
 def test_without_a_served_device_the_switch_says_so_and_changes_nothing(monkeypatch, served):
     """No CUDA and no interpreter: nothing is registered, with a warning that names the
     caller's line (enable(), or the ``with`` of use())."""
-    monkeypatch.setattr(switch, "dispatch_keys", lambda: ())
+    monkeypatch.setattr(switch.dispatch, "dispatch_keys", lambda: ())
     before = torch._C._dispatch_dump("aten::relu")
     with pytest.warns(UserWarning, match="nothing to serve here") as caught:
         tritonact.enable()

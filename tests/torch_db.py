@@ -146,7 +146,7 @@ def compare(ours: Callable, theirs: Callable, x, args: tuple, kwargs: dict,
 
 def _sum_scale(i: int, x, lowp: torch.Tensor) -> torch.Tensor | None:
     """A weight gradient (PReLU's, input 1) is a sum over all but the channel dim: judged, as in
-    ``tritonact.testing.check_learnable_case``, against the sum of its terms' magnitudes."""
+    ``Learnable.check``, against the sum of its terms' magnitudes."""
     if i == 0:
         return None
     terms = (x.detach().double() * _upstream(x)).abs()

@@ -75,37 +75,9 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from tritonact.registry import ELEMENTWISE, GATED, LEARNABLE, RANDOMIZED, REQUIRED, ROWWISE
+    from tritonact.registry import SPECS
 
-    rows = []
-    for spec in ELEMENTWISE:
-        params = ", ".join(
-            f"{p.name}={p.default!r}" if p.default is not REQUIRED else p.name
-            for p in spec.params
-        )
-        saves = ("output" if spec.saves_output is True
-                 else "output or input, by parameters" if callable(spec.saves_output)
-                 else "input")
-        inplace = ", ".join(filter(None, ["inplace=" if spec.inplace else "",
-                                          spec.inplace_name or ""]))
-        rows.append([spec.name, params or "-", saves, inplace or "-",
-                     f"nn.{spec.module.__name__}", spec.formula])
-    for spec in ROWWISE:
-        rows.append([spec.name, "dim=None, _stacklevel=3, dtype=None", "output", "-",
-                     f"nn.{spec.module.__name__}", spec.formula])
-    for spec in GATED:
-        module = f"nn.{spec.module_name}"
-        rows.append([spec.name + (f", {spec.mul_name}" if spec.mul_name else ""),
-                     "dim=-1" + (", approximate='none'" if spec.takes_approximate else ""),
-                     "inputs", "-", module, spec.formula])
-    for spec in LEARNABLE:
-        rows.append([spec.name, "weight", "input, weight", "-", f"nn.{spec.module.__name__}",
-                     spec.formula])
-    for spec in RANDOMIZED:
-        params = ", ".join(f"{p.name}={p.default!r}" for p in spec.params)
-        rows.append([spec.name, f"{params}, training=False", "input (training), as "
-                     f"{spec.slope_op} (eval)", f"inplace=, {spec.inplace_name}",
-                     f"nn.{spec.module.__name__}", spec.formula])
+    rows = [list(vars(spec.list_row()).values()) for spec in SPECS]
     print(_table(["op", "parameters", "backward saves", "in place", "module", "formula"], rows))
     return 0
 
@@ -141,7 +113,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
              if not ops or op in ops]
     checks = []
     for op, dtype in progress(pairs, lambda p: f"{p[0]} {name(p[1])}", "verify switch", "op"):
-        checks += switch.check_overrides(device, [dtype], [op])
+        checks += verify.check_overrides(device, [dtype], [op])
     for check in checks:
         if check.problem:
             print(f"FAIL switch {check.op} [{check.params}] {check.dtype}: {check.problem}",

@@ -11,6 +11,8 @@ re-runs itself in a clean subprocess when the variable is set.
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import os
 import re
 import shutil
@@ -85,15 +87,6 @@ CEILING_RATIO = 1.0
 CEILING_GOAL = 0.8
 
 
-def ceiling_limit(case: Case) -> float:
-    """The share of the H200's issue ceiling ``case`` may use."""
-    from tritonact.autograd.rowwise import ONE_PASS_LIMIT
-
-    one_pass_16bit = (case.kernel.startswith("rowwise.") and case.columns <= ONE_PASS_LIMIT
-                      and case.dtype in ("fp16", "bf16"))
-    return CEILING_GOAL if case.kernel.startswith("gated.") or one_pass_16bit else CEILING_RATIO
-
-
 def occupancy(registers: int, num_warps: int, shared: int, arch: int) -> float:
     """The fraction of an SM's 64 warps resident at ``registers`` a thread, ``num_warps`` a
     program and ``shared`` bytes of shared memory a program."""
@@ -113,19 +106,6 @@ _MODULE_SYMBOL = re.compile(r"^\.global\s+(?:\.align\s+\d+\s+)?(?:\.\w+\s+)*([A-
 
 
 @dataclass(frozen=True)
-class Case:
-    """One compilation: a generic kernel with one activation's math, dtype, index width, arch."""
-
-    kernel: str  # forward, backward, second, forward_strided, backward_strided
-    op: str  # the kernel key (relu, gelu:tanh, ...)
-    dtype: str  # fp32, fp16, bf16, fp64
-    wide: bool  # int64 indices
-    arch: int  # 90, 80
-    rows: int = 0  # a row-wise case's input: rows x columns (0: not row-wise)
-    columns: int = 0
-
-
-@dataclass(frozen=True)
 class Work:
     """What one program of a case does: its warps, the elements it produces (outputs: a gated
     kernel's per output) and how many times each loop of its code runs."""
@@ -133,6 +113,39 @@ class Work:
     num_warps: int
     elements: int
     trips: int = 1
+
+
+@dataclass(frozen=True)
+class Case:
+    """One compilation: a generic kernel with one activation's math, dtype, index width, arch."""
+
+    kernel: str  # forward, backward, ...: the kernel's name, prefixed by its family's
+    op: str  # the kernel key (relu, gelu:tanh, ...)
+    dtype: str  # fp32, fp16, bf16, fp64
+    wide: bool  # int64 indices
+    arch: int  # 90, 80
+    rows: int = 0  # a row-wise case's input: rows x columns (0: not row-wise)
+    columns: int = 0
+    spec: str = ""  # the registry op whose ``audit_launch`` builds the launch
+    module: str = "tritonact.kernels.elementwise"  # where the kernel and its exceptions live
+    goal: float = CEILING_RATIO  # the share of the H200's issue ceiling it may use
+    group: str = ""  # the summary's row (default: the op)
+
+    @property
+    def kernel_name(self) -> str:
+        return self.kernel.rsplit(".", 1)[-1]
+
+
+@dataclass(frozen=True)
+class Launch:
+    """A launch as the launcher makes it: the kernel, its positional arguments (tensors, ints,
+    floats: on the meta device, their values are what Triton specialises on), its
+    meta-parameters (constexprs, and ``num_warps`` where not the default) and a program's work."""
+
+    kernel: object
+    args: tuple
+    meta: dict
+    work: Work
 
 
 @dataclass
@@ -190,9 +203,10 @@ class Report:
         one op (``"<kernel> <op>"``) or, row-wise, for one row length (``"<kernel> <columns>"``)."""
         if self.error:
             return [f"does not compile: {self.error}"]
-        module, name = _kernel_module(self.case.kernel)
+        name = self.case.kernel_name
+        exceptions = getattr(importlib.import_module(self.case.module), "AUDIT_EXCEPTIONS", {})
         waived = {k: v for key in (name, f"{name} {self.case.op}", f"{name} {self.case.columns}")
-                  for k, v in module.AUDIT_EXCEPTIONS.get(key, {}).items()}
+                  for k, v in exceptions.get(key, {}).items()}
         found = {}
         if self.case.dtype != "fp64" and self.fp64:
             found["fp64"] = f"fp64 instructions {self.fp64} in a {self.case.dtype} kernel"
@@ -206,218 +220,58 @@ class Report:
             found["vector_width"] = (f"widest load {self.widest_load} bits, store "
                                      f"{self.widest_store} bits (128 expected)")
         ratio = self.ceiling_ratio(SM90_GPUS[0])
-        if self.case.dtype != "fp64" and ratio is not None and ratio > ceiling_limit(self.case):
-            found["issue_rate"] = (f"{ratio:.2f} > {ceiling_limit(self.case)} of the "
+        if self.case.dtype != "fp64" and ratio is not None and ratio > self.case.goal:
+            found["issue_rate"] = (f"{ratio:.2f} > {self.case.goal} of the "
                                    f"{SM90_GPUS[0].name}'s issue ceiling "
                                    f"({self.instructions_per_element:.1f} instructions, "
                                    f"{self.bytes_per_element:g} B an element)")
         return [v for k, v in found.items() if k not in waived]
 
 
-#: Row-wise cases, (rows, columns), each tiled as the launcher tiles it: many rows of each
-#: length the goals name (1024 to 16384: one pass) and longer (two passes). Fewer rows compile
-#: to the same code (the model does not see how many programs fill the GPU).
-ROWWISE_SHAPES = ((4096, 1024), (4096, 4096), (4096, 16384), (4096, 65536))
-
-
-def _kernel_module(kernel: str):
-    """(module, kernel name) for a case's kernel: ``forward`` (elementwise) or
-    ``rowwise.forward`` (the row-wise kernel)."""
-    from tritonact.kernels import elementwise, gated, prelu, randomized, rowwise
-
-    for module in (prelu, randomized):
-        prefix = module.__name__.rsplit(".", 1)[-1] + "."
-        if kernel.startswith(prefix):
-            return module, kernel.removeprefix(prefix)
-    if kernel.startswith("rowwise."):
-        return rowwise, kernel.removeprefix("rowwise.")
-    if kernel.startswith("gated."):
-        return gated, kernel.removeprefix("gated.")
-    return elementwise, kernel
-
-
 def cases(ops: list[str] | None = None, archs=(90, 80), dtypes=("fp32", "fp16", "bf16"),
           full=True) -> list[Case]:
-    """Every kernel the registry launches: each op's forward and backward in each dtype with the
-    int32 index path, plus (fp32) the int64 path, the strided kernels and the double backward.
-    ``full=False`` keeps only the first list (a faster gate)."""
-    import tritonact.registry  # noqa: F401 - fills MATH
-    from tritonact.autograd.elementwise import MATH
-    from tritonact.autograd.gated import GATED_BACKWARD
-    from tritonact.autograd.prelu import PRELU_MATH
-    from tritonact.autograd.rowwise import ROW_MATH
-    from tritonact.registry import GATED, RANDOMIZED
+    """Every kernel the registry's ops launch (each op's ``audit_cases``): for the elementwise
+    family, each op's forward and backward in each dtype with the int32 index path, plus (fp32)
+    the int64 path, the strided kernels and the double backward; ``full=False`` keeps only the
+    first list (a faster gate)."""
+    from tritonact.registry import SPECS
 
-    gated_ops = {s.key(a): s.name for s in GATED for a in ("none", "tanh")}
-    gate_keys = [k for k in GATED_BACKWARD if not ops or gated_ops.get(k) in ops
-                 or k.split(":")[0] in ops]
-    keys = [k for k in MATH if not ops or k.split(":")[0] in ops]
-    row_keys = [k for k in ROW_MATH if not ops or k in ops]
-    learnable = [k for k in PRELU_MATH if not ops or k in ops]
-    random_keys = [s.name for s in RANDOMIZED if not ops or s.name in ops]
-    out = []
-    for arch in archs:
-        for key, module in [*((k, "prelu") for k in learnable),
-                            *((k, "randomized") for k in random_keys)]:
-            out += [Case(f"{module}.{k}", key, dtype, False, arch)
-                    for dtype in dtypes for k in ("forward", "backward")]
-        for key in gate_keys:
-            out += [Case(f"gated.{k}", key, dtype, False, arch)
-                    for dtype in dtypes for k in ("forward", "backward")]
-        for key in row_keys:
-            out += [Case(f"rowwise.{k}", key, dtype, False, arch, rows, columns)
-                    for dtype in dtypes for rows, columns in ROWWISE_SHAPES
-                    for k in ("forward", "backward")]
-        for key in keys:
-            for dtype in dtypes:
-                out += [Case(k, key, dtype, False, arch) for k in ("forward", "backward")]
-            if full and "fp32" in dtypes:
-                out += [Case(k, key, "fp32", True, arch) for k in ("forward", "backward")]
-                out += [Case(k, key, "fp32", False, arch)
-                        for k in ("forward_strided", "backward_strided", "second")]
-    return out
+    return [case for spec in SPECS if not ops or spec.name in ops
+            for case in spec.audit_cases(tuple(archs), tuple(dtypes), full)]
 
 
-def _specialised(name: str, value: int, index: int, signature: dict, constexprs: dict,
-                 attrs: dict) -> None:
-    """An integer argument as Triton specialises it at launch: 1 becomes a constant, a multiple
-    of 16 carries the divisibility hint, int64 past int32's range."""
-    if value == 1:
-        signature[name], constexprs[name] = "constexpr", 1
-        return
-    signature[name] = "i32" if -2**31 <= value < 2**31 else "i64"
-    if value % 16 == 0:
-        attrs[(index,)] = [["tt.divisibility", 16]]
+_TRITON_TYPES = {"torch.float32": "fp32", "torch.float16": "fp16", "torch.bfloat16": "bf16",
+                 "torch.float64": "fp64", "torch.int64": "i64", "torch.int32": "i32"}
 
 
-def _rowwise_signature(kernel, case: Case) -> tuple[dict, dict, dict, Work]:
-    """A row-wise launch over the case's contiguous ``[rows, columns]`` input, reduced over the
-    last dim, with the arguments and tiling the launcher computes for it."""
-    import torch
-
-    from tritonact.autograd.rowwise import ROW_MATH, plan
-
-    dtype = getattr(torch, _TORCH_DTYPES[case.dtype])
-    operands = 3 if case.kernel.endswith("backward") else 2
-    tensors = [torch.empty(case.rows, case.columns, dtype=dtype, device="meta")] * operands
-    _, ints, meta = plan(1, tensors, case.kernel.endswith("backward"))
-    math = ROW_MATH[case.op]
-    meta.update(OUTPUT=math.output, GRAD_TERM=math.grad_term, GRAD=math.grad,
-                NEGATE=math.negate, WIDE=case.wide or meta["WIDE"])
-    values = iter(ints)
-    signature, constexprs, attrs = {}, {}, {}
-    for i, name in enumerate(kernel.arg_names):
-        if name in meta:
-            signature[name], constexprs[name] = "constexpr", meta[name]
-        elif name.endswith("_ptr"):
-            signature[name] = f"*{case.dtype}"
+def signature(launch: Launch) -> tuple[dict, dict, dict]:
+    """(argument types, constexprs, attributes) of a launch as Triton specialises it at run
+    time: a tensor is a pointer with 16-byte alignment, an integer 1 a constant, an integer
+    that is a multiple of 16 carries the divisibility hint, one past int32's range is int64 (as
+    is an argument annotated ``tl.int64``), a float is fp32."""
+    params = inspect.signature(launch.kernel.fn).parameters.values()
+    values = dict(zip((p.name for p in params), launch.args))
+    types, constexprs, attrs = {}, {}, {}
+    for i, param in enumerate(params):
+        name = param.name
+        if name in launch.meta or name not in values:  # a constexpr (or its default)
+            types[name], constexprs[name] = "constexpr", launch.meta.get(name, param.default)
+            continue
+        value = values[name]
+        if hasattr(value, "dtype") and hasattr(value, "data_ptr"):  # a tensor
+            types[name] = "*" + _TRITON_TYPES[str(value.dtype)]
             attrs[(i,)] = [["tt.divisibility", 16]]
+        elif isinstance(value, float):
+            types[name] = "fp32"
+        elif "int64" in str(param.annotation):
+            types[name] = "i64"
+        elif value == 1:
+            types[name], constexprs[name] = "constexpr", 1
         else:
-            _specialised(name, next(values), i, signature, constexprs, attrs)
-    rows, block = meta["ROWS"], meta["BLOCK"]
-    trips = 1 if meta["ONE_PASS"] else -(-case.columns // block)
-    return signature, constexprs, attrs, Work(meta["num_warps"], rows * case.columns, trips)
-
-
-#: PReLU's audit case: a convolution's activation, [32, 64, 56 * 56] contiguous, on a 132-SM GPU.
-PRELU_SHAPE = (32, 64, 56 * 56)
-
-
-def _prelu_signature(kernel, case: Case) -> tuple[dict, dict, dict, Work]:
-    """A PReLU launch with one weight per channel over ``PRELU_SHAPE``, as the launcher tiles it;
-    integer arguments specialised as Triton does (1 -> constant, multiples of 16 -> divisible)."""
-    import torch
-
-    from tritonact.autograd.launch import NUM_WARPS, block_size
-    from tritonact.autograd.prelu import PRELU_MATH, tiling
-
-    n, c, s = PRELU_SHAPE
-    tile = tiling(n, c, s, False, block_size(getattr(torch, _TORCH_DTYPES[case.dtype])), 8 * 132)
-    math = PRELU_MATH[case.op]
-    meta = {"FORWARD": math.forward, "BACKWARD": math.backward,
-            "WEIGHT_BACKWARD": math.weight_backward, "INPUT_GRAD": True, "WEIGHT_GRAD": True,
-            "BLOCK_N": tile.block_n, "BLOCK_C": tile.block_c, "BLOCK_S": tile.block_s,
-            "WIDE": case.wide}
-    values = {"N": n, "C": c, "S": s, "rows_per_program": tile.rows, "w_stride": 1}
-    values.update({f"{p}s_{d}": v for p in "xygd" for d, v in zip("ncs", (c * s, s, 1))})
-    signature, constexprs, attrs = {}, {}, {}
-    for i, name in enumerate(kernel.arg_names):
-        if name in meta:
-            signature[name], constexprs[name] = "constexpr", meta[name]
-        elif name.endswith("_ptr"):
-            wide_dtype = "fp32" if case.dtype != "fp64" else "fp64"
-            signature[name] = f"*{wide_dtype if name == 'partial_ptr' else case.dtype}"
-            attrs[(i,)] = [["tt.divisibility", 16]]
-        elif values[name] == 1:
-            signature[name], constexprs[name] = "constexpr", 1
-        else:
-            signature[name] = "i64" if case.wide else "i32"
-            if values[name] % 16 == 0:
+            types[name] = "i32" if -2**31 <= value < 2**31 else "i64"
+            if value % 16 == 0:
                 attrs[(i,)] = [["tt.divisibility", 16]]
-    work = Work(NUM_WARPS, tile.rows * tile.block_c * tile.block_s, tile.rows // tile.block_n)
-    return signature, constexprs, attrs, work
-
-
-_TORCH_DTYPES = {"fp32": "float32", "fp16": "float16", "bf16": "bfloat16", "fp64": "float64"}
-
-
-def _signature(kernel, case: Case) -> tuple[dict, dict, dict, Work]:
-    """Argument types, constexprs, the specialization Triton applies at run time to
-    16-byte-aligned tensors whose sizes are multiples of 16, and a program's work at the
-    launcher's num_warps and block."""
-    import torch
-
-    from tritonact.autograd.elementwise import MATH
-    from tritonact.autograd.launch import NUM_WARPS, block_size
-
-    if case.kernel.startswith("rowwise."):
-        return _rowwise_signature(kernel, case)
-    if case.kernel.startswith("prelu."):
-        return _prelu_signature(kernel, case)
-    gated = case.kernel.startswith("gated.")
-    if gated:
-        from tritonact.autograd.gated import GATED_BACKWARD, block
-
-    index = "i64" if case.wide else "i32"
-    if case.kernel.startswith("randomized."):  # rrelu: its slope op's math
-        from tritonact.registry import RANDOMIZED
-
-        math = MATH[next(s.slope_op for s in RANDOMIZED if s.name == case.op)]
-    else:
-        math = MATH[case.op]
-    torch_dtype = getattr(torch, _TORCH_DTYPES[case.dtype])
-    signature, constexprs, attrs = {}, {}, {}
-    for i, name in enumerate(kernel.arg_names):
-        if name in ("FORWARD", "BACKWARD", "SECOND"):
-            constexprs[name] = getattr(math, name.lower())
-        elif name == "ACT":
-            constexprs[name] = math.forward
-        elif name == "ACT_BACKWARD":
-            constexprs[name] = GATED_BACKWARD[case.op]
-        elif name == "BLOCK":
-            constexprs[name] = block(kernel, torch_dtype) if gated else block_size(torch_dtype)
-        elif name == "WIDE":
-            constexprs[name] = case.wide
-        elif name.endswith("_ptr"):
-            signature[name] = f"*{case.dtype}"
-            attrs[(i,)] = [["tt.divisibility", 16]]
-            continue
-        elif name.endswith("_bits"):
-            signature[name] = "i64"
-            continue
-        elif name in ("a", "b", "lower", "upper"):
-            signature[name] = "fp32"
-            continue
-        elif name == "seed":
-            signature[name] = "i32"
-            continue
-        else:  # n, sizes and strides (a gated launch's column count and row strides)
-            signature[name] = index
-            if name == "n" or gated:
-                attrs[(i,)] = [["tt.divisibility", 16]]
-            continue
-        signature[name] = "constexpr"
-    return signature, constexprs, attrs, Work(NUM_WARPS, constexprs["BLOCK"])
+    return types, constexprs, attrs
 
 
 def _tool(name: str) -> str:
@@ -446,11 +300,13 @@ def _compile(case: Case, report: Report):
     from triton.backends.compiler import GPUTarget
     from triton.compiler import ASTSource
 
-    module, name = _kernel_module(case.kernel)
-    kernel = getattr(module, name)
+    from tritonact.registry import OPS
+
     try:
-        signature, constexprs, attrs, work = _signature(kernel, case)
-        source = ASTSource(fn=kernel, signature=signature, constexprs=constexprs, attrs=attrs)
+        launch = OPS[case.spec].audit_launch(case)
+        work = launch.work
+        types, constexprs, attrs = signature(launch)
+        source = ASTSource(fn=launch.kernel, signature=types, constexprs=constexprs, attrs=attrs)
         compiled = triton.compile(source, target=GPUTarget("cuda", case.arch, 32),
                                   options={"num_warps": work.num_warps})
     except Exception as error:
@@ -596,12 +452,9 @@ def table(reports: list[Report]) -> str:
 
 
 def _label(case: Case) -> str:
-    """The summary row a case belongs to: the op, ``gated <op>``, or ``<op> [<cols>]``."""
-    if case.kernel.startswith("gated."):
-        return f"gated {case.op}"
-    if case.kernel.startswith("rowwise."):
-        return f"{case.op} {case.rows}x{case.columns}"
-    return case.op
+    """The summary row a case belongs to: its ``group`` (``gated silu``, ``softmax
+    4096x1024``), else its op."""
+    return case.group or case.op
 
 
 def summary(reports: list[Report]) -> str:

@@ -1,148 +1,49 @@
-"""The registry: one spec per activation drives the functional API, the modules, the tests,
-``verify`` and the benchmarks.
+"""The registry: every op tritonact serves, one entry each, grouped by family.
 
-Adding an elementwise activation means writing its three ``@triton.jit`` functions in
-``kernels/activations.py`` and one :class:`Elementwise` entry in ``ELEMENTWISE`` below.
+Every consumer (``tritonact.functional``, ``tritonact.nn``, the switch, ``verify``, ``bench``,
+``audit``, ``list``, the stubs) iterates :data:`SPECS` and calls the spec's methods; none of
+them names an op or a family. Adding an elementwise activation is its three ``@triton.jit``
+functions in ``kernels/activations.py`` and one :class:`Elementwise` entry in ``ELEMENTWISE``
+below (the README's "Adding an activation" says what each field means). An op defined outside
+this package is added with :func:`register` before ``tritonact.functional`` is imported.
 """
 
 from __future__ import annotations
 
 import functools
-import inspect
 import math
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from tritonact.autograd.elementwise import MATH, Math
-from tritonact.autograd.gated import GATED_BACKWARD, TORCH_ACT
-from tritonact.autograd.launch import compute_dtype, fits, rounded
-from tritonact.autograd.prelu import PRELU_MATH, PreluMath
-from tritonact.autograd.rowwise import ROW_MATH, RowMath
+from tritonact.autograd.elementwise import Math
+from tritonact.autograd.gated import GateMath
+from tritonact.autograd.launch import compute_dtype, rounded
+from tritonact.autograd.prelu import PreluMath
+from tritonact.autograd.rowwise import RowMath, log_softmax_second, softmax_second
+from tritonact.families.base import REQUIRED, Param, Spec
+from tritonact.families.elementwise import Elementwise
+from tritonact.families.gated import Gated, GatedGeluModule, GatedModule
+from tritonact.families.learnable import Learnable
+from tritonact.families.randomized import Randomized
+from tritonact.families.rowwise import Rowwise
 from tritonact.kernels import activations as k
 from tritonact.kernels import rowwise as rk
 from tritonact.runtime import log_kernel_paths
+from tritonact.switch.resolution import (
+    Aten,
+    elu_backward,
+    elu_family,
+    hardtanh,
+    leaky_relu_backward,
+    threshold_backward,
+)
 
-REQUIRED = inspect.Parameter.empty
-
-
-@dataclass(frozen=True)
-class Param:
-    """A scalar parameter, as torch names it, with torch's default (``REQUIRED`` if none).
-
-    ``choices`` marks a string parameter that selects the math (gelu's ``approximate``) rather
-    than reaching the kernel as a number. ``input_dtype`` marks a parameter that torch converts
-    to the input's dtype (hardtanh's bounds, threshold's value, the shrinks' lambd): a finite
-    value beyond that dtype's range is torch's overflow error; the others convert to the compute
-    type (fp32, or fp64 for fp64 inputs).
-    """
-
-    name: str
-    default: object = REQUIRED
-    keyword_only: bool = False
-    choices: tuple[str, ...] = ()
-    input_dtype: bool = False
-
-
-@dataclass(frozen=True)
-class Elementwise:
-    """One elementwise activation.
-
-    name:         torch.nn.functional's name; ``inplace_name`` its in-place twin (``relu_``).
-    formula:      the math, for docstrings and ``python -m tritonact list``.
-    math:         forward/backward/second ``@triton.jit`` functions; a mapping from the choice
-                  parameter's value to them when the op has one.
-    params:       scalar parameters in torch's positional order (``input`` and ``inplace`` aside).
-    saves_output: whether backward reads the output instead of the input: a bool, or a function
-                  of the input's dtype and the float parameters, true only where the gradient
-                  read from the output is exactly torch's (leaky_relu: slopes >= 0; hardtanh:
-                  bounds the dtype represents, since a rounded bound is not the bound).
-    inplace:      whether torch's function takes ``inplace=``.
-    torch_fn:     torch's function (the reference, and the fallback outside the kernels' reach).
-    module:       the torch.nn class that ``tritonact.nn`` subclasses; ``module_args`` are its
-                  attributes passed to the function (default: the params, then inplace).
-    supported:    torch's own checks of the float parameters; where one fails torch runs (and
-                  raises its error).
-    inplace_grad: where torch refuses autograd through the in-place form (its in-place
-                  backward reads the output, which a negative slope makes ambiguous): a check
-                  of the float parameters; where it fails the in-place call goes to torch.
-    test_params:  non-default parameter sets for the tests and ``verify``.
-    points:       the kinks and boundaries for given parameters, tested exactly.
-    reference:    an exact fp64 reference where torch's own fp64 kernel is not (default torch_fn).
-    """
-
-    name: str
-    formula: str
-    math: Math | Mapping[str, Math]
-    torch_fn: Callable
-    module: type[nn.Module]
-    params: tuple[Param, ...] = ()
-    saves_output: bool | Callable[..., bool] = False
-    inplace: bool = False
-    inplace_name: str | None = None
-    module_args: tuple[str, ...] | None = None
-    supported: Callable[..., bool] | None = None
-    inplace_grad: Callable[..., bool] | None = None
-    test_params: tuple[dict, ...] = ()
-    points: Callable[..., tuple[float, ...]] = lambda **p: ()
-    reference: Callable | None = None
-    float_params: tuple[str, ...] = field(init=False)
-    choice: Param | None = field(init=False)
-
-    def __post_init__(self) -> None:
-        set_ = object.__setattr__
-        set_(self, "float_params", tuple(p.name for p in self.params if not p.choices))
-        set_(self, "choice", next((p for p in self.params if p.choices), None))
-        assert len(self.float_params) <= 2, "the generic kernels take two scalar parameters"
-        for key, kernel_math in self.kernels().items():
-            MATH[key] = kernel_math
-
-    def kernels(self) -> dict[str, Math]:
-        """Kernel key -> math: ``name`` alone, or ``name:choice`` for each choice."""
-        if isinstance(self.math, Math):
-            return {self.name: self.math}
-        return {f"{self.name}:{c}": m for c, m in self.math.items()}
-
-    @property
-    def defaults(self) -> dict[str, object]:
-        return {p.name: p.default for p in self.params if p.default is not REQUIRED}
-
-    def param_sets(self) -> list[dict[str, object]]:
-        """Torch's defaults (when every parameter has one) and the non-default test sets."""
-        sets = [] if len(self.defaults) < len(self.params) else [self.defaults]
-        return sets + [{**self.defaults, **p} for p in self.test_params]
-
-    def accepts(self, dtype: torch.dtype, floats: tuple[float, ...]) -> bool:
-        """Whether the kernels give torch's result for these float parameters on a ``dtype``
-        input: torch's own checks pass and each parameter converts without torch's overflow
-        error. Where not, torch runs and gives its result or its error. A NaN or infinite
-        parameter goes to torch (what its formulas make of one, ``elu(0, alpha=nan) == 0`` or
-        celu's NaN gradient at ``alpha=inf``, is theirs), and so does -0.0 except in fp64: the
-        fp32 kernels' scalar arguments do not keep its sign (seen in Triton's interpreter), and
-        ``softplus(beta=-0.0)`` is -inf, not inf."""
-        if self.supported is not None and not self.supported(*floats):
-            return False
-        target = compute_dtype(dtype)
-        return all(math.isfinite(value) and fits(value, dtype if param.input_dtype else target)
-                   and (target == torch.float64 or value != 0.0 or math.copysign(1.0, value) > 0)
-                   for param, value in zip(self._float_param_specs, floats))
-
-    def keeps_output(self, dtype: torch.dtype, floats: tuple[float, ...]) -> bool:
-        """Whether backward reads the output (``saves_output`` for this call)."""
-        saves = self.saves_output
-        return saves(dtype, *floats) if callable(saves) else saves
-
-    @property
-    def _float_param_specs(self) -> tuple[Param, ...]:
-        return tuple(p for p in self.params if not p.choices)
-
-    def module_attrs(self) -> tuple[str, ...]:
-        if self.module_args is not None:
-            return self.module_args
-        return tuple(p.name for p in self.params) + (("inplace",) if self.inplace else ())
+__all__ = ["ELEMENTWISE", "GATED", "LEARNABLE", "OPS", "OP_NAMES", "RANDOMIZED", "REQUIRED",
+           "ROWWISE", "SPECS", "Elementwise", "Gated", "Learnable", "Param", "Randomized",
+           "Rowwise", "register", "resolve_ops"]
 
 
 def _nonnegative(value: float, *_) -> bool:
@@ -167,13 +68,15 @@ def _value_below_threshold(dtype: torch.dtype, threshold: float, value: float) -
 
 
 def _math(prefix: str, second=None, backward=None, rounds: tuple[bool, bool] = (False, False),
-          contiguous: bool = False, gradient_like_saved: bool = False) -> Math:
-    """The three functions ``<prefix>_forward/_backward/_second`` of kernels.activations, and
-    how torch lays out and rounds (see :class:`Math`): ``rounds`` whether torch rounds the
-    parameters to the input's dtype in forward and backward; ``contiguous`` whether torch's
-    result and gradient are contiguous whatever the input's layout; ``gradient_like_saved``
-    whether torch's gradient follows the saved tensor's layout rather than the upstream's."""
+          contiguous: bool = False, gradient_like_saved: bool = False, key: str = "") -> Math:
+    """The three functions ``<prefix>_forward/_backward/_second`` of kernels.activations under
+    ``key`` (default: the prefix), and how torch lays out and rounds (see :class:`Math`):
+    ``rounds`` whether torch rounds the parameters to the input's dtype in forward and
+    backward; ``contiguous`` whether torch's result and gradient are contiguous whatever the
+    input's layout; ``gradient_like_saved`` whether torch's gradient follows the saved tensor's
+    layout rather than the upstream's."""
     return Math(
+        key or prefix,
         getattr(k, f"{prefix}_forward"),
         backward or getattr(k, f"{prefix}_backward"),
         second or getattr(k, f"{prefix}_second", None) or k.zero_second,
@@ -183,14 +86,22 @@ def _math(prefix: str, second=None, backward=None, rounds: tuple[bool, bool] = (
     )
 
 
+#: aten::elu computes elu, selu and celu (its scale and input_scale); aten::hardtanh computes
+#: hardtanh and relu6.
+_ELU = Aten("elu", resolve=elu_family, backward="elu_backward", backward_resolve=elu_backward,
+            backward_tensors=(0, 5))
+_HARDTANH = Aten("hardtanh", resolve=hardtanh, backward="hardtanh_backward")
+
 ELEMENTWISE: tuple[Elementwise, ...] = (
     Elementwise(
         "relu", "max(0, x)", _math("relu", gradient_like_saved=True), F.relu, nn.ReLU,
         saves_output=True, inplace=True, inplace_name="relu_", points=lambda: (0.0,),
+        aten=Aten("relu", backward="threshold_backward", backward_resolve=threshold_backward),
     ),
     Elementwise(
         "relu6", "min(max(0, x), 6)", _math("relu6"), F.relu6, nn.ReLU6,
         saves_output=True, inplace=True, module_args=("inplace",), points=lambda: (0.0, 6.0),
+        aten=_HARDTANH,  # torch's relu6 is hardtanh(0, 6)
     ),
     Elementwise(
         "leaky_relu", "x if x > 0 else negative_slope * x",
@@ -199,23 +110,26 @@ ELEMENTWISE: tuple[Elementwise, ...] = (
         inplace=True, inplace_name="leaky_relu_", inplace_grad=_nonnegative,
         test_params=({"negative_slope": 0.2}, {"negative_slope": -0.5}),
         points=lambda negative_slope: (0.0,),
+        aten=Aten("leaky_relu", backward="leaky_relu_backward",
+                  backward_resolve=leaky_relu_backward),
     ),
     Elementwise(
         "elu", "x if x > 0 else alpha * (exp(x) - 1)", _math("elu"), F.elu, nn.ELU,
         params=(Param("alpha", 1.0),), inplace=True, inplace_name="elu_", inplace_grad=_nonnegative,
         test_params=({"alpha": 0.5}, {"alpha": -0.3}), points=lambda alpha: (0.0,),
+        aten=_ELU,
     ),
     Elementwise(
         "selu", "scale * (x if x > 0 else alpha * (exp(x) - 1)), alpha ~ 1.6733, scale ~ 1.0507",
         _math("selu"), F.selu, nn.SELU, inplace=True, inplace_name="selu_",
-        points=lambda: (0.0,),
+        points=lambda: (0.0,), aten=_ELU,
     ),
     Elementwise(
         "celu", "x if x > 0 else alpha * (exp(x / alpha) - 1)", _math("celu"), F.celu, nn.CELU,
         params=(Param("alpha", 1.0),), inplace=True, inplace_name="celu_",
         supported=lambda alpha, *_: alpha != 0.0, inplace_grad=_nonnegative,
         test_params=({"alpha": 2.5}, {"alpha": -0.7}),
-        points=lambda alpha: (0.0,),
+        points=lambda alpha: (0.0,), aten=_ELU,
         # torch's fp64 celu backward rounds 1/alpha through fp32 for alpha < 0 (~1e-7 relative)
         # (written as CUDA's elu_backward reads: NaN takes the x > 0 branch)
         reference=lambda x, alpha=1.0: torch.where(
@@ -223,7 +137,8 @@ ELEMENTWISE: tuple[Elementwise, ...] = (
     ),
     Elementwise(
         "gelu", "x * Phi(x) (approximate='tanh': 0.5x(1 + tanh(sqrt(2/pi)(x + 0.044715x^3))))",
-        {"none": _math("gelu"), "tanh": _math("gelu_tanh")}, F.gelu, nn.GELU,
+        {"none": _math("gelu", key="gelu:none"), "tanh": _math("gelu_tanh", key="gelu:tanh")},
+        F.gelu, nn.GELU,
         params=(Param("approximate", "none", keyword_only=True, choices=("none", "tanh")),),
         test_params=({"approximate": "tanh"},), points=lambda approximate: (0.0,),
     ),
@@ -249,7 +164,7 @@ ELEMENTWISE: tuple[Elementwise, ...] = (
         saves_output=_bounds_exact, inplace=True,
         inplace_name="hardtanh_", supported=lambda lo, hi: lo <= hi,
         test_params=({"min_val": -2.0, "max_val": 0.5},),
-        points=lambda min_val, max_val: (min_val, max_val),
+        points=lambda min_val, max_val: (min_val, max_val), aten=_HARDTANH,
     ),
     Elementwise(
         "hardsigmoid", "min(max(0, x / 6 + 1 / 2), 1)", _math("hardsigmoid"), F.hardsigmoid,
@@ -292,6 +207,8 @@ ELEMENTWISE: tuple[Elementwise, ...] = (
         inplace_name="threshold_",
         test_params=({"threshold": 0.5, "value": -2.0}, {"threshold": -1.0, "value": 3.0}),
         points=lambda threshold, value: (threshold,),
+        aten=Aten("threshold", backward="threshold_backward",
+                  backward_resolve=threshold_backward),
     ),
     Elementwise(
         "hardshrink", "x if abs(x) > lambd else 0",
@@ -308,206 +225,82 @@ ELEMENTWISE: tuple[Elementwise, ...] = (
     ),
 )
 
-#: name -> spec, every op the registry knows.
-OPS: dict[str, Elementwise] = {spec.name: spec for spec in ELEMENTWISE}
-
-
-@dataclass(frozen=True)
-class Rowwise:
-    """One row-wise activation: a reduction over ``dim`` (softmax and its kin).
-
-    Every one has torch's signature ``(input, dim=None, _stacklevel=3, dtype=None)``; backward
-    reads the output only. ``math`` holds its ``@triton.jit`` output/gradient functions.
-    """
-
-    name: str
-    formula: str
-    math: RowMath
-    torch_fn: Callable
-    module: type[nn.Module]
-    #: torch's backward from the saved output: (dy, y, dim, input dtype) -> dx
-    torch_backward: Callable
-
-    def __post_init__(self) -> None:
-        ROW_MATH[self.name] = self.math
-
-
 ROWWISE: tuple[Rowwise, ...] = (
     Rowwise("softmax", "exp(x_i) / sum_j exp(x_j)",
-            RowMath(rk.softmax_output, rk.softmax_grad_term, rk.softmax_grad),
-            F.softmax, nn.Softmax, torch._softmax_backward_data),
+            RowMath("softmax", rk.softmax_output, rk.softmax_grad_term, rk.softmax_grad,
+                    softmax_second),
+            F.softmax, nn.Softmax, torch._softmax_backward_data, channel_module=nn.Softmax2d),
     Rowwise("log_softmax", "x_i - log(sum_j exp(x_j))",
-            RowMath(rk.log_softmax_output, rk.log_softmax_grad_term, rk.log_softmax_grad),
+            RowMath("log_softmax", rk.log_softmax_output, rk.log_softmax_grad_term,
+                    rk.log_softmax_grad, log_softmax_second),
             F.log_softmax, nn.LogSoftmax, torch._log_softmax_backward_data),
     Rowwise("softmin", "exp(-x_i) / sum_j exp(-x_j)",
-            RowMath(rk.softmax_output, rk.softmax_grad_term, rk.softmax_grad, negate=True),
+            RowMath("softmin", rk.softmax_output, rk.softmax_grad_term, rk.softmax_grad,
+                    softmax_second, negate=True),
             F.softmin, nn.Softmin, lambda *a: -torch._softmax_backward_data(*a)),
 )
 
 
 
-class _GatedModule(nn.Module):
-    """Base of the gated modules torch lacks (SwiGLU, GeGLU, ReGLU): ``act(first half) *
-    second half`` along ``dim``."""
 
-    def __init__(self, dim: int = -1) -> None:
-        super().__init__()
-        self.dim = dim
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
-
-
-class _GatedGeluModule(_GatedModule):
-    def __init__(self, dim: int = -1, approximate: str = "none") -> None:
-        super().__init__(dim)
-        self.approximate = approximate
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}, approximate={self.approximate!r}"
-
-
-#: The activations a gate can use: kernel key -> (input-based backward, torch's activation).
-#: relu's backward tests ``y <= 0``, which reads the same from x.
-GATE_ACTIVATIONS: dict[str, tuple[Callable, Callable]] = {
-    "sigmoid": (k.sigmoid_input_backward, torch.sigmoid),
-    "silu": (k.silu_backward, F.silu),
-    "gelu:none": (k.gelu_backward, F.gelu),
-    "gelu:tanh": (k.gelu_tanh_backward, functools.partial(F.gelu, approximate="tanh")),
-    "relu": (k.relu_backward, F.relu),
-}
-for _key, (_backward, _torch_act) in GATE_ACTIVATIONS.items():
-    GATED_BACKWARD[_key], TORCH_ACT[_key] = _backward, _torch_act
-
-
-@dataclass(frozen=True)
-class Gated:
-    """One gated activation: ``act(gate) * up`` with gate and up the halves of ``dim``.
-
-    activation: the elementwise op that gates (its kernels' math is reused).
-    gate_first: the gate is the first half (SwiGLU's convention, Hugging Face's and vLLM's
-                ``silu_and_mul``); GLU gates with the second half, as torch's.
-    module:     the base class: torch.nn.GLU for glu, tritonact's own otherwise.
-    module_name: the module's class name.
-    mul_name:   the two-tensor form ``<act>_mul(gate, up)``, if any.
-    torch_fn:   torch's function, where torch has one (F.glu); else the reference is the eager
-                composite ``act(a) * b``.
-    """
-
-    name: str
-    formula: str
-    activation: str
-    gate_first: bool
-    module: type[nn.Module]
-    module_name: str
-    mul_name: str | None = None
-    torch_fn: Callable | None = None
-
-    @property
-    def takes_approximate(self) -> bool:
-        return self.activation == "gelu"
-
-    def key(self, approximate: str = "none") -> str:
-        return f"gelu:{approximate}" if self.takes_approximate else self.activation
-
-    def reference(self, input: torch.Tensor, dim: int = -1, approximate: str = "none"):
-        """torch's result: F.glu, or the eager composite ``act(a) * b``."""
-        if self.torch_fn is not None:
-            return self.torch_fn(input, dim)
-        gate, up = input.chunk(2, dim)
-        if not self.gate_first:
-            gate, up = up, gate
-        return TORCH_ACT[self.key(approximate)](gate) * up
-
-    def reference_mul(self, gate, up, approximate: str = "none"):
-        return TORCH_ACT[self.key(approximate)](gate) * up
-
+#: The gate activations: their forward, their backward from the input (relu's reads the same
+#: from x as from y) and torch's activation.
+GATE_SIGMOID = GateMath("sigmoid", k.sigmoid_forward, k.sigmoid_input_backward, torch.sigmoid)
+GATE_SILU = GateMath("silu", k.silu_forward, k.silu_backward, F.silu)
+GATE_GELU = {"none": GateMath("gelu:none", k.gelu_forward, k.gelu_backward, F.gelu),
+             "tanh": GateMath("gelu:tanh", k.gelu_tanh_forward, k.gelu_tanh_backward,
+                              functools.partial(F.gelu, approximate="tanh"))}
+GATE_RELU = GateMath("relu", k.relu_forward, k.relu_backward, F.relu)
 
 GATED: tuple[Gated, ...] = (
-    Gated("glu", "a * sigmoid(b), (a, b) the halves of dim", "sigmoid", False, nn.GLU, "GLU",
+    Gated("glu", "a * sigmoid(b), (a, b) the halves of dim", GATE_SIGMOID, False, nn.GLU, "GLU",
           torch_fn=F.glu),
-    Gated("swiglu", "silu(a) * b, (a, b) the halves of dim", "silu", True, _GatedModule,
+    Gated("swiglu", "silu(a) * b, (a, b) the halves of dim", GATE_SILU, True, GatedModule,
           "SwiGLU", "silu_mul"),
-    Gated("geglu", "gelu(a) * b, (a, b) the halves of dim", "gelu", True, _GatedGeluModule,
+    Gated("geglu", "gelu(a) * b, (a, b) the halves of dim", GATE_GELU, True, GatedGeluModule,
           "GeGLU", "gelu_mul"),
-    Gated("reglu", "relu(a) * b, (a, b) the halves of dim", "relu", True, _GatedModule,
+    Gated("reglu", "relu(a) * b, (a, b) the halves of dim", GATE_RELU, True, GatedModule,
           "ReGLU", "relu_mul"),
 )
 
 
-@dataclass(frozen=True)
-class Learnable:
-    """An activation with a learnable weight (PReLU): one slope per channel (dim 1) or one for
-    all. Backward gives the input gradient and the weight gradient from one pass over the data.
-    """
-
-    name: str
-    formula: str
-    math: PreluMath
-    module: type[nn.Module]
-    points: Callable[..., tuple[float, ...]] = lambda: (0.0,)
-
-    def __post_init__(self) -> None:
-        PRELU_MATH[self.name] = self.math
-
-    @property
-    def torch_fn(self) -> Callable:
-        return self.math.torch_fn
-
-
 LEARNABLE: tuple[Learnable, ...] = (
     Learnable("prelu", "x if x > 0 else weight[c] * x, c the channel (dim 1) or one weight",
-              PreluMath(k.leaky_relu_forward, k.leaky_relu_backward, k.prelu_weight_backward,
-                        F.prelu), nn.PReLU),
+              PreluMath("prelu", k.leaky_relu_forward, k.leaky_relu_backward,
+                        k.prelu_weight_backward, F.prelu), nn.PReLU),
 )
-
-
-@dataclass(frozen=True)
-class Randomized:
-    """An activation with a random slope in training (RReLU): ``slope_op``'s math (an
-    elementwise op whose first parameter is the slope) with ``r ~ U(lower, upper)`` drawn per
-    element in the kernel; in eval mode ``slope_op`` itself with the slope ``(lower + upper) / 2``.
-    """
-
-    name: str
-    formula: str
-    slope_op: str
-    torch_fn: Callable
-    module: type[nn.Module]
-    inplace_name: str
-    params: tuple[Param, ...]
-    test_params: tuple[dict, ...] = ()
-
-    @property
-    def defaults(self) -> dict[str, object]:
-        return {p.name: p.default for p in self.params}
-
-    def param_sets(self) -> list[dict[str, object]]:
-        return [self.defaults] + [{**self.defaults, **p} for p in self.test_params]
 
 
 RANDOMIZED: tuple[Randomized, ...] = (
     Randomized("rrelu", "x if x >= 0 else r * x, r ~ U(lower, upper) in training, "
-               "(lower + upper) / 2 in eval", "leaky_relu", F.rrelu, nn.RReLU, "rrelu_",
+               "(lower + upper) / 2 in eval",
+               next(s for s in ELEMENTWISE if s.name == "leaky_relu"), F.rrelu, nn.RReLU, "rrelu_",
                (Param("lower", 1.0 / 8), Param("upper", 1.0 / 3)),
                test_params=({"lower": 0.0, "upper": 0.5}, {"lower": -0.2, "upper": 0.1})),
 )
 
 
-def _public_names() -> dict[str, str]:
-    """Every name ``python -m tritonact list`` shows -> the registry op it names."""
-    names: dict[str, str] = {}
-    for spec in (*ELEMENTWISE, *ROWWISE, *GATED, *LEARNABLE, *RANDOMIZED):
-        names[spec.name] = spec.name
-        for alias in (getattr(spec, "mul_name", None), getattr(spec, "inplace_name", None)):
-            if alias:
-                names[alias] = spec.name
-    return names
-
-
+#: Every op, in the order the API, ``list``, ``verify``, ``bench`` and the audit show them.
+SPECS: list[Spec] = [*ELEMENTWISE, *ROWWISE, *GATED, *LEARNABLE, *RANDOMIZED]
+#: name -> spec, every op the registry knows.
+OPS: dict[str, Spec] = {spec.name: spec for spec in SPECS}
 #: Every public op name -> the registry op it names: the op's own name, a gated op's
 #: two-tensor form (``silu_mul`` -> ``swiglu``) and an in-place form (``relu_`` -> ``relu``).
-OP_NAMES: dict[str, str] = _public_names()
+OP_NAMES: dict[str, str] = {name: spec.name for spec in SPECS for name in spec.public_names()}
+
+
+def register(*specs: Spec) -> None:
+    """Add ops (a spec of any family, tritonact's or one defined elsewhere) to the registry.
+    Call it before ``tritonact.functional`` and ``tritonact.nn`` are imported: they are built
+    from the registry once, at import. Raises ``ValueError`` for a name already taken."""
+    for spec in specs:
+        taken = [n for n in (spec.name, *spec.public_names()) if n in OP_NAMES]
+        if taken:
+            raise ValueError(f"{spec.__class__.__name__} {spec.name!r}: the names "
+                             f"{', '.join(taken)} are taken")
+        SPECS.append(spec)
+        OPS[spec.name] = spec
+        OP_NAMES.update(dict.fromkeys(spec.public_names(), spec.name))
 
 
 def resolve_ops(names: Iterable[str]) -> list[str]:

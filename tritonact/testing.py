@@ -16,6 +16,7 @@ torch's CPU scalar loop (``scalar_path_copy``), which reads NaN inputs as its CU
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import torch
 
@@ -114,7 +115,9 @@ def layout_mismatch(x: torch.Tensor, ours: tuple, torch_results: tuple) -> str |
     return None
 
 
-def _forward_backward(fn: Callable, x: torch.Tensor, g: torch.Tensor | None, params: dict):
+def forward_backward(fn: Callable, x: torch.Tensor, g: torch.Tensor | None, params: dict):
+    """``(fn(x, **params), its input gradient for upstream g)`` on a fresh leaf of ``x``'s
+    values (no gradient where ``g`` is None)."""
     x = x.detach().requires_grad_()
     y = fn(x, **params)
     if g is None:
@@ -123,203 +126,64 @@ def _forward_backward(fn: Callable, x: torch.Tensor, g: torch.Tensor | None, par
     return y, dx
 
 
-def check_elementwise(spec, params: dict, x: torch.Tensor, g: torch.Tensor | None = None,
-                      backward: bool = True) -> str | None:
-    """Forward (and backward, with upstream gradient ``g``, random by default) of ``spec`` on
-    ``x`` against torch in fp64 and in ``x``'s dtype; the output must keep ``x``'s layout.
-    Returns None, or what went wrong."""
-    from tritonact import functional
+@dataclass
+class Row:
+    """One ``verify`` row: an op x parameter set x dtype, what went wrong (nothing when it
+    passed) and the fp64 gradcheck + gradgradcheck result ("ok", "FAIL", or "-" where not run:
+    other dtypes)."""
 
-    ours_fn = getattr(functional, spec.name)
-    if backward and g is None:
-        g = torch.randn(x.shape, dtype=x.dtype, device=x.device)
-    y, dx = _forward_backward(ours_fn, x, g if backward else None, params)
-    x64 = scalar_path_copy(x.detach().to(torch.float64))
-    y64, dx64 = _forward_backward(spec.reference or spec.torch_fn, x64,
-                                  g.to(torch.float64) if backward else None, params)
-    try:
-        yt, dxt = _forward_backward(spec.torch_fn, x.detach(), g if backward else None, params)
-    except (RuntimeError, NotImplementedError):  # torch lacks this dtype on this device
-        yt = dxt = None
-    problem = layout_mismatch(x, (y, dx), (yt, dxt))
-    if problem:
-        return problem
-    problem = mismatch(y, y64, yt, x.dtype)
-    if problem:
-        return f"forward: {problem}"
-    if backward:
-        problem = mismatch(dx, dx64, dxt, x.dtype)
+    op: str
+    params: str
+    dtype: torch.dtype
+    problems: list[str] = field(default_factory=list)
+    gradcheck: str = "-"
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.problems) or self.gradcheck == "FAIL"
+
+    def add(self, x: torch.Tensor, problem: str | None) -> None:
+        """Record ``problem`` (None: the check passed) of a check on ``x``."""
         if problem:
-            return f"backward: {problem}"
-    return None
+            self.problems.append(f"{tuple(x.shape)}/{x.stride()}: {problem}")
+
+    def cells(self) -> list[str]:
+        return [self.op, self.params, str(self.dtype).removeprefix("torch."),
+                "FAIL" if self.problems else "ok", self.gradcheck,
+                "FAIL" if self.failed else "ok"]
 
 
-def away_from_kinks(spec, params: dict, device, shape=(3, 4)) -> torch.Tensor:
-    """Random fp64 inputs at least 1e-3 from every kink, where finite differences are valid
-    (gradcheck's input)."""
-    x = torch.randn(shape, dtype=torch.float64, device=device) * 3
-    for p in spec.points(**params):
-        x = torch.where((x - p).abs() < 1e-3, x + 1e-2, x)
-    return x.requires_grad_()
-
-
-def check_rowwise(spec, x: torch.Tensor, dim: int, dtype: torch.dtype | None = None,
-                  g: torch.Tensor | None = None) -> str | None:
-    """Forward and backward of a row-wise ``spec`` over ``dim`` (result in ``dtype``) against
-    torch in fp64 and in the tested dtypes; None, or what went wrong."""
-    from tritonact import functional
-
-    out_dtype = dtype or x.dtype
-    kw = {} if dtype is None else {"dtype": dtype}
-    if g is None:
-        g = torch.randn(x.shape, dtype=out_dtype, device=x.device)
-    fn = getattr(functional, spec.name)
-    y, dx = _forward_backward(lambda t: fn(t, dim, **kw), x, g, {})
-    y64 = spec.torch_fn(x.detach().double(), dim)
+def gradcheck_into(row: Row, f: Callable, *inputs: torch.Tensor) -> None:
+    """gradcheck and gradgradcheck of ``f`` in fp64, into ``row``."""
     try:
-        yt, dxt_layout = _forward_backward(lambda t: spec.torch_fn(t, dim, **kw), x, g, {})
-    except (RuntimeError, NotImplementedError):
-        yt = dxt_layout = None
-    # backward reads only the saved output: judge it from tritonact's own y (an ulp of y in
-    # fp16 is amplified by dy - sum(dy * y), for torch as for us)
-    d = dim % max(x.dim(), 1)
-    y_saved = y.detach() if x.dim() else y.detach().reshape(1)
-    g_ = g if x.dim() else g.reshape(1)
-    dx64 = spec.torch_backward(g_.double(), y_saved.double(), d, torch.float64).reshape(x.shape)
-    dxt = spec.torch_backward(g_, y_saved, d, y.dtype).to(x.dtype).reshape(x.shape)
-    if y.dtype != out_dtype or dx.dtype != x.dtype:
-        return f"dtypes: result {y.dtype}, gradient {dx.dtype}"
-    problem = layout_mismatch(x, (y, dx), (yt, dxt_layout))
-    if problem:
-        return problem
-    lowest = max(out_dtype, x.dtype, key=lambda d: TOLERANCES[d][0])
-    problem = mismatch(y, y64, yt, out_dtype)
-    if problem:
-        return f"forward: {problem}"
-    problem = mismatch(dx, dx64, dxt, lowest)
-    return f"backward: {problem}" if problem else None
+        ok = torch.autograd.gradcheck(f, inputs) and torch.autograd.gradgradcheck(f, inputs)
+    except Exception as error:
+        ok = False
+        row.problems.append(f"gradcheck: {str(error).splitlines()[0]}")
+    row.gradcheck = "ok" if ok else "FAIL"
 
 
-def check_gated(spec, x: torch.Tensor, dim: int, approximate: str = "none",
-                g: torch.Tensor | None = None) -> str | None:
-    """A gated ``spec`` over the halves of ``dim`` of ``x`` (and its two-tensor form on those
-    halves), forward and backward, against torch's composite in fp64 and in x's dtype."""
-    from tritonact import functional
-
-    kw = {"approximate": approximate} if spec.takes_approximate else {}
-    ours = lambda t: getattr(functional, spec.name)(t, dim, **kw)
-    theirs = lambda t: spec.reference(t, dim, **kw)
-    out_shape = list(x.shape)
-    out_shape[dim] //= 2
-    if g is None:
-        g = torch.randn(out_shape, dtype=x.dtype, device=x.device)
-    y, dx = _forward_backward(ours, x, g, {})
-    y64, dx64 = _forward_backward(theirs, x.detach().double(), g.double(), {})
-    yt, dxt = _forward_backward(theirs, x.detach(), g, {})
-    first, second = x.detach().double().chunk(2, dim)
-    up = second if spec.gate_first else first
-    gate_scale = (g.double() * up).abs()
-    scale = torch.cat((gate_scale, torch.zeros_like(gate_scale)) if spec.gate_first
-                      else (torch.zeros_like(gate_scale), gate_scale), dim)
-    problem = (layout_mismatch(x, (y, dx if spec.torch_fn else None), (yt, dxt))
-               or mismatch(y, y64, yt, x.dtype) or mismatch(dx, dx64, dxt, x.dtype, scale))
-    if problem:
-        return f"{spec.name}: {problem}"
-    if spec.mul_name:
-        first, second = x.detach().chunk(2, dim)
-        def run(fn, dtype):
-            a, b = first.to(dtype).requires_grad_(), second.to(dtype).requires_grad_()
-            out = fn(a, b, **kw)
-            return (out, *torch.autograd.grad(out, (a, b), g.to(dtype)))
-
-        o, ga, gb = run(getattr(functional, spec.mul_name), x.dtype)
-        o64, ga64, gb64 = run(spec.reference_mul, torch.float64)
-        ot, gat, gbt = run(spec.reference_mul, x.dtype)
-        for name, got, want, lowp, scale in (
-                ("forward", o, o64, ot, None), ("gate grad", ga, ga64, gat, gate_scale),
-                ("up grad", gb, gb64, gbt, None)):
-            problem = mismatch(got, want, lowp, x.dtype, scale)
-            if problem:
-                return f"{spec.mul_name} {name}: {problem}"
-    return None
+def special_sample(dtype: torch.dtype, device, points=()) -> torch.Tensor:
+    """Random values, an op's kinks (``points``), and the special values: +-0, +-inf, NaN,
+    +-20."""
+    special = [0.0, -0.0, float("inf"), float("-inf"), float("nan"), 20.0, -20.0, *points]
+    values = torch.cat([torch.tensor(special, dtype=torch.float64, device=device),
+                        torch.randn(150, dtype=torch.float64, device=device) * 3])
+    return values.to(dtype)
 
 
-def check_learnable_case(spec, x: torch.Tensor, weight: torch.Tensor,
-                         g: torch.Tensor) -> str | None:
-    """PReLU-like ``spec`` on ``x`` with ``weight``: forward, input and weight gradients against
-    torch in fp64 and in x's dtype. The weight gradient is a sum over all but the channel dim:
-    rtol applies to the sum of its terms' magnitudes."""
-    from tritonact import functional
+@dataclass(frozen=True)
+class SwitchCase:
+    """One of ``verify``'s checks of the switch: torch's public call ``fn`` on ``x``, forward
+    and backward (and ``inplace``, its in-place form), with the switch on for ``op`` against
+    torch with it off. ``reference``: the fp64 reference where it is not ``fn``;
+    ``backward_from_output(g, y)``: torch's backward from the saved output, where the switched
+    backward is judged from the switched forward's own output."""
 
-    def run(fn, dtype):
-        a = x.detach().to(dtype).requires_grad_()
-        w = weight.detach().to(dtype).requires_grad_()
-        y = fn(a, w)
-        return (y, *torch.autograd.grad(y, (a, w), g.to(dtype)))
-
-    ours = run(getattr(functional, spec.name), x.dtype)
-    ref, lowp = run(spec.torch_fn, torch.float64), run(spec.torch_fn, x.dtype)
-    x64, g64 = x.detach().double(), g.double()
-    dims = [d for d in range(x.dim()) if d != 1 or weight.numel() == 1]
-    terms = (torch.where(x64 > 0, 0.0, x64) * g64).abs()
-    scale = (terms.sum(dims) if dims else terms).reshape(weight.shape)
-    for name, i, s in (("forward", 0, None), ("input grad", 1, None), ("weight grad", 2, scale)):
-        problem = mismatch(ours[i], ref[i], lowp[i], x.dtype, s)
-        if problem:
-            return f"{name}: {problem}"
-    return None
-
-
-def check_learnable(spec, dtype: torch.dtype, device) -> list[str]:
-    """``check_learnable_case`` on 2-D, 4-D and channels_last inputs with 1 and C weights."""
-    r = lambda *s: (torch.randn(*s, dtype=torch.float64, device=device) * 3).to(dtype)
-    problems = []
-    for x in (r(37, 6), r(2, 3, 5, 7),
-              r(2, 5, 3, 4).contiguous(memory_format=torch.channels_last)):
-        for n in (1, x.shape[1]):
-            weight = (torch.rand(n, device=device) - 0.3).to(dtype)
-            problem = check_learnable_case(spec, x, weight, torch.randn_like(x))
-            if problem:
-                problems.append(f"{tuple(x.shape)}/{x.stride()}, {n} weights: {problem}")
-    return problems
-
-
-def check_randomized(spec, dtype: torch.dtype, device) -> list[str]:
-    """RReLU-like ``spec``: eval mode against torch (every parameter set); training mode's
-    slopes within [lower, upper], positive inputs passed through, and backward using the
-    forward's slopes (``dx / g == y / x``)."""
-    from tritonact import functional
-
-    fn = getattr(functional, spec.name)
-    problems = []
-    x = (torch.randn(9, 70, dtype=torch.float64, device=device) * 3).to(dtype)
-    g = torch.randn(x.shape, dtype=dtype, device=device)
-    for params in spec.param_sets():
-        def run(f, dt, params=params):
-            a = x.detach().to(dt).requires_grad_()
-            y = f(a, **params)
-            return y, torch.autograd.grad(y, a, g.to(dt))[0]
-
-        ours, ref, lowp = run(fn, dtype), run(spec.torch_fn, torch.float64), run(
-            spec.torch_fn, dtype)
-        for name, i in (("eval forward", 0), ("eval backward", 1)):
-            problem = mismatch(ours[i], ref[i], lowp[i], dtype)
-            if problem:
-                problems.append(f"{params} {name}: {problem}")
-        lower, upper = params["lower"], params["upper"]
-        a = x.detach().requires_grad_()
-        y = fn(a, training=True, **params)
-        (dx,) = torch.autograd.grad(y, a, g)
-        negative = x < 0
-        slopes = (y.double() / x.double())[negative]
-        eps = torch.finfo(dtype).eps
-        if slopes.numel() and (slopes.min() < min(lower * (1 + eps), lower * (1 - eps))
-                               or slopes.max() > max(upper * (1 + eps), upper * (1 - eps))):
-            problems.append(f"{params} training: slopes in [{slopes.min()}, {slopes.max()}]")
-        if not torch.equal(y[~negative], x[~negative]):
-            problems.append(f"{params} training: non-negative inputs changed")
-        backward_slopes = (dx.double() / g.double())[negative & (g != 0)]
-        forward_slopes = (y.double() / x.double())[negative & (g != 0)]
-        if not torch.allclose(backward_slopes, forward_slopes, rtol=4 * eps, atol=1e-12):
-            problems.append(f"{params} training: backward's slopes differ from forward's")
-    return problems
+    op: str
+    params: str
+    fn: Callable
+    x: torch.Tensor
+    reference: Callable | None = None
+    inplace: Callable | None = None
+    backward_from_output: Callable | None = None

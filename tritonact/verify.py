@@ -1,141 +1,94 @@
 """``python -m tritonact verify``: parity and gradient checks of every registry op on one
-device, driven by the registry (one check function per kind of op), and of the switch's aten
-overrides. Import it only after the device is chosen (Triton's interpreter must be on before
-triton is imported on a machine without CUDA)."""
+device (each spec's ``verify_rows``), and of the switch's aten overrides (torch's own calls with
+the switch on against off). Import it only after the device is chosen (Triton's interpreter must
+be on before triton is imported on a machine without CUDA)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 
-from tritonact import functional
-from tritonact.registry import ELEMENTWISE, GATED, LEARNABLE, RANDOMIZED, ROWWISE
-from tritonact.testing import (
-    away_from_kinks,
-    check_elementwise,
-    check_gated,
-    check_learnable,
-    check_randomized,
-    check_rowwise,
-)
+from tritonact import switch
+from tritonact.families.base import Spec
+from tritonact.registry import OPS, SPECS
+from tritonact.testing import Row, SwitchCase, forward_backward, mismatch, scalar_path_copy
 
 
-@dataclass
-class Row:
-    """One op x parameter set x dtype: what went wrong (nothing when it passed) and the fp64
-    gradcheck + gradgradcheck result ("ok", "FAIL", or "-" where not run: other dtypes)."""
-
-    op: str
-    params: str
-    dtype: torch.dtype
-    problems: list[str] = field(default_factory=list)
-    gradcheck: str = "-"
-
-    @property
-    def failed(self) -> bool:
-        return bool(self.problems) or self.gradcheck == "FAIL"
-
-    def cells(self) -> list[str]:
-        return [self.op, self.params, str(self.dtype).removeprefix("torch."),
-                "FAIL" if self.problems else "ok", self.gradcheck,
-                "FAIL" if self.failed else "ok"]
-
-
-def _random(device, dtype):
-    return lambda *s: (torch.randn(*s, dtype=torch.float64, device=device) * 3).to(dtype)
-
-
-def _gradcheck(row: Row, f: Callable, *inputs: torch.Tensor) -> None:
-    """gradcheck and gradgradcheck of ``f`` in fp64, into ``row``."""
-    try:
-        ok = torch.autograd.gradcheck(f, inputs) and torch.autograd.gradgradcheck(f, inputs)
-    except Exception as error:
-        ok = False
-        row.problems.append(f"gradcheck: {str(error).splitlines()[0]}")
-    row.gradcheck = "ok" if ok else "FAIL"
-
-
-def _described(x: torch.Tensor, problem: str | None) -> list[str]:
-    return [f"{tuple(x.shape)}/{x.stride()}: {problem}"] if problem else []
-
-
-def elementwise_rows(spec, dtype, device) -> Iterator[Row]:
-    """Each parameter set on contiguous, odd-sized, 0-d, transposed and strided inputs."""
-    fn, r = getattr(functional, spec.name), _random(device, dtype)
-    for params in spec.param_sets():
-        row = Row(spec.name, ", ".join(f"{k}={v}" for k, v in params.items()) or "defaults",
-                  dtype)
-        for x in (r(4099), r(()), r(7, 33).t(), r(3, 40)[:, ::3]):
-            row.problems += _described(x, check_elementwise(spec, params, x))
-        if dtype == torch.float64:
-            _gradcheck(row, lambda t, params=params: fn(t, **params),
-                       away_from_kinks(spec, params, device))
-        yield row
-
-
-def rowwise_rows(spec, dtype, device) -> Iterator[Row]:
-    """The reduced dim last, first (strided) and in the middle; short and long rows."""
-    fn, r = getattr(functional, spec.name), _random(device, dtype)
-    row = Row(spec.name, "dim 0, 1, -1, middle; rows 1..70000", dtype)
-    for x, dim in ((r(5, 1000), -1), (r(300, 6)[:, ::2], 0), (r(2, 77, 3), 1),
-                   (r(2, 70000), 1), (r(()), 0)):
-        row.problems += _described(x, check_rowwise(spec, x, dim))
-    if dtype == torch.float64:
-        _gradcheck(row, lambda t: fn(t, 1),
-                   torch.randn(3, 4, dtype=dtype, device=device, requires_grad=True))
-    yield row
-
-
-def gated_rows(spec, dtype, device) -> Iterator[Row]:
-    """Each approximation on a fused projection's halves, a transposed and a stepped input."""
-    fn, r = getattr(functional, spec.name), _random(device, dtype)
-    for approximate in ("none", "tanh") if spec.takes_approximate else ("none",):
-        kw = {"approximate": approximate} if spec.takes_approximate else {}
-        row = Row(spec.name + (f", {spec.mul_name}" if spec.mul_name else ""),
-                  f"approximate={approximate}" if kw else "defaults", dtype)
-        for x, dim in ((r(7, 2 * 130), -1), (r(2 * 9, 5).t(), 1), (r(6, 2 * 40)[:, ::2], 1)):
-            row.problems += _described(x, check_gated(spec, x, dim, approximate))
-        if dtype == torch.float64:
-            _gradcheck(row, lambda t, kw=kw: fn(t, -1, **kw),
-                       torch.randn(3, 8, dtype=dtype, device=device, requires_grad=True))
-        yield row
-
-
-def learnable_rows(spec, dtype, device) -> Iterator[Row]:
-    """2-D, 4-D and channels_last inputs with 1 and C weights; gradients of both."""
-    row = Row(spec.name, "1 and C weights; 2-D, 4-D, channels_last", dtype,
-              check_learnable(spec, dtype, device))
-    if dtype == torch.float64:
-        x = away_from_kinks(spec, {}, device, (2, 3, 2))
-        for n in (1, 3):
-            if row.gradcheck != "FAIL":
-                _gradcheck(row, getattr(functional, spec.name), x,
-                           torch.rand(n, dtype=dtype, device=device, requires_grad=True))
-    yield row
-
-
-def randomized_rows(spec, dtype, device) -> Iterator[Row]:
-    """Eval parity for every parameter set; training slopes, and backward's equal to them."""
-    yield Row(spec.name, "eval parity; training slopes, same slopes in backward", dtype,
-              check_randomized(spec, dtype, device))
-
-
-#: Each kind of op: its registry specs and how a row of them is checked.
-KINDS = ((ELEMENTWISE, elementwise_rows), (ROWWISE, rowwise_rows), (GATED, gated_rows),
-         (LEARNABLE, learnable_rows), (RANDOMIZED, randomized_rows))
-
-
-def units(ops, dtypes) -> list[tuple[object, torch.dtype, Callable[..., Iterator[Row]]]]:
-    """(spec, dtype, its kind's check) for every op in ``ops`` (all when None) and dtype."""
-    return [(spec, dtype, check) for specs, check in KINDS for spec in specs
-            if not ops or spec.name in ops for dtype in dtypes]
+def units(ops, dtypes) -> list[tuple[Spec, torch.dtype]]:
+    """(spec, dtype) for every op in ``ops`` (all when None) and dtype."""
+    return [(spec, dtype) for spec in SPECS if not ops or spec.name in ops for dtype in dtypes]
 
 
 def rows(ops, dtypes, device, each: Callable[[list], Iterable] = iter) -> Iterator[Row]:
     """Every check of the ``ops`` (all when None) in ``dtypes``, row by row. ``each`` wraps the
     list of :func:`units` as they run (a progress display, say)."""
     torch.manual_seed(0)
-    for spec, dtype, check in each(units(ops, dtypes)):
-        yield from check(spec, dtype, device)
+    for spec, dtype in each(units(ops, dtypes)):
+        yield from spec.verify_rows(dtype, device)
+
+
+# --- the switch: torch's own calls, switch on against off -------------------------------------
+
+
+@dataclass(frozen=True)
+class Check:
+    """One switch check: torch's public call for ``op`` with ``params`` in ``dtype``, with the
+    switch on for ``op`` against torch with it off. ``served``: the aten operators the switch
+    computed; ``problem``: None, or what went wrong."""
+
+    op: str
+    params: str
+    dtype: torch.dtype
+    served: tuple[str, ...]
+    problem: str | None
+
+
+def _compare(case: SwitchCase) -> tuple:
+    """(served aten operators, problem) for ``case``: forward and backward (and the in-place
+    form) with the switch on for its op against torch in fp64 and in x's dtype. With
+    ``backward_from_output`` the switched backward is judged from the switched forward's own
+    output (an ulp of a 16-bit softmax output is amplified by ``dy - sum(dy * y)``, for torch
+    as for tritonact)."""
+    op, fn, x, reference = case.op, case.fn, case.x, case.reference
+    inplace, backward_from_output = case.inplace, case.backward_from_output
+    with torch.no_grad():
+        out_shape = fn(x).shape  # glu halves a dim
+    g = torch.randn(out_shape, dtype=torch.float64, device=x.device).to(x.dtype)
+    # the reference from torch's CPU scalar loop, which reads NaN as its CUDA kernels do
+    y64, dx64 = forward_backward(reference or fn, scalar_path_copy(x.double()), g.double(), {})
+    yt, dxt = forward_backward(fn, x, g, {})
+    served_ops: list[str] = []
+    switch.served_hooks.append(served_ops.append)
+    try:
+        with switch.use(include=[op]):
+            y, dx = forward_backward(fn, x, g, {})
+            y_inplace = inplace(x.detach().clone()) if inplace else None
+    finally:
+        switch.served_hooks.remove(served_ops.append)
+    if backward_from_output is not None:
+        dx64, dxt = backward_from_output(g.double(), y.double()), backward_from_output(g, y)
+    problem = None
+    for what, ours, exact, theirs in (("forward", y, y64, yt), ("backward", dx, dx64, dxt),
+                                      ("in place", y_inplace, y64, yt)):
+        found = ours is not None and mismatch(ours, exact, theirs, x.dtype)
+        if found:
+            problem = f"{what}: {found}"
+            break
+    if not problem and (y.dtype, dx.dtype) != (yt.dtype, dxt.dtype):
+        problem = f"dtypes {y.dtype}/{dx.dtype}, torch's {yt.dtype}/{dxt.dtype}"
+    if not problem and not served_ops:
+        problem = "torch computed every call: the switch served nothing"
+    return tuple(dict.fromkeys(served_ops)), problem
+
+
+def check_overrides(device, dtypes: Iterable[torch.dtype],
+                    ops: Iterable[str] | None = None) -> list[Check]:
+    """torch's own calls (``F.<op>(x, **params)``, forward, backward and in place) for every
+    op the switch covers (each spec's ``switch_cases``), switch on against switch off. Between
+    them the checks reach every operator in ``tritonact.switch.OVERRIDES``."""
+    wanted = [op for op in switch.covered_ops() if ops is None or op in set(ops)]
+    return [Check(case.op, case.params, dtype, *_compare(case))
+            for dtype in dtypes for op in wanted
+            for case in OPS[op].switch_cases(dtype, device)]

@@ -5,7 +5,7 @@ import torch
 
 import tritonact.functional as TF
 from tritonact.registry import OPS
-from tritonact.testing import check_elementwise, mismatch
+from tritonact.testing import mismatch
 
 
 def test_more_than_2_31_elements_forward_and_backward():
@@ -33,18 +33,17 @@ def test_more_than_2_31_elements_forward_and_backward():
 def test_tensor_on_another_gpu_than_the_current_one():
     torch.cuda.set_device(0)
     x = torch.randn(10_000, device="cuda:1")
-    assert check_elementwise(OPS["gelu"], {"approximate": "tanh"}, x) is None
+    assert OPS["gelu"].check({"approximate": "tanh"}, x) is None
     assert TF.relu(x).device == x.device
 
 
 def test_softmax_rows_of_2_20_elements():
     from tritonact.registry import ROWWISE
-    from tritonact.testing import check_rowwise
 
     x = torch.randn(4, 2**20, device="cuda")
     for spec in ROWWISE:
-        assert check_rowwise(spec, x, 1) is None
-        assert check_rowwise(spec, x.t().contiguous().t(), 1) is None  # strided rows
+        assert spec.check(x, 1) is None
+        assert spec.check(x.t().contiguous().t(), 1) is None  # strided rows
 
 
 def test_softmax_over_more_than_2_31_elements():
@@ -60,22 +59,20 @@ def test_softmax_over_more_than_2_31_elements():
 def test_llm_shaped_gated_inputs():
     """tokens x 2 * 11008 in bf16, a fused gate-up projection's output split in place."""
     from tritonact.registry import GATED
-    from tritonact.testing import check_gated
 
     x = torch.randn(2048, 2 * 11008, dtype=torch.bfloat16, device="cuda")
     for spec in GATED:
-        assert check_gated(spec, x, -1) is None
+        assert spec.check(x, -1) is None
 
 
 def test_prelu_and_rrelu_on_cuda_and_past_2_31_elements():
     """PReLU's [N, C, S] tiles with int64 offsets (2**31 + 2**20 bf16 elements, 64 channels) and
     RReLU's Philox counters past 2**32 / 4 (the same slopes in backward)."""
     from tritonact.registry import LEARNABLE, RANDOMIZED
-    from tritonact.testing import check_learnable, check_randomized
 
     for dtype in (torch.float32, torch.bfloat16):
-        assert check_learnable(LEARNABLE[0], dtype, "cuda") == []
-        assert check_randomized(RANDOMIZED[0], dtype, "cuda") == []
+        assert LEARNABLE[0].check_all(dtype, "cuda") == []
+        assert RANDOMIZED[0].check_all(dtype, "cuda") == []
     n = 2**31 + 2**20
     x = -torch.rand(n // (64 * 1024), 64, 1024, dtype=torch.bfloat16, device="cuda") - 0.5
     w = torch.full((64,), 0.25, dtype=torch.bfloat16, device="cuda", requires_grad=True)

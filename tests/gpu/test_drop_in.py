@@ -10,7 +10,7 @@ import torch.nn.functional as F
 import tritonact
 import tritonact.functional as TF
 import tritonact.nn as tnn
-from tritonact import switch
+from tritonact import switch, verify
 
 
 @pytest.fixture(autouse=True)
@@ -108,7 +108,7 @@ def test_cuda_autocast_gives_torchs_dtypes(dtype):
 
 
 def test_switch_at_the_cuda_key_matches_torch_and_falls_back():
-    checks = switch.check_overrides("cuda", [torch.float32, torch.float16, torch.bfloat16])
+    checks = verify.check_overrides("cuda", [torch.float32, torch.float16, torch.bfloat16])
     assert not [c for c in checks if c.problem]
     ints = torch.arange(-5, 6, device="cuda")
     z = torch.randn(4, device="cuda", dtype=torch.cfloat)

@@ -1,0 +1,492 @@
+"""The elementwise family: ``y = f(x)`` with up to two scalar parameters (relu, gelu, softplus,
+...). Its math is three ``@triton.jit`` functions (``tritonact.kernels.activations``); its
+launchers and autograd Functions are ``tritonact.autograd.elementwise``."""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from tritonact.autograd import elementwise as launchers
+from tritonact.autograd.autocast import autocast_input, is_any_autocast_enabled
+from tritonact.autograd.elementwise import ElementwiseFunction, Math, run_forward
+from tritonact.autograd.launch import (
+    NUM_WARPS,
+    compute_dtype,
+    fits,
+    served,
+    writable_in_place,
+)
+from tritonact.families.base import (
+    REQUIRED,
+    BenchShapes,
+    ListRow,
+    Param,
+    Spec,
+    away_from,
+    describe_params,
+    leaf_in_place,
+    named,
+    random_input,
+    subclass,
+)
+from tritonact.kernels import elementwise as kernels
+from tritonact.testing import (
+    Row,
+    SwitchCase,
+    forward_backward,
+    gradcheck_into,
+    layout_mismatch,
+    mismatch,
+    scalar_path_copy,
+    special_sample,
+)
+
+_is_compiling = torch.compiler.is_compiling
+_increment_version = torch.autograd.graph.increment_version
+
+
+@dataclass(frozen=True)
+class Elementwise(Spec):
+    """One elementwise activation.
+
+    name:         its functional name (torch.nn.functional's, where torch has the op);
+                  ``inplace_name`` its in-place twin (``relu_``), where torch has one.
+    formula:      the math, for docstrings and ``python -m tritonact list``.
+    math:         its :class:`~tritonact.autograd.elementwise.Math`; a mapping from the choice
+                  parameter's value to one when the op has a choice (gelu's ``approximate``).
+    torch_fn:     torch's function, or for an op torch lacks a torch composite with the same
+                  signature: the tests' reference, and the fallback outside the kernels' reach.
+    module:       the torch.nn class that ``tritonact.nn`` subclasses; for an op torch lacks,
+                  None, and ``module_name`` names tritonact's own class (its constructor takes
+                  the params, then ``inplace`` where the function has it).
+    params:       scalar parameters in torch's positional order (``input`` and ``inplace`` aside).
+    saves_output: whether backward reads the output instead of the input: a bool, or a function
+                  of the input's dtype and the float parameters, true only where the gradient
+                  read from the output is exactly torch's (leaky_relu: slopes >= 0; hardtanh:
+                  bounds the dtype represents, since a rounded bound is not the bound).
+    inplace:      whether the function takes ``inplace=``.
+    module_args:  the module's attributes passed to the function (default: the params, then
+                  inplace).
+    supported:    torch's own checks of the float parameters; where one fails torch runs (and
+                  raises its error).
+    inplace_grad: where torch refuses autograd through the in-place form (its in-place
+                  backward reads the output, which a negative slope makes ambiguous): a check
+                  of the float parameters; where it fails the in-place call goes to torch.
+    test_params:  non-default parameter sets for the tests and ``verify``.
+    points:       the kinks and boundaries for given parameters, tested exactly.
+    reference:    an exact fp64 reference where torch's own fp64 kernel is not (default torch_fn).
+    aten:         how the switch serves torch's aten operators for this op (see
+                  ``tritonact.switch.resolution.Aten``); None: the operator of the op's name
+                  where torch has one with the op's parameters, and its ``<name>_backward``.
+    """
+
+    family: ClassVar[str] = "elementwise"
+    bench_shapes: ClassVar[BenchShapes] = BenchShapes(
+        full=tuple((2**e,) for e in range(10, 29)),
+        quick=tuple((2**e,) for e in (10, 16, 22, 28)),
+        smoke=tuple((2**e,) for e in (10, 12)),
+        headline=(2**28,), host=(2**10,),
+        memory={"full": (2**24,), "quick": (2**22,), "smoke": (2**12,)})
+
+    name: str
+    formula: str
+    math: Math | Mapping[str, Math]
+    torch_fn: Callable
+    module: type[nn.Module] | None
+    params: tuple[Param, ...] = ()
+    saves_output: bool | Callable[..., bool] = False
+    inplace: bool = False
+    inplace_name: str | None = None
+    module_name: str | None = None
+    module_args: tuple[str, ...] | None = None
+    supported: Callable[..., bool] | None = None
+    inplace_grad: Callable[..., bool] | None = None
+    test_params: tuple[dict, ...] = ()
+    points: Callable[..., tuple[float, ...]] = lambda **p: ()
+    reference: Callable | None = None
+    aten: Any = None
+    float_params: tuple[str, ...] = field(init=False)
+    choice: Param | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "float_params", tuple(p.name for p in self.params if not p.choices))
+        set_(self, "choice", next((p for p in self.params if p.choices), None))
+        assert len(self.float_params) <= 2, "the generic kernels take two scalar parameters"
+        assert self.module is not None or self.module_name, "an op torch lacks names its module"
+        assert self.torch_has_op or not self.inplace_name, "an in-place twin is torch's"
+
+    @property
+    def torch_has_op(self) -> bool:
+        """Whether torch.nn.functional has this op (else ``torch_fn`` is a composite)."""
+        return getattr(F, self.name, None) is self.torch_fn
+
+    def kernels(self) -> dict[str, Math]:
+        """Kernel key -> math: ``name`` alone, or ``name:choice`` for each choice."""
+        if isinstance(self.math, Math):
+            return {self.math.key: self.math}
+        return {m.key: m for m in self.math.values()}
+
+    def math_for(self, choice: str | None = None) -> Math | None:
+        """The math for a choice parameter's value (None: a value the op does not have)."""
+        if isinstance(self.math, Math):
+            return self.math
+        return self.math.get(choice)
+
+    @property
+    def defaults(self) -> dict[str, object]:
+        return {p.name: p.default for p in self.params if p.default is not REQUIRED}
+
+    def param_sets(self) -> list[dict[str, object]]:
+        """Torch's defaults (when every parameter has one) and the non-default test sets."""
+        sets = [] if len(self.defaults) < len(self.params) else [self.defaults]
+        return sets + [{**self.defaults, **p} for p in self.test_params]
+
+    def accepts(self, dtype: torch.dtype, floats: tuple[float, ...]) -> bool:
+        """Whether the kernels give torch's result for these float parameters on a ``dtype``
+        input: torch's own checks pass and each parameter converts without torch's overflow
+        error. Where not, torch runs and gives its result or its error. A NaN or infinite
+        parameter goes to torch (what its formulas make of one, ``elu(0, alpha=nan) == 0`` or
+        celu's NaN gradient at ``alpha=inf``, is theirs), and so does -0.0 except in fp64: the
+        fp32 kernels' scalar arguments do not keep its sign (seen in Triton's interpreter), and
+        ``softplus(beta=-0.0)`` is -inf, not inf."""
+        if self.supported is not None and not self.supported(*floats):
+            return False
+        target = compute_dtype(dtype)
+        return all(math.isfinite(value) and fits(value, dtype if param.input_dtype else target)
+                   and (target == torch.float64 or value != 0.0 or math.copysign(1.0, value) > 0)
+                   for param, value in zip(self._float_param_specs, floats))
+
+    def keeps_output(self, dtype: torch.dtype, floats: tuple[float, ...]) -> bool:
+        """Whether backward reads the output (``saves_output`` for this call)."""
+        saves = self.saves_output
+        return saves(dtype, *floats) if callable(saves) else saves
+
+    @property
+    def _float_param_specs(self) -> tuple[Param, ...]:
+        return tuple(p for p in self.params if not p.choices)
+
+    def module_attrs(self) -> tuple[str, ...]:
+        if self.module_args is not None:
+            return self.module_args
+        return tuple(p.name for p in self.params) + (("inplace",) if self.inplace else ())
+
+    @classmethod
+    def family_overrides(cls, specs):
+        from tritonact.switch.resolution import elementwise_overrides
+
+        return elementwise_overrides(specs)
+
+    # --- the public API -----------------------------------------------------------------------
+
+    def build_functions(self) -> list[Callable[..., torch.Tensor]]:
+        functions = [_make_function(self)]
+        if self.inplace_name:
+            functions.append(_make_function(self, inplace_twin=True))
+        return functions
+
+    def build_modules(self) -> list[type[nn.Module]]:
+        function = self.function
+        attrs = self.module_attrs()
+
+        def forward(self, input: torch.Tensor) -> torch.Tensor:
+            return function(input, **{a: getattr(self, a) for a in attrs})
+
+        if self.module is not None:
+            return [subclass(self.module, forward, self.formula)]
+        return [subclass(_own_module_base(self), forward, self.formula, self.module_name,
+                         f"{self.module_name}: {self.name}(x) = {self.formula}, by tritonact's "
+                         f"fused Triton kernels (torch has no such module).\n\n"
+                         f"Shape: input ``(*)``, output ``(*)``, the same shape.")]
+
+    def list_row(self) -> ListRow:
+        params = ", ".join(f"{p.name}={p.default!r}" if p.default is not REQUIRED else p.name
+                           for p in self.params)
+        saves = ("output" if self.saves_output is True
+                 else "output or input, by parameters" if callable(self.saves_output)
+                 else "input")
+        inplace = ", ".join(filter(None, ["inplace=" if self.inplace else "",
+                                          self.inplace_name or ""]))
+        return ListRow(self.name, params or "-", saves, inplace or "-",
+                       f"nn.{self.module.__name__ if self.module else self.module_name}",
+                       self.formula)
+
+    # --- checks -------------------------------------------------------------------------------
+
+    def check(self, params: dict, x: torch.Tensor, g: torch.Tensor | None = None,
+              backward: bool = True) -> str | None:
+        """Forward (and backward, with upstream gradient ``g``, random by default) on ``x``
+        against torch in fp64 and in ``x``'s dtype; the output must keep ``x``'s layout.
+        Returns None, or what went wrong."""
+        if backward and g is None:
+            g = torch.randn(x.shape, dtype=x.dtype, device=x.device)
+        y, dx = forward_backward(self.function, x, g if backward else None, params)
+        x64 = scalar_path_copy(x.detach().to(torch.float64))
+        y64, dx64 = forward_backward(self.reference or self.torch_fn, x64,
+                                      g.to(torch.float64) if backward else None, params)
+        try:
+            yt, dxt = forward_backward(self.torch_fn, x.detach(), g if backward else None,
+                                        params)
+        except (RuntimeError, NotImplementedError):  # torch lacks this dtype on this device
+            yt = dxt = None
+        problem = layout_mismatch(x, (y, dx), (yt, dxt))
+        if problem:
+            return problem
+        problem = mismatch(y, y64, yt, x.dtype)
+        if problem:
+            return f"forward: {problem}"
+        if backward:
+            problem = mismatch(dx, dx64, dxt, x.dtype)
+            if problem:
+                return f"backward: {problem}"
+        return None
+
+    def away_from_kinks(self, params: dict, device: Any, shape=(3, 4)) -> torch.Tensor:
+        """Random fp64 inputs at least 1e-3 from every kink, where finite differences are valid
+        (gradcheck's input)."""
+        return away_from(self.points(**params), device, shape)
+
+    def verify_rows(self, dtype: torch.dtype, device: Any) -> Iterator[Row]:
+        """Each parameter set on contiguous, odd-sized, 0-d, transposed and strided inputs."""
+        r = random_input(device, dtype)
+        for params in self.param_sets():
+            row = Row(self.name, describe_params(params), dtype)
+            for x in (r(4099), r(()), r(7, 33).t(), r(3, 40)[:, ::3]):
+                row.add(x, self.check(params, x))
+            if dtype == torch.float64:
+                gradcheck_into(row, lambda t, params=params: self.function(t, **params),
+                               self.away_from_kinks(params, device))
+            yield row
+
+    def switch_cases(self, dtype: torch.dtype, device: Any) -> list[SwitchCase]:
+        """torch's own calls for each parameter set (and in place), on the special values and
+        the op's kinks, for ``verify``'s check of the switch."""
+        cases = []
+        for params in self.param_sets():
+            cases.append(SwitchCase(
+                self.name, describe_params(params),
+                lambda t, params=params: self.torch_fn(t, **params),
+                special_sample(dtype, device, self.points(**params)),
+                self.reference and (lambda t, params=params: self.reference(t, **params)),
+                (lambda t, params=params: self.torch_fn(t, **params, inplace=True))
+                if self.inplace else None))
+        return cases
+
+    # --- benchmarks and machine code ----------------------------------------------------------
+
+    def bench_ops(self):
+        from tritonact.bench.cases import Op
+
+        sets = self.param_sets()
+        return [Op(self.family, self.name, tuple(sets[0].items()), self,
+                   tuple(self.defaults.items()))] if sets else []
+
+    def bench_call(self, op, provider: str):
+        fn = self.function if provider == "tritonact" else self.torch_fn
+        return lambda x: fn(x, **op.kwargs)
+
+    def audit_cases(self, archs, dtypes, full):
+        from tritonact.audit import Case
+
+        out = []
+        for arch in archs:
+            for key in self.kernels():
+                for dtype in dtypes:
+                    out += [Case(k, key, dtype, False, arch, spec=self.name)
+                            for k in ("forward", "backward")]
+                if full and "fp32" in dtypes:
+                    out += [Case(k, key, "fp32", True, arch, spec=self.name)
+                            for k in ("forward", "backward")]
+                    out += [Case(k, key, "fp32", False, arch, spec=self.name)
+                            for k in ("forward_strided", "backward_strided", "second")]
+        return out
+
+    def audit_launch(self, case):
+        """The launcher's own plan for the case's kernel, at the op's first parameter set: the
+        flat kernels over a contiguous input (2^31 elements for the int64 path), the strided
+        ones over a stepped 4-d view whose dims do not merge."""
+        from tritonact.audit import Launch, Work
+
+        m = self.kernels()[case.op]
+        params = (self.param_sets() or [{}])[0]
+        a, b = (*(float(params[p]) for p in self.float_params), 0.0, 0.0)[:2]
+        dtype = audit_dtype(case.dtype)
+        empty = lambda *shape: torch.empty(shape, dtype=dtype, device="meta")
+        flat = lambda count: [empty(2**31 if case.wide else 2**24) for _ in range(count)]
+        stepped = lambda: empty(8, 16, 32, 128)[..., ::2]
+        kernel = getattr(kernels, case.kernel)
+        if case.kernel == "forward":
+            planned = launchers.plan_flat(flat(2), a, b, FORWARD=m.forward)
+        elif case.kernel == "backward":
+            planned = launchers.plan_flat(flat(3), a, b, BACKWARD=m.backward)
+        elif case.kernel == "second":
+            planned = launchers.plan_flat(flat(5), a, b, BACKWARD=m.backward, SECOND=m.second)
+        elif case.kernel == "forward_strided":
+            planned = launchers.plan_strided([stepped(), empty(8, 16, 32, 64)], a, b,
+                                             FORWARD=m.forward)
+        else:
+            planned = launchers.plan_strided([stepped(), stepped(), empty(8, 16, 32, 64)], a, b,
+                                             BACKWARD=m.backward)
+        _, args, meta = planned
+        return Launch(kernel, args, meta, Work(NUM_WARPS, meta["BLOCK"]))
+
+
+def audit_dtype(name: str) -> torch.dtype:
+    """``fp16`` -> torch.float16 (the audit's dtype names)."""
+    return {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16,
+            "fp64": torch.float64}[name]
+
+
+def _own_module_base(spec: Elementwise) -> type[nn.Module]:
+    """The base class of an op torch lacks: its constructor takes the op's parameters (then
+    ``inplace``) with their defaults, stores them as attributes and shows them in ``repr``."""
+    names = spec.module_attrs()
+    defaults = {p.name: p.default for p in spec.params}
+    defaults.setdefault("inplace", False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        nn.Module.__init__(self)
+        bound = signature.bind(None, *args, **kwargs)
+        bound.apply_defaults()
+        for name in names:
+            setattr(self, name, bound.arguments[name])
+
+    def extra_repr(self) -> str:
+        return ", ".join(f"{n}={getattr(self, n)!r}" for n in names)
+
+    signature = inspect.Signature([
+        inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+        *(inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=defaults[n])
+          for n in names)])
+    __init__.__signature__ = signature
+    return type(f"_{spec.module_name}Base", (nn.Module,),
+                {"__init__": __init__, "extra_repr": extra_repr, "__module__": "tritonact.nn"})
+
+
+# --- the functional form ---------------------------------------------------------------------
+
+
+def _bind(name: str, names: tuple[str, ...], defaults: tuple, n_positional: int, args: tuple,
+          kwargs: dict) -> list:
+    """Python's own argument binding, on precomputed names (the hot path skips it)."""
+    if len(args) > n_positional:
+        raise TypeError(f"{name}() takes {n_positional + 1} positional arguments but "
+                        f"{len(args) + 1} were given")
+    values = [*args, *defaults[len(args):]]
+    for key, value in kwargs.items():
+        if key not in names:
+            raise TypeError(f"{name}() got an unexpected keyword argument '{key}'")
+        i = names.index(key)
+        if i < len(args):
+            raise TypeError(f"{name}() got multiple values for argument '{key}'")
+        values[i] = value
+    missing = [n for n, v in zip(names, values) if v is REQUIRED]
+    if missing:
+        raise TypeError(f"{name}() missing required arguments: {', '.join(missing)}")
+    return values
+
+
+def _parameter_decisions(spec: Elementwise) -> Callable:
+    """``decide(dtype, floats) -> (accepted, keeps output)``: ``spec.accepts`` and
+    ``spec.keeps_output`` for one call's parameters, remembered per dtype and parameters (a few
+    microseconds of Python each, a dict look-up after the first call); under torch.compile
+    computed directly, which the trace folds into constants."""
+    decisions: dict[tuple, tuple[bool, bool]] = {}
+
+    def compute(dtype: torch.dtype, floats: tuple[float, ...]) -> tuple[bool, bool]:
+        accepted = spec.accepts(dtype, floats)
+        return accepted, accepted and spec.keeps_output(dtype, floats)
+
+    def decide(dtype: torch.dtype, floats: tuple[float, ...]) -> tuple[bool, bool]:
+        if _is_compiling() or 0.0 in floats:  # -0.0 == 0.0 as a key, but is decided apart
+            return compute(dtype, floats)
+        found = decisions.get((dtype, floats))
+        if found is None:
+            if len(decisions) >= 1024:  # parameters swept, or NaNs (never equal to a key)
+                decisions.clear()
+            found = decisions[dtype, floats] = compute(dtype, floats)
+        return found
+
+    return decide
+
+
+def _make_function(spec: Elementwise, inplace_twin: bool = False) -> Callable[..., torch.Tensor]:
+    """The functional form of ``spec`` (or of its in-place twin, such as ``relu_``)."""
+    has_inplace_arg = spec.inplace and not inplace_twin
+    name = spec.inplace_name if inplace_twin else spec.name
+    names = tuple(p.name for p in spec.params) + (("inplace",) if has_inplace_arg else ())
+    defaults = tuple(p.default for p in spec.params) + ((False,) if has_inplace_arg else ())
+    n_positional = sum(not p.keyword_only for p in spec.params) + has_inplace_arg
+    float_index = tuple(names.index(p) for p in spec.float_params)
+    choice_index = names.index(spec.choice.name) if spec.choice else None
+    maths = {c: spec.math_for(c) for c in spec.choice.choices} if spec.choice else None
+    inplace_index = names.index("inplace") if has_inplace_arg else None
+    torch_fn = getattr(F, name) if inplace_twin else spec.torch_fn
+    default_math = spec.math_for(defaults[choice_index] if spec.choice else None)
+    default_floats = tuple(float(defaults[i]) for i in float_index if defaults[i] is not REQUIRED)
+    can_use_defaults = len(default_floats) == len(float_index)
+    inplace_grad = spec.inplace_grad
+    decide = _parameter_decisions(spec)
+
+    def function(input, *args, **kwargs):
+        if not served(input):
+            return torch_fn(input, *args, **kwargs)
+        if is_any_autocast_enabled():
+            input = autocast_input(torch_fn, input, args, kwargs)  # torch.autocast's cast
+        if args or kwargs or not can_use_defaults:
+            try:
+                values = _bind(name, names, defaults, n_positional, args, kwargs)
+                floats = tuple(float(values[i]) for i in float_index)
+                m = default_math if maths is None else maths.get(values[choice_index])
+            except (TypeError, ValueError):  # a string or complex parameter, an unknown keyword
+                return torch_fn(input, *args, **kwargs)  # torch's own error
+            inplace = inplace_twin or (inplace_index is not None and bool(values[inplace_index]))
+            if m is None or not decide(input.dtype, floats)[0]:
+                return torch_fn(input, *args, **kwargs)  # torch's own result or error
+        else:
+            floats, m, inplace = default_floats, default_math, inplace_twin
+        a, b = (*floats, 0.0, 0.0)[:2]
+        if inplace and not _is_compiling() and not writable_in_place(input):
+            return torch_fn(input, *args, **kwargs)  # torch's error (overlap, inference tensor)
+        if input.requires_grad and torch.is_grad_enabled():
+            if inplace and not _is_compiling() and (
+                    leaf_in_place(input) or (inplace_grad and not inplace_grad(*floats))):
+                return torch_fn(input, *args, **kwargs)  # torch raises (now, or in backward)
+            keep_output = decide(input.dtype, floats)[1]
+            return ElementwiseFunction.apply(input, m, a, b, inplace, keep_output)
+        y = run_forward(m, input, a, b, inplace)
+        if inplace and not _is_compiling():
+            _increment_version(input)
+        return y
+
+    function.__signature__ = _signature(spec, has_inplace_arg)
+    twin = f"In-place version of :func:`{spec.name}`.\n\n" if inplace_twin else ""
+    same = (f"Same signature, defaults and result as :func:`torch.nn.functional.{name}`"
+            if spec.torch_has_op else "torch has no such function")
+    return named(function, name, (
+        f"{twin}{spec.name}(x) = {spec.formula}\n\n"
+        f"{same}; computed by fused Triton kernels (one launch forward, one backward; "
+        f"backward reads the {'output' if spec.saves_output is True else 'input'}"
+        f"{' or output, by parameters' if callable(spec.saves_output) else ''}).\n"
+    ))
+
+
+def _signature(spec: Elementwise, has_inplace_arg: bool) -> inspect.Signature:
+    kind = inspect.Parameter
+    params = [kind(p.name, kind.KEYWORD_ONLY if p.keyword_only else kind.POSITIONAL_OR_KEYWORD,
+                   default=p.default, annotation=str if p.choices else float)
+              for p in spec.params]
+    if has_inplace_arg:
+        params.append(kind("inplace", kind.POSITIONAL_OR_KEYWORD, default=False,
+                           annotation=bool))
+    params.sort(key=lambda p: p.kind)  # keyword-only after positional, as Python requires
+    first = kind("input", kind.POSITIONAL_OR_KEYWORD, annotation=torch.Tensor)
+    return inspect.Signature([first, *params], return_annotation=torch.Tensor)

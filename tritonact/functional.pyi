@@ -1,0 +1,497 @@
+# Written by `python -m tritonact.stubs` from the registry: do not edit.
+"""``torch.nn.functional``-style activations backed by Triton kernels.
+
+Every function here is built from its registry spec and has torch's name, positional order,
+keyword names and defaults: ``tritonact.functional.silu(x)`` is a drop-in for
+``torch.nn.functional.silu(x)``. Float tensors on CUDA (and on the CPU while
+``TRITON_INTERPRET=1``) run the fused Triton kernels; anything else (CPU tensors without the
+interpreter, integer, bool or complex tensors, parameters torch rejects) goes to torch itself,
+so results and errors are torch's. ``functional.pyi`` beside this file declares every function
+with its signature and docstring for IDEs and type checkers (``python -m tritonact.stubs``
+writes it from the registry; a test checks it is current).
+"""
+
+import torch
+
+__all__ = [
+    'celu',
+    'celu_',
+    'elu',
+    'elu_',
+    'geglu',
+    'gelu',
+    'gelu_mul',
+    'glu',
+    'hardshrink',
+    'hardsigmoid',
+    'hardswish',
+    'hardtanh',
+    'hardtanh_',
+    'leaky_relu',
+    'leaky_relu_',
+    'log_softmax',
+    'logsigmoid',
+    'mish',
+    'prelu',
+    'reglu',
+    'relu',
+    'relu6',
+    'relu_',
+    'relu_mul',
+    'rrelu',
+    'rrelu_',
+    'selu',
+    'selu_',
+    'sigmoid',
+    'silu',
+    'silu_mul',
+    'softmax',
+    'softmin',
+    'softplus',
+    'softshrink',
+    'softsign',
+    'swiglu',
+    'tanh',
+    'tanhshrink',
+    'threshold',
+    'threshold_',
+]
+
+
+def relu(input: torch.Tensor, inplace: bool = False) -> torch.Tensor:
+    """relu(x) = max(0, x)
+
+    Same signature, defaults and result as :func:`torch.nn.functional.relu`; computed by fused
+    Triton kernels (one launch forward, one backward; backward reads the output).
+    """
+    ...
+
+
+def relu_(input: torch.Tensor) -> torch.Tensor:
+    """In-place version of :func:`relu`.
+
+    relu(x) = max(0, x)
+
+    Same signature, defaults and result as :func:`torch.nn.functional.relu_`; computed by fused
+    Triton kernels (one launch forward, one backward; backward reads the output).
+    """
+    ...
+
+
+def relu6(input: torch.Tensor, inplace: bool = False) -> torch.Tensor:
+    """relu6(x) = min(max(0, x), 6)
+
+    Same signature, defaults and result as :func:`torch.nn.functional.relu6`; computed by fused
+    Triton kernels (one launch forward, one backward; backward reads the output).
+    """
+    ...
+
+
+def leaky_relu(
+    input: torch.Tensor,
+    negative_slope: float = 0.01,
+    inplace: bool = False,
+) -> torch.Tensor:
+    """leaky_relu(x) = x if x > 0 else negative_slope * x
+
+    Same signature, defaults and result as :func:`torch.nn.functional.leaky_relu`; computed by
+    fused Triton kernels (one launch forward, one backward; backward reads the input or output,
+    by parameters).
+    """
+    ...
+
+
+def leaky_relu_(input: torch.Tensor, negative_slope: float = 0.01) -> torch.Tensor:
+    """In-place version of :func:`leaky_relu`.
+
+    leaky_relu(x) = x if x > 0 else negative_slope * x
+
+    Same signature, defaults and result as :func:`torch.nn.functional.leaky_relu_`; computed by
+    fused Triton kernels (one launch forward, one backward; backward reads the input or output,
+    by parameters).
+    """
+    ...
+
+
+def elu(input: torch.Tensor, alpha: float = 1.0, inplace: bool = False) -> torch.Tensor:
+    """elu(x) = x if x > 0 else alpha * (exp(x) - 1)
+
+    Same signature, defaults and result as :func:`torch.nn.functional.elu`; computed by fused
+    Triton kernels (one launch forward, one backward; backward reads the input).
+    """
+    ...
+
+
+def elu_(input: torch.Tensor, alpha: float = 1.0) -> torch.Tensor:
+    """In-place version of :func:`elu`.
+
+    elu(x) = x if x > 0 else alpha * (exp(x) - 1)
+
+    Same signature, defaults and result as :func:`torch.nn.functional.elu_`; computed by fused
+    Triton kernels (one launch forward, one backward; backward reads the input).
+    """
+    ...
+
+
+def selu(input: torch.Tensor, inplace: bool = False) -> torch.Tensor:
+    """selu(x) = scale * (x if x > 0 else alpha * (exp(x) - 1)), alpha ~ 1.6733, scale ~ 1.0507
+
+    Same signature, defaults and result as :func:`torch.nn.functional.selu`; computed by fused
+    Triton kernels (one launch forward, one backward; backward reads the input).
+    """
+    ...
+
+
+def selu_(input: torch.Tensor) -> torch.Tensor:
+    """In-place version of :func:`selu`.
+
+    selu(x) = scale * (x if x > 0 else alpha * (exp(x) - 1)), alpha ~ 1.6733, scale ~ 1.0507
+
+    Same signature, defaults and result as :func:`torch.nn.functional.selu_`; computed by fused
+    Triton kernels (one launch forward, one backward; backward reads the input).
+    """
+    ...
+
+
+def celu(input: torch.Tensor, alpha: float = 1.0, inplace: bool = False) -> torch.Tensor:
+    """celu(x) = x if x > 0 else alpha * (exp(x / alpha) - 1)
+
+    Same signature, defaults and result as :func:`torch.nn.functional.celu`; computed by fused
+    Triton kernels (one launch forward, one backward; backward reads the input).
+    """
+    ...
+
+
+def celu_(input: torch.Tensor, alpha: float = 1.0) -> torch.Tensor:
+    """In-place version of :func:`celu`.
+
+    celu(x) = x if x > 0 else alpha * (exp(x / alpha) - 1)
+
+    Same signature, defaults and result as :func:`torch.nn.functional.celu_`; computed by fused
+    Triton kernels (one launch forward, one backward; backward reads the input).
+    """
+    ...
+
+
+def gelu(input: torch.Tensor, *, approximate: str = 'none') -> torch.Tensor:
+    """gelu(x) = x * Phi(x) (approximate='tanh': 0.5x(1 + tanh(sqrt(2/pi)(x + 0.044715x^3))))
+
+    Same signature, defaults and result as :func:`torch.nn.functional.gelu`; computed by fused
+    Triton kernels (one launch forward, one backward; backward reads the input).
+    """
+    ...
+
+
+def silu(input: torch.Tensor, inplace: bool = False) -> torch.Tensor:
+    """silu(x) = x * sigmoid(x)
+
+    Same signature, defaults and result as :func:`torch.nn.functional.silu`; computed by fused
+    Triton kernels (one launch forward, one backward; backward reads the input).
+    """
+    ...
+
+
+def mish(input: torch.Tensor, inplace: bool = False) -> torch.Tensor:
+    """mish(x) = x * tanh(softplus(x))
+
+    Same signature, defaults and result as :func:`torch.nn.functional.mish`; computed by fused
+    Triton kernels (one launch forward, one backward; backward reads the input).
+    """
+    ...
+
+
+def sigmoid(input: torch.Tensor) -> torch.Tensor:
+    """sigmoid(x) = 1 / (1 + exp(-x))
+
+    Same signature, defaults and result as :func:`torch.nn.functional.sigmoid`; computed by fused
+    Triton kernels (one launch forward, one backward; backward reads the output).
+    """
+    ...
+
+
+def tanh(input: torch.Tensor) -> torch.Tensor:
+    """tanh(x) = (exp(x) - exp(-x)) / (exp(x) + exp(-x))
+
+    Same signature, defaults and result as :func:`torch.nn.functional.tanh`; computed by fused
+    Triton kernels (one launch forward, one backward; backward reads the output).
+    """
+    ...
+
+
+def hardtanh(
+    input: torch.Tensor,
+    min_val: float = -1.0,
+    max_val: float = 1.0,
+    inplace: bool = False,
+) -> torch.Tensor:
+    """hardtanh(x) = min(max(min_val, x), max_val)
+
+    Same signature, defaults and result as :func:`torch.nn.functional.hardtanh`; computed by
+    fused Triton kernels (one launch forward, one backward; backward reads the input or output,
+    by parameters).
+    """
+    ...
+
+
+def hardtanh_(input: torch.Tensor, min_val: float = -1.0, max_val: float = 1.0) -> torch.Tensor:
+    """In-place version of :func:`hardtanh`.
+
+    hardtanh(x) = min(max(min_val, x), max_val)
+
+    Same signature, defaults and result as :func:`torch.nn.functional.hardtanh_`; computed by
+    fused Triton kernels (one launch forward, one backward; backward reads the input or output,
+    by parameters).
+    """
+    ...
+
+
+def hardsigmoid(input: torch.Tensor, inplace: bool = False) -> torch.Tensor:
+    """hardsigmoid(x) = min(max(0, x / 6 + 1 / 2), 1)
+
+    Same signature, defaults and result as :func:`torch.nn.functional.hardsigmoid`; computed by
+    fused Triton kernels (one launch forward, one backward; backward reads the input).
+    """
+    ...
+
+
+def hardswish(input: torch.Tensor, inplace: bool = False) -> torch.Tensor:
+    """hardswish(x) = x * min(max(0, x + 3), 6) / 6
+
+    Same signature, defaults and result as :func:`torch.nn.functional.hardswish`; computed by
+    fused Triton kernels (one launch forward, one backward; backward reads the input).
+    """
+    ...
+
+
+def softplus(input: torch.Tensor, beta: float = 1.0, threshold: float = 20.0) -> torch.Tensor:
+    """softplus(x) = log(1 + exp(beta * x)) / beta, x where beta * x > threshold
+
+    Same signature, defaults and result as :func:`torch.nn.functional.softplus`; computed by
+    fused Triton kernels (one launch forward, one backward; backward reads the input).
+    """
+    ...
+
+
+def softsign(input: torch.Tensor) -> torch.Tensor:
+    """softsign(x) = x / (1 + abs(x))
+
+    Same signature, defaults and result as :func:`torch.nn.functional.softsign`; computed by
+    fused Triton kernels (one launch forward, one backward; backward reads the input).
+    """
+    ...
+
+
+def logsigmoid(input: torch.Tensor) -> torch.Tensor:
+    """logsigmoid(x) = log(1 / (1 + exp(-x)))
+
+    Same signature, defaults and result as :func:`torch.nn.functional.logsigmoid`; computed by
+    fused Triton kernels (one launch forward, one backward; backward reads the input).
+    """
+    ...
+
+
+def tanhshrink(input: torch.Tensor) -> torch.Tensor:
+    """tanhshrink(x) = x - tanh(x)
+
+    Same signature, defaults and result as :func:`torch.nn.functional.tanhshrink`; computed by
+    fused Triton kernels (one launch forward, one backward; backward reads the input).
+    """
+    ...
+
+
+def threshold(
+    input: torch.Tensor,
+    threshold: float,
+    value: float,
+    inplace: bool = False,
+) -> torch.Tensor:
+    """threshold(x) = x if x > threshold else value
+
+    Same signature, defaults and result as :func:`torch.nn.functional.threshold`; computed by
+    fused Triton kernels (one launch forward, one backward; backward reads the input or output,
+    by parameters).
+    """
+    ...
+
+
+def threshold_(input: torch.Tensor, threshold: float, value: float) -> torch.Tensor:
+    """In-place version of :func:`threshold`.
+
+    threshold(x) = x if x > threshold else value
+
+    Same signature, defaults and result as :func:`torch.nn.functional.threshold_`; computed by
+    fused Triton kernels (one launch forward, one backward; backward reads the input or output,
+    by parameters).
+    """
+    ...
+
+
+def hardshrink(input: torch.Tensor, lambd: float = 0.5) -> torch.Tensor:
+    """hardshrink(x) = x if abs(x) > lambd else 0
+
+    Same signature, defaults and result as :func:`torch.nn.functional.hardshrink`; computed by
+    fused Triton kernels (one launch forward, one backward; backward reads the input).
+    """
+    ...
+
+
+def softshrink(input: torch.Tensor, lambd: float = 0.5) -> torch.Tensor:
+    """softshrink(x) = x - lambd if x > lambd, x + lambd if x < -lambd, else 0
+
+    Same signature, defaults and result as :func:`torch.nn.functional.softshrink`; computed by
+    fused Triton kernels (one launch forward, one backward; backward reads the input).
+    """
+    ...
+
+
+def softmax(
+    input: torch.Tensor,
+    dim: int | None = None,
+    _stacklevel: int = 3,
+    dtype: torch.dtype | None = None,
+) -> torch.Tensor:
+    """softmax(x)_i = exp(x_i) / sum_j exp(x_j), over ``dim``.
+
+    Same signature, defaults and result as :func:`torch.nn.functional.softmax` (``dim=None``
+    follows torch's legacy rule and warning; ``dtype`` casts inside the kernel). One launch
+    forward, one backward, which reads the saved output only. Rows of any length and a reduced
+    dim anywhere in any layout, with no copy.
+    """
+    ...
+
+
+def log_softmax(
+    input: torch.Tensor,
+    dim: int | None = None,
+    _stacklevel: int = 3,
+    dtype: torch.dtype | None = None,
+) -> torch.Tensor:
+    """log_softmax(x)_i = x_i - log(sum_j exp(x_j)), over ``dim``.
+
+    Same signature, defaults and result as :func:`torch.nn.functional.log_softmax` (``dim=None``
+    follows torch's legacy rule and warning; ``dtype`` casts inside the kernel). One launch
+    forward, one backward, which reads the saved output only. Rows of any length and a reduced
+    dim anywhere in any layout, with no copy.
+    """
+    ...
+
+
+def softmin(
+    input: torch.Tensor,
+    dim: int | None = None,
+    _stacklevel: int = 3,
+    dtype: torch.dtype | None = None,
+) -> torch.Tensor:
+    """softmin(x)_i = exp(-x_i) / sum_j exp(-x_j), over ``dim``.
+
+    Same signature, defaults and result as :func:`torch.nn.functional.softmin` (``dim=None``
+    follows torch's legacy rule and warning; ``dtype`` casts inside the kernel). One launch
+    forward, one backward, which reads the saved output only. Rows of any length and a reduced
+    dim anywhere in any layout, with no copy.
+    """
+    ...
+
+
+def glu(input: torch.Tensor, dim: int = -1) -> torch.Tensor:
+    """glu(x) = a * sigmoid(b), (a, b) the halves of dim.
+
+    Split ``dim`` in half: the gate is the second half (b), as torch.nn.functional.glu. One
+    launch forward and one backward; saves only the input. Odd sizes raise
+    torch.nn.functional.glu's error.
+    """
+    ...
+
+
+def swiglu(input: torch.Tensor, dim: int = -1) -> torch.Tensor:
+    """swiglu(x) = silu(a) * b, (a, b) the halves of dim.
+
+    Split ``dim`` in half: the gate is the first half (a), up the second (b). One launch forward
+    and one backward; saves only the input. Odd sizes raise torch.nn.functional.glu's error.
+    """
+    ...
+
+
+def silu_mul(gate: torch.Tensor, up: torch.Tensor) -> torch.Tensor:
+    """silu_mul(gate, up) = silu(gate) * up, fused: one launch forward, one backward giving both
+    gradients; saves gate and up only.
+    """
+    ...
+
+
+def geglu(input: torch.Tensor, dim: int = -1, approximate: str = 'none') -> torch.Tensor:
+    """geglu(x) = gelu(a) * b, (a, b) the halves of dim.
+
+    Split ``dim`` in half: the gate is the first half (a), up the second (b). One launch forward
+    and one backward; saves only the input. Odd sizes raise torch.nn.functional.glu's error.
+    """
+    ...
+
+
+def gelu_mul(gate: torch.Tensor, up: torch.Tensor, approximate: str = 'none'):
+    """gelu_mul(gate, up) = gelu(gate) * up, fused: one launch forward, one backward giving both
+    gradients; saves gate and up only.
+    """
+    ...
+
+
+def reglu(input: torch.Tensor, dim: int = -1) -> torch.Tensor:
+    """reglu(x) = relu(a) * b, (a, b) the halves of dim.
+
+    Split ``dim`` in half: the gate is the first half (a), up the second (b). One launch forward
+    and one backward; saves only the input. Odd sizes raise torch.nn.functional.glu's error.
+    """
+    ...
+
+
+def relu_mul(gate: torch.Tensor, up: torch.Tensor) -> torch.Tensor:
+    """relu_mul(gate, up) = relu(gate) * up, fused: one launch forward, one backward giving both
+    gradients; saves gate and up only.
+    """
+    ...
+
+
+def prelu(input: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """prelu(x) = x if x > 0 else weight[c] * x, c the channel (dim 1) or one weight.
+
+    Same signature and result as :func:`torch.nn.functional.prelu`. One launch forward; backward
+    is one pass over the data giving the input gradient and one partial weight gradient per
+    program and channel, then one small sum. Saves input and weight.
+    """
+    ...
+
+
+def rrelu(
+    input: torch.Tensor,
+    lower: float = 0.125,
+    upper: float = 0.3333333333333333,
+    training: bool = False,
+    inplace: bool = False,
+) -> torch.Tensor:
+    """rrelu(x) = x if x >= 0 else r * x, r ~ U(lower, upper) in training, (lower + upper) / 2 in
+    eval.
+
+    Same signature and result as :func:`torch.nn.functional.rrelu` in eval mode (``leaky_relu``
+    with the mean slope). In training, each element's slope is drawn inside the kernel from a
+    seed taken from torch's default generator (reproducible under ``torch.manual_seed``, not the
+    same numbers as torch's), and backward draws the same slopes again instead of saving them:
+    one saved tensor, not two.
+    """
+    ...
+
+
+def rrelu_(
+    input: torch.Tensor,
+    lower: float = 0.125,
+    upper: float = 0.3333333333333333,
+    training: bool = False,
+) -> torch.Tensor:
+    """In-place version of :func:`rrelu`. rrelu(x) = x if x >= 0 else r * x, r ~ U(lower, upper) in
+    training, (lower + upper) / 2 in eval.
+
+    Same signature and result as :func:`torch.nn.functional.rrelu` in eval mode (``leaky_relu``
+    with the mean slope). In training, each element's slope is drawn inside the kernel from a
+    seed taken from torch's default generator (reproducible under ``torch.manual_seed``, not the
+    same numbers as torch's), and backward draws the same slopes again instead of saving them:
+    one saved tensor, not two.
+    """
+    ...
