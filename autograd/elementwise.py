@@ -21,6 +21,7 @@ from .launch import (
     INT32_LIMIT,
     block_size,
     coalesce,
+    is_compiling,
     is_dense,
     launch,
     max_offset,
@@ -193,12 +194,9 @@ def _(gg, g, t, key, a, b):
         t, memory_format=torch.contiguous_format)
 
 
-_is_compiling = torch.compiler.is_compiling
-
-
 def run_forward(key: str, x: torch.Tensor, a: float, b: float, inplace: bool) -> torch.Tensor:
     """Forward launch: direct in eager mode, through the custom op under torch.compile."""
-    if _is_compiling():
+    if is_compiling():
         if inplace:
             forward_inplace_op(x, key, a, b)
             return x
@@ -207,7 +205,7 @@ def run_forward(key: str, x: torch.Tensor, a: float, b: float, inplace: bool) ->
 
 
 def run_backward(key: str, g: torch.Tensor, t: torch.Tensor, a: float, b: float) -> torch.Tensor:
-    if _is_compiling():
+    if is_compiling():
         return backward_op(g, t, key, a, b)
     return backward(key, g, t, a, b)
 
@@ -252,7 +250,7 @@ class ElementwiseBackward(torch.autograd.Function):
     @torch.autograd.function.once_differentiable
     def backward(ctx, gg):
         g, t = ctx.saved_tensors
-        if _is_compiling():
+        if is_compiling():
             dg, dt = second_op(gg, g, t, ctx.key, ctx.a, ctx.b)
         else:
             dg, dt = second(ctx.key, gg, g, t, ctx.a, ctx.b)

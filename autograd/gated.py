@@ -14,7 +14,7 @@ from torch._prims_common import compute_elementwise_output_strides
 from tritonact.kernels import gated as kernels
 
 from .elementwise import MATH, _params
-from .launch import INT32_LIMIT, coalesce, launch
+from .launch import INT32_LIMIT, coalesce, is_compiling, launch
 
 #: kernel key -> input-based backward ``@triton.jit`` function; filled by the registry.
 GATED_BACKWARD: dict[str, triton.JITFunction] = {}
@@ -127,9 +127,6 @@ def _(dy, gate, up, key, a, b):
             torch.empty(up.shape, dtype=up.dtype, device=up.device))
 
 
-_is_compiling = torch.compiler.is_compiling
-
-
 def halves(x: torch.Tensor, dim: int, gate_first: bool):
     """(gate, up): views of the two halves of ``x`` along ``dim``, no copy."""
     first, second = x.chunk(2, dim)
@@ -143,7 +140,7 @@ class GatedMulFunction(torch.autograd.Function):
     def forward(ctx, gate, up, key: str, a: float, b: float):
         ctx.save_for_backward(gate, up)
         ctx.key, ctx.a, ctx.b = key, a, b
-        if _is_compiling():
+        if is_compiling():
             return forward_op(gate, up, key, a, b)
         return forward(key, gate, up, a, b)
 
@@ -154,7 +151,7 @@ class GatedMulFunction(torch.autograd.Function):
             with torch.enable_grad():
                 out = TORCH_ACT[ctx.key](gate) * up
             dgate, dup = torch.autograd.grad(out, (gate, up), dy, create_graph=True)
-        elif _is_compiling():
+        elif is_compiling():
             dgate, dup = backward_op(dy, gate, up, ctx.key, ctx.a, ctx.b)
         else:
             dgate, dup = backward(ctx.key, dy, gate, up, ctx.a, ctx.b)
@@ -169,7 +166,7 @@ class GatedFunction(torch.autograd.Function):
         ctx.save_for_backward(x)
         ctx.key, ctx.dim, ctx.gate_first, ctx.a, ctx.b = key, dim, gate_first, a, b
         gate, up = halves(x, dim, gate_first)
-        if _is_compiling():
+        if is_compiling():
             return forward_op(gate, up, key, a, b)
         return forward(key, gate, up, a, b)
 
@@ -183,7 +180,7 @@ class GatedFunction(torch.autograd.Function):
             dgate, dup = torch.autograd.grad(out, (gate, up), dy, create_graph=True)
             parts = (dgate, dup) if ctx.gate_first else (dup, dgate)
             return torch.cat(parts, ctx.dim), None, None, None, None, None
-        if _is_compiling():
+        if is_compiling():
             dgate, dup = backward_op(dy, gate, up, ctx.key, ctx.a, ctx.b)
             parts = (dgate, dup) if ctx.gate_first else (dup, dgate)
             return torch.cat(parts, ctx.dim), None, None, None, None, None

@@ -17,7 +17,7 @@ import triton
 
 from tritonact.kernels import prelu as kernels
 
-from .launch import INT32_LIMIT, INTERPRET, block_size, coalesce, is_dense, launch
+from .launch import INT32_LIMIT, INTERPRET, block_size, coalesce, is_compiling, is_dense, launch
 
 
 @dataclass(frozen=True)
@@ -187,9 +187,6 @@ def _(g, x, weight, key):
     return torch.empty_like(x), torch.empty_like(weight)
 
 
-_is_compiling = torch.compiler.is_compiling
-
-
 class PreluFunction(torch.autograd.Function):
     """PReLU; saves the input and the weight, as torch's does."""
 
@@ -197,7 +194,7 @@ class PreluFunction(torch.autograd.Function):
     def forward(ctx, x, weight, key: str):
         ctx.save_for_backward(x, weight)
         ctx.key = key
-        if _is_compiling():
+        if is_compiling():
             return forward_op(x, weight, key)
         return forward(key, x, weight)
 
@@ -211,7 +208,7 @@ class PreluFunction(torch.autograd.Function):
                 out = PRELU_MATH[ctx.key].torch_fn(x, weight)
             grads = iter(torch.autograd.grad(out, wrt, g, create_graph=True))
             return (next(grads) if need_x else None, next(grads) if need_w else None, None)
-        if _is_compiling():
+        if is_compiling():
             dx, dweight = backward_op(g, x, weight, ctx.key)
         else:
             dx, dweight = backward(ctx.key, g, x, weight, need_x, need_w)

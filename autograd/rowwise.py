@@ -11,7 +11,7 @@ import triton
 
 from tritonact.kernels import rowwise as kernels
 
-from .launch import INT32_LIMIT, coalesce, launch, max_offset
+from .launch import INT32_LIMIT, coalesce, is_compiling, launch, max_offset
 
 #: The most threads a program has (32 warps).
 MAX_THREADS = 1024
@@ -163,17 +163,14 @@ def _(dy, y, key, dim, dtype):
     return torch.empty_like(y, dtype=dtype, memory_format=torch.contiguous_format)
 
 
-_is_compiling = torch.compiler.is_compiling
-
-
 def run_forward(key: str, x: torch.Tensor, dim: int, dtype: torch.dtype) -> torch.Tensor:
-    if _is_compiling():
+    if is_compiling():
         return forward_op(x, key, dim, dtype)
     return forward(key, x, dim, dtype)
 
 
 def run_backward(key, dy, y, dim, dtype):
-    if _is_compiling():
+    if is_compiling():
         return backward_op(dy, y, key, dim, dtype)
     return backward(key, dy, y, dim, dtype)
 
