@@ -24,6 +24,7 @@ from .launch import (
     block_size,
     coalesce,
     file_under_key,
+    is_compiling,
     is_dense,
     launch,
     max_offset,
@@ -221,12 +222,9 @@ def _(gg, g, t, key, a, b):
         t, memory_format=torch.contiguous_format)
 
 
-_is_compiling = torch.compiler.is_compiling
-
-
 def run_forward(m: Math, x: torch.Tensor, a: float, b: float, inplace: bool) -> torch.Tensor:
     """Forward launch: direct in eager mode, through the custom op under torch.compile."""
-    if _is_compiling():
+    if is_compiling():
         if inplace:
             forward_inplace_op(x, m.key, a, b)
             return x
@@ -235,7 +233,7 @@ def run_forward(m: Math, x: torch.Tensor, a: float, b: float, inplace: bool) -> 
 
 
 def run_backward(m: Math, g: torch.Tensor, t: torch.Tensor, a: float, b: float) -> torch.Tensor:
-    if _is_compiling():
+    if is_compiling():
         return backward_op(g, t, m.key, a, b)
     return backward(m, g, t, a, b)
 
@@ -280,7 +278,7 @@ class ElementwiseBackward(torch.autograd.Function):
     @torch.autograd.function.once_differentiable
     def backward(ctx, gg):
         g, t = ctx.saved_tensors
-        if _is_compiling():
+        if is_compiling():
             dg, dt = second_op(gg, g, t, ctx.math.key, ctx.a, ctx.b)
         else:
             dg, dt = second(ctx.math, gg, g, t, ctx.a, ctx.b)

@@ -14,7 +14,7 @@ from torch._prims_common import compute_elementwise_output_strides
 
 from tritonact.kernels import gated as kernels
 
-from .launch import INT32_LIMIT, coalesce, file_under_key, launch, scalar_args
+from .launch import INT32_LIMIT, coalesce, file_under_key, is_compiling, launch, scalar_args
 
 
 @dataclass(frozen=True)
@@ -148,9 +148,6 @@ def _(dy, gate, up, key, a, b):
             torch.empty(up.shape, dtype=up.dtype, device=up.device))
 
 
-_is_compiling = torch.compiler.is_compiling
-
-
 def halves(x: torch.Tensor, dim: int, gate_first: bool):
     """(gate, up): views of the two halves of ``x`` along ``dim``, no copy."""
     first, second = x.chunk(2, dim)
@@ -160,7 +157,7 @@ def halves(x: torch.Tensor, dim: int, gate_first: bool):
 def run_forward(m: GateMath, gate: torch.Tensor, up: torch.Tensor, a: float,
                 b: float) -> torch.Tensor:
     """Forward launch: direct in eager mode, through the custom op under torch.compile."""
-    if _is_compiling():
+    if is_compiling():
         return forward_op(gate, up, m.key, a, b)
     return forward(m, gate, up, a, b)
 
@@ -187,7 +184,7 @@ class GatedMulFunction(torch.autograd.Function):
         gate, up = ctx.saved_tensors
         if torch.is_grad_enabled():  # create_graph=True: torch's composite, differentiable
             dgate, dup = _composite_grads(ctx.math, dy, gate, up)
-        elif _is_compiling():
+        elif is_compiling():
             dgate, dup = backward_op(dy, gate, up, ctx.math.key, ctx.a, ctx.b)
         else:
             dgate, dup = backward(ctx.math, dy, gate, up, ctx.a, ctx.b)
@@ -208,7 +205,7 @@ class GatedFunction(torch.autograd.Function):
     def backward(ctx, dy):
         (x,) = ctx.saved_tensors
         gate, up = halves(x, ctx.dim, ctx.gate_first)
-        if torch.is_grad_enabled() or _is_compiling():
+        if torch.is_grad_enabled() or is_compiling():
             if torch.is_grad_enabled():  # create_graph=True: torch's composite, differentiable
                 dgate, dup = _composite_grads(ctx.math, dy, gate, up)
             else:

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 import struct
 from collections.abc import Callable, Sequence
 
 import torch
 
-#: True when Triton runs kernels in its CPU interpreter (``TRITON_INTERPRET=1`` before import).
-INTERPRET = os.environ.get("TRITON_INTERPRET", "0") not in ("", "0")
+from tritonact.kernels.io import INTERPRET  # True under Triton's CPU interpreter
 
 #: Dtypes the kernels compute on; anything else goes to torch, which gives its own result/error.
 KERNEL_DTYPES = frozenset({torch.float16, torch.bfloat16, torch.float32, torch.float64})
@@ -22,8 +20,11 @@ launch_hooks: list[Callable[[str], None]] = []
 INT32_LIMIT = 2**31 - 1
 _PLAIN_TENSOR_TYPES = (torch.Tensor, torch.nn.Parameter)
 _is_functorch_wrapped = torch._C._functorch.is_functorch_wrapped_tensor
-_is_compiling = torch.compiler.is_compiling
 NUM_WARPS = 4
+
+#: Whether torch.compile (dynamo) is tracing: dynamo folds the call to a constant, so a branch on
+#: it costs nothing in a compiled graph. The one definition every launcher imports.
+is_compiling = torch.compiler.is_compiling
 
 
 def served(x: object) -> bool:
@@ -36,7 +37,7 @@ def served(x: object) -> bool:
         and x.layout == torch.strided
         and x.dtype in KERNEL_DTYPES
         and (x.is_cuda or (INTERPRET and x.device.type == "cpu"))
-        and (_is_compiling() or not _is_functorch_wrapped(x))  # dynamo cannot trace the check
+        and (is_compiling() or not _is_functorch_wrapped(x))  # dynamo cannot trace the check
     )
 
 

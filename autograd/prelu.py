@@ -18,7 +18,16 @@ import triton
 
 from tritonact.kernels import prelu as kernels
 
-from .launch import INT32_LIMIT, INTERPRET, block_size, coalesce, file_under_key, is_dense, launch
+from .launch import (
+    INT32_LIMIT,
+    INTERPRET,
+    block_size,
+    coalesce,
+    file_under_key,
+    is_compiling,
+    is_dense,
+    launch,
+)
 
 
 @dataclass(frozen=True)
@@ -210,12 +219,9 @@ def _(g, x, weight, key):
     return torch.empty_like(x), torch.empty_like(weight)
 
 
-_is_compiling = torch.compiler.is_compiling
-
-
 def run_forward(m: PreluMath, x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     """Forward launch: direct in eager mode, through the custom op under torch.compile."""
-    if _is_compiling():
+    if is_compiling():
         return forward_op(x, weight, m.key)
     return forward(m, x, weight)
 
@@ -239,7 +245,7 @@ class PreluFunction(torch.autograd.Function):
                 out = ctx.math.torch_fn(x, weight)
             grads = iter(torch.autograd.grad(out, wrt, g, create_graph=True))
             return (next(grads) if need_x else None, next(grads) if need_w else None, None)
-        if _is_compiling():
+        if is_compiling():
             dx, dweight = backward_op(g, x, weight, ctx.math.key)
         else:
             dx, dweight = backward(ctx.math, g, x, weight, need_x, need_w)

@@ -15,7 +15,7 @@ import triton
 from tritonact.kernels import randomized as kernels
 
 from .elementwise import Math, find_math
-from .launch import INT32_LIMIT, block_size, is_dense, launch, scalar_args
+from .launch import INT32_LIMIT, block_size, is_compiling, is_dense, launch, scalar_args
 
 SEED_LIMIT = 2**31 - 1
 
@@ -81,15 +81,12 @@ def _(g, t, key, lower, upper, seed):
     return torch.empty_like(t)
 
 
-_is_compiling = torch.compiler.is_compiling
-
-
 def run(m: Math, x: torch.Tensor, lower: float, upper: float, inplace: bool):
     """``(y, saved, seed)``: the training-mode forward without autograd, the tensor backward
     needs and the seed (an int, or a CPU tensor while compiling)."""
     dense = is_dense(x)
     src = x if dense else x.contiguous()
-    if _is_compiling():
+    if is_compiling():
         seed = torch.randint(SEED_LIMIT, (), dtype=torch.int64)
         if inplace and lower <= 0 and src is x:
             src = x.clone()  # x is about to be overwritten: backward needs the input's sign

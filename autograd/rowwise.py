@@ -12,7 +12,7 @@ import triton
 
 from tritonact.kernels import rowwise as kernels
 
-from .launch import INT32_LIMIT, coalesce, file_under_key, launch, max_offset
+from .launch import INT32_LIMIT, coalesce, file_under_key, is_compiling, launch, max_offset
 
 #: The most threads a program has (32 warps).
 MAX_THREADS = 1024
@@ -186,17 +186,14 @@ def _(dy, y, key, dim, dtype):
     return torch.empty_like(y, dtype=dtype, memory_format=torch.contiguous_format)
 
 
-_is_compiling = torch.compiler.is_compiling
-
-
 def run_forward(m: RowMath, x: torch.Tensor, dim: int, dtype: torch.dtype) -> torch.Tensor:
-    if _is_compiling():
+    if is_compiling():
         return forward_op(x, m.key, dim, dtype)
     return forward(m, x, dim, dtype)
 
 
 def run_backward(m: RowMath, dy, y, dim, dtype):
-    if _is_compiling():
+    if is_compiling():
         return backward_op(dy, y, m.key, dim, dtype)
     return backward(m, dy, y, dim, dtype)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tritonact.bench.cases import HEADLINE_SHAPES, MODES, PROVIDERS, shape_label
 from tritonact.bench.plan import DRAM_FACTOR, PHASES, PhaseRecord
+from tritonact.table import markdown_table
 
 ENVIRONMENT_COLUMNS = ("device", "driver", "torch", "triton", "tritonact_commit", "date")
 COLUMNS = (
@@ -67,11 +68,6 @@ def _fmt(value: float | None, spec: str = ".2f", suffix: str = "") -> str:
     return "-" if value is None else f"{value:{spec}}{suffix}"
 
 
-def _table(header: Sequence[str], body: Sequence[Sequence[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    return "\n".join(lines + ["| " + " | ".join(map(str, r)) + " |" for r in body])
-
-
 def _ok(rows: Iterable[Row], benchmark: str) -> list[Row]:
     return [r for r in rows if r["benchmark"] == benchmark and r["status"] == "ok"]
 
@@ -108,7 +104,7 @@ def headline_table(rows: list[Row]) -> str:
                      *_speedups(c, others)])
     header = ["op", "dtype", "shape", "mode", "L2", *(f"{p} µs" for p in providers),
               "tritonact GB/s", "% roofline", *(f"vs {o}" for o in others)]
-    return _table(header, body)
+    return markdown_table(header, body, padded=False)
 
 
 def bandwidth_table(rows: list[Row]) -> str:
@@ -134,7 +130,7 @@ def bandwidth_table(rows: list[Row]) -> str:
                      *(_fmt(r, ".3g", "x") for r in ratios)])
     header = ["op", "dtype", "mode", "sizes", "largest", "tritonact GB/s", "% roofline",
               *(f"vs {o}" for o in others)]
-    return _table(header, body)
+    return markdown_table(header, body, padded=False)
 
 
 def latency_table(rows: list[Row]) -> str:
@@ -150,15 +146,16 @@ def latency_table(rows: list[Row]) -> str:
              *(_fmt(float(c[p]["median_us"]), ".4g") if p in c else "-" for p in providers),
              *_speedups(c, others)]
             for (op, dtype, shape, mode), c in cells.items()]
-    return _table(["op", "dtype", "shape", "mode", "L2", *(f"{p} µs" for p in providers),
-                   *(f"vs {o}" for o in others)], body)
+    header = ["op", "dtype", "shape", "mode", "L2", *(f"{p} µs" for p in providers),
+              *(f"vs {o}" for o in others)]
+    return markdown_table(header, body, padded=False)
 
 
 def phase_table(phases: dict[str, PhaseRecord]) -> str:
     """Per phase: steps run of those planned, steps the budget left out, wall seconds."""
     body = [[p, f"{r.ran}/{r.planned}" if p != "host" else "-", str(len(r.left_out)),
              f"{r.seconds:.1f}"] for p in PHASES if (r := phases.get(p))]
-    return _table(["phase", "steps run", "left out", "seconds"], body)
+    return markdown_table(["phase", "steps run", "left out", "seconds"], body, padded=False)
 
 
 def host_table(rows: list[Row]) -> str:
@@ -169,7 +166,8 @@ def host_table(rows: list[Row]) -> str:
     body = [[op, dtype, mode, *(_fmt(float(c[p]["median_us"]), ".1f") if p in c else "-"
                                 for p in providers)]
             for (op, dtype, mode), c in cells.items()]
-    return _table(["op", "dtype", "mode", *(f"{p} µs/call" for p in providers)], body)
+    header = ["op", "dtype", "mode", *(f"{p} µs/call" for p in providers)]
+    return markdown_table(header, body, padded=False)
 
 
 def memory_table(rows: list[Row]) -> str:
@@ -181,7 +179,8 @@ def memory_table(rows: list[Row]) -> str:
     body = [[op, dtype, shape, *(f"{mib(c[p], 'peak_bytes')} / {mib(c[p], 'saved_bytes')}"
                                  if p in c else "-" for p in providers)]
             for (op, dtype, shape), c in cells.items()]
-    return _table(["op", "dtype", "shape", *(f"{p} peak / saved MiB" for p in providers)], body)
+    header = ["op", "dtype", "shape", *(f"{p} peak / saved MiB" for p in providers)]
+    return markdown_table(header, body, padded=False)
 
 
 def summary(rows: list[Row], environment: dict[str, str], notes: Sequence[str],

@@ -15,61 +15,14 @@ Loads are upcast to fp32 (fp16, bf16, fp32) or kept in fp64, and stores cast bac
 dtype. A scalar parameter arrives twice: as an fp32 argument (``a``) that fp16/bf16/fp32 kernels
 use, and as the int64 bit pattern of the Python float (``a_bits``) that fp64 kernels reinterpret,
 so fp64 kernels see it exactly and the others never hold an fp64 scalar. ``WIDE`` switches
-indices to int64 for tensors whose offsets can pass 2**31.
+indices to int64 for tensors whose offsets can pass 2**31. The loads, stores and parameters are
+``io``'s, shared with the other kernels.
 """
-
-import os
 
 import triton
 import triton.language as tl
 
-# Triton's interpreter truncates fp32 -> bf16 casts where GPUs round to nearest even; under the
-# interpreter the kernels round by hand (same result as the GPU's cvt.rn.bf16.f32).
-INTERPRETED = tl.constexpr(os.environ.get("TRITON_INTERPRET", "0") not in ("", "0"))
-
-
-@triton.jit
-def _compute_dtype_load(ptr, offsets, mask):
-    """Load and upcast: fp64 stays fp64, everything else computes in fp32."""
-    v = tl.load(ptr + offsets, mask=mask)
-    if INTERPRETED and v.dtype == tl.bfloat16:  # the interpreter flushes bf16 subnormals
-        return (v.to(tl.uint16, bitcast=True).to(tl.uint32) << 16).to(tl.float32, bitcast=True)
-    if v.dtype != tl.float64:
-        v = v.to(tl.float32)
-    return v
-
-
-@triton.jit
-def _round_to_bf16(v):
-    """fp32 -> bf16, round to nearest even, by integer arithmetic on the bits (NaN stays NaN)."""
-    bits = v.to(tl.uint32, bitcast=True)
-    bits = bits + 0x7FFF + ((bits >> 16) & 1)
-    return (bits >> 16).to(tl.uint16).to(tl.bfloat16, bitcast=True)
-
-
-@triton.jit
-def _store(ptr, offsets, value, mask):
-    """Cast to the output's dtype (round to nearest even) and store."""
-    if INTERPRETED and ptr.dtype.element_ty == tl.bfloat16:
-        value = _round_to_bf16(value)
-    tl.store(ptr + offsets, value.to(ptr.dtype.element_ty), mask=mask)
-
-
-@triton.jit
-def _param(value, bits, dtype: tl.constexpr):
-    """A scalar parameter in the compute dtype: fp64 from its exact bits, else the fp32 value."""
-    if dtype == tl.float64:
-        return bits.to(tl.int64).to(tl.float64, bitcast=True)
-    return tl.full([], value, dtype)
-
-
-@triton.jit
-def _block_indices(BLOCK: tl.constexpr, WIDE: tl.constexpr):
-    """This program's linear indices; the program id is widened before multiplying."""
-    pid = tl.program_id(0)
-    if WIDE:
-        pid = pid.to(tl.int64)
-    return pid * BLOCK + tl.arange(0, BLOCK)
+from .io import block_indices, load, param, store
 
 
 @triton.jit
@@ -88,11 +41,11 @@ def _offsets(idx, size1, size2, size3, stride0, stride1, stride2, stride3):
 def forward(x_ptr, y_ptr, n, a, a_bits: tl.int64, b, b_bits: tl.int64,
             FORWARD: tl.constexpr, BLOCK: tl.constexpr, WIDE: tl.constexpr):
     """y = FORWARD(x) over n elements in memory order."""
-    idx = _block_indices(BLOCK, WIDE)
+    idx = block_indices(BLOCK, WIDE)
     mask = idx < n
-    x = _compute_dtype_load(x_ptr, idx, mask)
-    y = FORWARD(x, _param(a, a_bits, x.dtype), _param(b, b_bits, x.dtype))
-    _store(y_ptr, idx, y, mask)
+    x = load(x_ptr, idx, mask)
+    y = FORWARD(x, param(a, a_bits, x.dtype), param(b, b_bits, x.dtype))
+    store(y_ptr, idx, y, mask)
 
 
 @triton.jit(do_not_specialize=["a_bits", "b_bits"])
@@ -100,24 +53,24 @@ def forward_strided(x_ptr, y_ptr, n, a, a_bits: tl.int64, b, b_bits: tl.int64,
                     size1, size2, size3, xs0, xs1, xs2, xs3, ys0, ys1, ys2, ys3,
                     FORWARD: tl.constexpr, BLOCK: tl.constexpr, WIDE: tl.constexpr):
     """y = FORWARD(x) where x and y each have their own strides over one 4-d shape."""
-    idx = _block_indices(BLOCK, WIDE)
+    idx = block_indices(BLOCK, WIDE)
     mask = idx < n
-    x = _compute_dtype_load(x_ptr, _offsets(idx, size1, size2, size3, xs0, xs1, xs2, xs3), mask)
-    y = FORWARD(x, _param(a, a_bits, x.dtype), _param(b, b_bits, x.dtype))
+    x = load(x_ptr, _offsets(idx, size1, size2, size3, xs0, xs1, xs2, xs3), mask)
+    y = FORWARD(x, param(a, a_bits, x.dtype), param(b, b_bits, x.dtype))
     y_offsets = _offsets(idx, size1, size2, size3, ys0, ys1, ys2, ys3)
-    _store(y_ptr, y_offsets, y, mask)
+    store(y_ptr, y_offsets, y, mask)
 
 
 @triton.jit(do_not_specialize=["a_bits", "b_bits"])
 def backward(g_ptr, t_ptr, dx_ptr, n, a, a_bits: tl.int64, b, b_bits: tl.int64,
              BACKWARD: tl.constexpr, BLOCK: tl.constexpr, WIDE: tl.constexpr):
     """dx = BACKWARD(g, t) over n elements in memory order."""
-    idx = _block_indices(BLOCK, WIDE)
+    idx = block_indices(BLOCK, WIDE)
     mask = idx < n
-    g = _compute_dtype_load(g_ptr, idx, mask)
-    t = _compute_dtype_load(t_ptr, idx, mask)
-    dx = BACKWARD(g, t, _param(a, a_bits, t.dtype), _param(b, b_bits, t.dtype))
-    _store(dx_ptr, idx, dx, mask)
+    g = load(g_ptr, idx, mask)
+    t = load(t_ptr, idx, mask)
+    dx = BACKWARD(g, t, param(a, a_bits, t.dtype), param(b, b_bits, t.dtype))
+    store(dx_ptr, idx, dx, mask)
 
 
 @triton.jit(do_not_specialize=["a_bits", "b_bits"])
@@ -126,13 +79,13 @@ def backward_strided(g_ptr, t_ptr, dx_ptr, n, a, a_bits: tl.int64, b, b_bits: tl
                      ds0, ds1, ds2, ds3,
                      BACKWARD: tl.constexpr, BLOCK: tl.constexpr, WIDE: tl.constexpr):
     """dx = BACKWARD(g, t) where g, t and dx each have their own strides over one 4-d shape."""
-    idx = _block_indices(BLOCK, WIDE)
+    idx = block_indices(BLOCK, WIDE)
     mask = idx < n
-    g = _compute_dtype_load(g_ptr, _offsets(idx, size1, size2, size3, gs0, gs1, gs2, gs3), mask)
-    t = _compute_dtype_load(t_ptr, _offsets(idx, size1, size2, size3, ts0, ts1, ts2, ts3), mask)
-    dx = BACKWARD(g, t, _param(a, a_bits, t.dtype), _param(b, b_bits, t.dtype))
+    g = load(g_ptr, _offsets(idx, size1, size2, size3, gs0, gs1, gs2, gs3), mask)
+    t = load(t_ptr, _offsets(idx, size1, size2, size3, ts0, ts1, ts2, ts3), mask)
+    dx = BACKWARD(g, t, param(a, a_bits, t.dtype), param(b, b_bits, t.dtype))
     dx_offsets = _offsets(idx, size1, size2, size3, ds0, ds1, ds2, ds3)
-    _store(dx_ptr, dx_offsets, dx, mask)
+    store(dx_ptr, dx_offsets, dx, mask)
 
 
 @triton.jit(do_not_specialize=["a_bits", "b_bits"])
@@ -140,15 +93,15 @@ def second(gg_ptr, g_ptr, t_ptr, dg_ptr, dt_ptr, n, a, a_bits: tl.int64, b, b_bi
            BACKWARD: tl.constexpr, SECOND: tl.constexpr, BLOCK: tl.constexpr,
            WIDE: tl.constexpr):
     """Double backward of dx = BACKWARD(g, t): dg = BACKWARD(gg, t), dt = SECOND(gg, g, t)."""
-    idx = _block_indices(BLOCK, WIDE)
+    idx = block_indices(BLOCK, WIDE)
     mask = idx < n
-    gg = _compute_dtype_load(gg_ptr, idx, mask)
-    g = _compute_dtype_load(g_ptr, idx, mask)
-    t = _compute_dtype_load(t_ptr, idx, mask)
-    a = _param(a, a_bits, t.dtype)
-    b = _param(b, b_bits, t.dtype)
-    _store(dg_ptr, idx, BACKWARD(gg, t, a, b), mask)
-    _store(dt_ptr, idx, SECOND(gg, g, t, a, b), mask)
+    gg = load(gg_ptr, idx, mask)
+    g = load(g_ptr, idx, mask)
+    t = load(t_ptr, idx, mask)
+    a = param(a, a_bits, t.dtype)
+    b = param(b, b_bits, t.dtype)
+    store(dg_ptr, idx, BACKWARD(gg, t, a, b), mask)
+    store(dt_ptr, idx, SECOND(gg, g, t, a, b), mask)
 
 
 #: Where the kernel audit (``python -m tritonact audit``) must not hold a kernel to its gate, and

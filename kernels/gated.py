@@ -10,7 +10,7 @@ backward (``tritonact.kernels.activations``), with its scalar parameters.
 import triton
 import triton.language as tl
 
-from .elementwise import _compute_dtype_load, _param, _store
+from .io import load, param, store
 
 
 @triton.jit
@@ -31,10 +31,10 @@ def forward(gate_ptr, up_ptr, out_ptr, n_cols, gate_row, up_row, out_row,
             ACT: tl.constexpr, BLOCK: tl.constexpr, WIDE: tl.constexpr):
     """out = ACT(gate) * up: one read of each input, one write."""
     row, cols, mask = _tile(n_cols, BLOCK, WIDE)
-    gate = _compute_dtype_load(gate_ptr + row * gate_row, cols, mask)
-    up = _compute_dtype_load(up_ptr + row * up_row, cols, mask)
-    act = ACT(gate, _param(a, a_bits, gate.dtype), _param(b, b_bits, gate.dtype))
-    _store(out_ptr + row * out_row, cols, act * up, mask)
+    gate = load(gate_ptr + row * gate_row, cols, mask)
+    up = load(up_ptr + row * up_row, cols, mask)
+    act = ACT(gate, param(a, a_bits, gate.dtype), param(b, b_bits, gate.dtype))
+    store(out_ptr + row * out_row, cols, act * up, mask)
 
 
 @triton.jit(do_not_specialize=["a_bits", "b_bits"])
@@ -44,13 +44,13 @@ def backward(dy_ptr, gate_ptr, up_ptr, dgate_ptr, dup_ptr, n_cols, dy_row, gate_
              WIDE: tl.constexpr):
     """dgate = ACT'(gate) * up * dy and dup = ACT(gate) * dy, in one launch."""
     row, cols, mask = _tile(n_cols, BLOCK, WIDE)
-    dy = _compute_dtype_load(dy_ptr + row * dy_row, cols, mask)
-    gate = _compute_dtype_load(gate_ptr + row * gate_row, cols, mask)
-    up = _compute_dtype_load(up_ptr + row * up_row, cols, mask)
-    pa = _param(a, a_bits, gate.dtype)
-    pb = _param(b, b_bits, gate.dtype)
-    _store(dgate_ptr + row * dgate_row, cols, ACT_BACKWARD(dy * up, gate, pa, pb), mask)
-    _store(dup_ptr + row * dup_row, cols, dy * ACT(gate, pa, pb), mask)
+    dy = load(dy_ptr + row * dy_row, cols, mask)
+    gate = load(gate_ptr + row * gate_row, cols, mask)
+    up = load(up_ptr + row * up_row, cols, mask)
+    pa = param(a, a_bits, gate.dtype)
+    pb = param(b, b_bits, gate.dtype)
+    store(dgate_ptr + row * dgate_row, cols, ACT_BACKWARD(dy * up, gate, pa, pb), mask)
+    store(dup_ptr + row * dup_row, cols, dy * ACT(gate, pa, pb), mask)
 
 
 #: The kernel audit's exceptions for these kernels (see ``elementwise.AUDIT_EXCEPTIONS``).

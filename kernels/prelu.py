@@ -13,7 +13,7 @@ the weight gradient's term per element.
 import triton
 import triton.language as tl
 
-from .elementwise import _compute_dtype_load, _store
+from .io import load, store
 
 
 @triton.jit
@@ -45,13 +45,13 @@ def forward(x_ptr, w_ptr, y_ptr, N, C, S, rows_per_program, xs_n, xs_c, xs_s, ys
     """y = FORWARD(x, w[c]) over this program's rows."""
     c, s = _tile(C, S, BLOCK_C, BLOCK_S, WIDE)
     plane = (c < C) & (s < S)
-    w = _compute_dtype_load(w_ptr, c * w_stride, c < C)
+    w = load(w_ptr, c * w_stride, c < C)
     first, end = _rows(N, rows_per_program, BLOCK_N, WIDE)
     for start in range(first, end, BLOCK_N):
         n = start + tl.arange(0, BLOCK_N)[:, None, None]
         mask = (n < end) & plane
-        x = _compute_dtype_load(x_ptr, n * xs_n + c * xs_c + s * xs_s, mask)
-        _store(y_ptr, n * ys_n + c * ys_c + s * ys_s, FORWARD(x, w, 0.0), mask)
+        x = load(x_ptr, n * xs_n + c * xs_c + s * xs_s, mask)
+        store(y_ptr, n * ys_n + c * ys_c + s * ys_s, FORWARD(x, w, 0.0), mask)
 
 
 @triton.jit
@@ -64,16 +64,16 @@ def backward(g_ptr, x_ptr, w_ptr, dx_ptr, partial_ptr, N, C, S, rows_per_program
     program's elements of channel c. ``INPUT_GRAD``/``WEIGHT_GRAD`` skip what is not needed."""
     c, s = _tile(C, S, BLOCK_C, BLOCK_S, WIDE)
     plane = (c < C) & (s < S)
-    w = _compute_dtype_load(w_ptr, c * w_stride, c < C)
+    w = load(w_ptr, c * w_stride, c < C)
     first, end = _rows(N, rows_per_program, BLOCK_N, WIDE)
     acc = tl.zeros([BLOCK_N, BLOCK_C, BLOCK_S], dtype=w.dtype)
     for start in range(first, end, BLOCK_N):
         n = start + tl.arange(0, BLOCK_N)[:, None, None]
         mask = (n < end) & plane
-        g = _compute_dtype_load(g_ptr, n * gs_n + c * gs_c + s * gs_s, mask)
-        x = _compute_dtype_load(x_ptr, n * xs_n + c * xs_c + s * xs_s, mask)
+        g = load(g_ptr, n * gs_n + c * gs_c + s * gs_s, mask)
+        x = load(x_ptr, n * xs_n + c * xs_c + s * xs_s, mask)
         if INPUT_GRAD:
-            _store(dx_ptr, n * ds_n + c * ds_c + s * ds_s, BACKWARD(g, x, w, 0.0), mask)
+            store(dx_ptr, n * ds_n + c * ds_c + s * ds_s, BACKWARD(g, x, w, 0.0), mask)
         if WEIGHT_GRAD:
             acc += tl.where(mask, WEIGHT_BACKWARD(g, x), 0.0)
     if WEIGHT_GRAD:

@@ -11,7 +11,7 @@ tensor; ``lower``/``upper`` arrive as fp32 values and fp64 bit patterns, as in `
 import triton
 import triton.language as tl
 
-from .elementwise import _block_indices, _compute_dtype_load, _param, _store
+from .io import block_indices, load, param, store
 
 
 @triton.jit
@@ -31,8 +31,8 @@ def _uniform(seed, BLOCK: tl.constexpr, WIDE: tl.constexpr):
 def _slopes(seed, lower, lower_bits, upper, upper_bits, dtype: tl.constexpr,
             BLOCK: tl.constexpr, WIDE: tl.constexpr):
     """``lower + (upper - lower) * u`` with ``u`` uniform in [0, 1), in the compute dtype."""
-    lo = _param(lower, lower_bits, dtype)
-    hi = _param(upper, upper_bits, dtype)
+    lo = param(lower, lower_bits, dtype)
+    hi = param(upper, upper_bits, dtype)
     return lo + (hi - lo) * _uniform(seed, BLOCK, WIDE).to(dtype)
 
 
@@ -40,11 +40,11 @@ def _slopes(seed, lower, lower_bits, upper, upper_bits, dtype: tl.constexpr,
 def forward(x_ptr, y_ptr, n, seed, lower, lower_bits: tl.int64, upper, upper_bits: tl.int64,
             FORWARD: tl.constexpr, BLOCK: tl.constexpr, WIDE: tl.constexpr):
     """y = FORWARD(x, r) with r drawn for each element's index."""
-    idx = _block_indices(BLOCK, WIDE)
+    idx = block_indices(BLOCK, WIDE)
     mask = idx < n
-    x = _compute_dtype_load(x_ptr, idx, mask)
+    x = load(x_ptr, idx, mask)
     r = _slopes(seed, lower, lower_bits, upper, upper_bits, x.dtype, BLOCK, WIDE)
-    _store(y_ptr, idx, FORWARD(x, r, 0.0), mask)
+    store(y_ptr, idx, FORWARD(x, r, 0.0), mask)
 
 
 @triton.jit(do_not_specialize=["seed", "lower_bits", "upper_bits"])
@@ -52,12 +52,12 @@ def backward(g_ptr, t_ptr, dx_ptr, n, seed, lower, lower_bits: tl.int64, upper,
              upper_bits: tl.int64, BACKWARD: tl.constexpr, BLOCK: tl.constexpr,
              WIDE: tl.constexpr):
     """dx = BACKWARD(g, t, r) with the forward's slopes drawn again."""
-    idx = _block_indices(BLOCK, WIDE)
+    idx = block_indices(BLOCK, WIDE)
     mask = idx < n
-    g = _compute_dtype_load(g_ptr, idx, mask)
-    t = _compute_dtype_load(t_ptr, idx, mask)
+    g = load(g_ptr, idx, mask)
+    t = load(t_ptr, idx, mask)
     r = _slopes(seed, lower, lower_bits, upper, upper_bits, t.dtype, BLOCK, WIDE)
-    _store(dx_ptr, idx, BACKWARD(g, t, r, 0.0), mask)
+    store(dx_ptr, idx, BACKWARD(g, t, r, 0.0), mask)
 
 
 #: The kernel audit's exceptions for these kernels (see ``elementwise.AUDIT_EXCEPTIONS``).

@@ -27,7 +27,7 @@ The variants' math arrives as ``tl.constexpr`` functions:
 import triton
 import triton.language as tl
 
-from .elementwise import INTERPRETED, _round_to_bf16
+from .io import store, widen_bf16
 
 
 @triton.jit
@@ -63,18 +63,10 @@ def log_softmax_grad(dy, y, r):
 @triton.jit
 def _compute_dtype(v, OUT_DTYPE: tl.constexpr):
     """fp64 when the input or the result is fp64, else fp32."""
-    if INTERPRETED and v.dtype == tl.bfloat16:  # the interpreter flushes bf16 subnormals
-        v = (v.to(tl.uint16, bitcast=True).to(tl.uint32) << 16).to(tl.float32, bitcast=True)
+    v = widen_bf16(v)
     if v.dtype == tl.float64 or OUT_DTYPE == tl.float64:
         return v.to(tl.float64)
     return v.to(tl.float32)
-
-
-@triton.jit
-def _store(ptr, offsets, value, mask):
-    if INTERPRETED and ptr.dtype.element_ty == tl.bfloat16:
-        value = _round_to_bf16(value.to(tl.float32))
-    tl.store(ptr + offsets, value.to(ptr.dtype.element_ty), mask=mask)
 
 
 @triton.jit
@@ -131,7 +123,7 @@ def forward(x_ptr, y_ptr, n_rows, n_cols, size1, size2, xs0, xs1, xs2, x_col, ys
         x = _load(x_ptr, x_row, cols, x_col, mask, out_dtype, NEGATE, "")
         z = x - tl.max(x, 1)[:, None]
         e = tl.exp(z)
-        _store(y_ptr, y_row + cols * y_col, OUTPUT(z, e, tl.sum(e, 1)[:, None]), mask)
+        store(y_ptr, y_row + cols * y_col, OUTPUT(z, e, tl.sum(e, 1)[:, None]), mask)
     else:
         # online pass: running max m and sum s of exp(x - m), rescaled when m grows
         m = tl.full([ROWS], float("-inf"), tl.float64 if out_dtype == tl.float64 else tl.float32)
@@ -148,7 +140,7 @@ def forward(x_ptr, y_ptr, n_rows, n_cols, size1, size2, xs0, xs1, xs2, x_col, ys
             mask = row_mask[:, None] & (cols + start < n_cols)
             z = _load(x_ptr, x_row, cols + start, x_col, mask, out_dtype, NEGATE,
                       "evict_first") - m[:, None]
-            _store(y_ptr, y_row + (cols + start) * y_col, OUTPUT(z, tl.exp(z), s[:, None]), mask)
+            store(y_ptr, y_row + (cols + start) * y_col, OUTPUT(z, tl.exp(z), s[:, None]), mask)
 
 
 @triton.jit
@@ -172,7 +164,7 @@ def backward(dy_ptr, y_ptr, dx_ptr, n_rows, n_cols, size1, size2, gs0, gs1, gs2,
         dx = GRAD(dy, y, tl.sum(GRAD_TERM(dy, y), 1)[:, None])  # masked lanes: dy = y = 0
         if NEGATE:
             dx = -dx
-        _store(dx_ptr, d_row + cols * d_col, dx, mask)
+        store(dx_ptr, d_row + cols * d_col, dx, mask)
     else:
         r = tl.zeros([ROWS], acc_dtype)
         for start in range(0, n_cols, BLOCK):
@@ -187,7 +179,7 @@ def backward(dy_ptr, y_ptr, dx_ptr, n_rows, n_cols, size1, size2, gs0, gs1, gs2,
             dx = GRAD(dy, y, r[:, None])
             if NEGATE:
                 dx = -dx
-            _store(dx_ptr, d_row + (cols + start) * d_col, dx, mask)
+            store(dx_ptr, d_row + (cols + start) * d_col, dx, mask)
 
 #: Where the kernel audit must not hold these kernels to its gate, and why (see
 #: ``tritonact.kernels.elementwise.AUDIT_EXCEPTIONS``).

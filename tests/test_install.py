@@ -3,15 +3,23 @@ imports comes from a declared dependency (pyproject's ``dependencies`` or, trans
 extras are not installed by that command), and the ``tritonact`` console script is declared."""
 
 import importlib.metadata
+import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
+import zipfile
+from pathlib import Path
 
+import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 import tritonact.__main__
+
+ROOT = Path(__file__).resolve().parent.parent
 
 #: Runs ``python -m tritonact verify`` on one op and prints the top-level modules it imported.
 VERIFY_AND_LIST_MODULES = """
@@ -71,3 +79,59 @@ def test_the_console_script_is_the_command_line():
                  if e.name == "tritonact"]
     assert script.value == "tritonact.__main__:main"
     assert script.load() is tritonact.__main__.main
+
+
+def test_an_uninstalled_checkout_says_to_install_it():
+    """From a checkout that was not pip-installed, ``import tritonact`` finds ``tritonact/`` but
+    not ``tritonact.kernels`` (``kernels/`` becomes it only once installed): the import says so
+    and gives the install command for this checkout, instead of a ModuleNotFoundError deep
+    inside the first op. ``python -S`` leaves out site-packages, and with it the editable
+    install's finder; the current directory, the checkout, is still on the path."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    run = subprocess.run([sys.executable, "-S", "-c", "import tritonact"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 1, run.stdout + run.stderr
+    last = run.stderr.strip().splitlines()[-1]
+    assert last.startswith("ModuleNotFoundError: tritonact is not installed"), run.stderr
+    assert f"pip install -e {ROOT}`" in last
+
+
+def test_installed_the_check_passes_without_importing_torch():
+    """The check costs no torch or triton import, and this install passes it."""
+    code = "import sys, tritonact; print(sorted({'torch', 'triton'} & set(sys.modules)))"
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]"
+    assert importlib.util.find_spec("tritonact.kernels") is not None
+
+
+def _setuptools_version() -> Version | None:
+    try:
+        return Version(importlib.metadata.version("setuptools"))
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+@pytest.mark.skipif((_setuptools_version() or Version("0")) < Version("77"),
+                    reason="building the wheel offline needs setuptools>=77 in this environment")
+def test_the_wheel_ships_py_typed_and_the_mapped_packages(tmp_path):
+    """A wheel built from the checkout (a copy: the build writes build/ and *.egg-info) holds
+    ``tritonact/py.typed`` (PEP 561: the package is typed) and the folders installed under
+    other names (``kernels/`` as ``tritonact/kernels``)."""
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, source / name)
+    for folder in ("tritonact", "kernels", "autograd", "bench"):
+        shutil.copytree(ROOT / folder, source / folder,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    run = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-index",
+                          "--no-build-isolation", "-q", "-w", str(tmp_path / "dist"),
+                          str(source)], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    (wheel,) = (tmp_path / "dist").glob("tritonact-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "tritonact/py.typed" in names
+    assert {"tritonact/kernels/io.py", "tritonact/autograd/launch.py",
+            "tritonact/table.py"} <= names

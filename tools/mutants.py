@@ -107,10 +107,10 @@ MUTANTS: list[Mutant] = [
     # --- kernels: addressing and reductions ----------------------------------------------------
     Mutant(
         "elementwise-mask-off-by-one", "kernels/elementwise.py",
-        "    idx = _block_indices(BLOCK, WIDE)\n    mask = idx < n\n"
-        "    x = _compute_dtype_load(x_ptr, idx, mask)\n    y = FORWARD(",
-        "    idx = _block_indices(BLOCK, WIDE)\n    mask = idx <= n\n"
-        "    x = _compute_dtype_load(x_ptr, idx, mask)\n    y = FORWARD(",
+        "    idx = block_indices(BLOCK, WIDE)\n    mask = idx < n\n"
+        "    x = load(x_ptr, idx, mask)\n    y = FORWARD(",
+        "    idx = block_indices(BLOCK, WIDE)\n    mask = idx <= n\n"
+        "    x = load(x_ptr, idx, mask)\n    y = FORWARD(",
         "the flat forward writes one element past the tensor: in place on a slice, the element "
         "after it",
         ("tests/test_api.py::test_inplace_on_a_slice_leaves_the_rest_of_the_storage_alone",)),
@@ -276,10 +276,10 @@ MUTANTS: list[Mutant] = [
         "gated-create-graph-swap", "autograd/gated.py",
         "            parts = (dgate, dup) if ctx.gate_first else (dup, dgate)\n"
         "            return torch.cat(parts, ctx.dim), None, None, None, None, None\n"
-        "        if _is_compiling():",
+        "        if is_compiling():",
         "            parts = (dup, dgate) if ctx.gate_first else (dgate, dup)\n"
         "            return torch.cat(parts, ctx.dim), None, None, None, None, None\n"
-        "        if _is_compiling():",
+        "        if is_compiling():",
         "create_graph=True: the gate and up gradients trade places; gradgradcheck compares "
         "the path only with itself",
         ("tests/test_create_graph.py::test_gated_both_forms_and_split_dims",)),
@@ -319,8 +319,8 @@ MUTANTS: list[Mutant] = [
         ("tests/test_rowwise.py::test_gradcheck_and_gradgradcheck[softmin]",)),
     Mutant(
         "elementwise-second-upstream", "kernels/elementwise.py",
-        "_store(dg_ptr, idx, BACKWARD(gg, t, a, b), mask)",
-        "_store(dg_ptr, idx, BACKWARD(g, t, a, b), mask)",
+        "store(dg_ptr, idx, BACKWARD(gg, t, a, b), mask)",
+        "store(dg_ptr, idx, BACKWARD(g, t, a, b), mask)",
         "double backward's gradient with respect to the upstream gradient reads the wrong "
         "operand",
         ("tests/test_gradcheck.py::test_gradcheck_and_gradgradcheck[silu-defaults]",)),

@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 
+from tritonact.table import markdown_table
+
 DESCRIPTION = ("tritonact's command line: list the ops, verify them against PyTorch, audit their "
                "machine code, benchmark them.")
 
@@ -67,18 +69,12 @@ def _ops(names: list[str] | None, labels: bool = False) -> list[str] | None:
                               for base, name in zip(bases, names)))
 
 
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows)]
-    line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"
-    rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
-    return "\n".join([line(header), rule, *map(line, rows)])
-
-
 def cmd_list(args: argparse.Namespace) -> int:
     from tritonact.registry import SPECS
 
     rows = [list(vars(spec.list_row()).values()) for spec in SPECS]
-    print(_table(["op", "parameters", "backward saves", "in place", "module", "formula"], rows))
+    print(markdown_table(["op", "parameters", "backward saves", "in place", "module",
+                          "formula"], rows))
     return 0
 
 
@@ -106,8 +102,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         for problem in row.problems:
             print(f"FAIL {row.op} [{row.params}] {row.dtype}: {problem}", file=sys.stderr)
     failures = sum(cells[-1] == "FAIL" for cells in rows)
-    print(_table(["op", "parameters", "dtype", "forward+backward parity",
-                  "gradcheck+gradgradcheck (fp64)", "result"], rows), flush=True)
+    print(markdown_table(["op", "parameters", "dtype", "forward+backward parity",
+                          "gradcheck+gradgradcheck (fp64)", "result"], rows), flush=True)
 
     pairs = [(op, dtype) for dtype in dtypes for op in switch.covered_ops()
              if not ops or op in ops]
@@ -121,9 +117,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
     failures += sum(check.problem is not None for check in checks)
     print(f"\nThe switch (tritonact.enable(): torch's own calls, switch on against off) covers "
           f"{', '.join(switch.covered_ops())}:")
-    print(_table(["op", "parameters", "dtype", "aten operators served", "result"],
-                 [[c.op, c.params, name(c.dtype), ", ".join(c.served),
-                   "FAIL" if c.problem else "ok"] for c in checks]))
+    print(markdown_table(["op", "parameters", "dtype", "aten operators served", "result"],
+                         [[c.op, c.params, name(c.dtype), ", ".join(c.served),
+                           "FAIL" if c.problem else "ok"] for c in checks]))
     total = len(rows) + len(checks)
     print(f"{total - failures} passed, {failures} failed")
     return 1 if failures else 0

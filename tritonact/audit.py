@@ -21,6 +21,8 @@ import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 
+from tritonact.table import markdown_table
+
 #: Registers per thread that each arch's gate allows. Both archs have a 64K-register file and
 #: 2048 threads an SM, and allocate registers 256 to a warp.
 #: - sm_90, the arch of the CUDA machines this project targets: 32, at which 2048 threads (full
@@ -425,12 +427,6 @@ def _ratio(report: Report, gpu: Gpu) -> str:
     return "-" if ratio is None else f"{ratio:.2f}"
 
 
-def _markdown(header: list[str], rows: list[list]) -> list[str]:
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
-    line = lambda cells: "| " + " | ".join(str(x).ljust(w) for x, w in zip(cells, widths)) + " |"
-    return [line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, rows)]
-
-
 def table(reports: list[Report]) -> str:
     """One row per kernel: resources, the issue-rate model, the gate."""
     header = ["kernel", "op", "dtype", "index", "shape", "arch", "regs", "local B", "shared B",
@@ -448,7 +444,7 @@ def table(reports: list[Report]) -> str:
                      f"{r.occupancy:.0%}", f"{r.instructions_per_element:.1f}",
                      f"{r.mufu_per_element:.2f}", f"{r.bytes_per_element:g}",
                      *(_ratio(r, g) for g in SM90_GPUS), gate])
-    return "\n".join(_markdown(header, rows))
+    return markdown_table(header, rows)
 
 
 def _label(case: Case) -> str:
@@ -494,7 +490,7 @@ def summary(reports: list[Report]) -> str:
               "fp64", "MUFU", "gate"]
     failures = [f"FAIL {describe(r.case)}: {'; '.join(r.violations())}" for r in reports
                 if r.violations()]
-    return "\n".join([*_markdown(header, rows), *failures])
+    return "\n".join([markdown_table(header, rows), *failures])
 
 
 def describe(case: Case) -> str:

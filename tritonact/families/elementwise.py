@@ -21,6 +21,7 @@ from tritonact.autograd.launch import (
     NUM_WARPS,
     compute_dtype,
     fits,
+    is_compiling,
     served,
     writable_in_place,
 )
@@ -49,7 +50,6 @@ from tritonact.testing import (
     special_sample,
 )
 
-_is_compiling = torch.compiler.is_compiling
 _increment_version = torch.autograd.graph.increment_version
 
 
@@ -406,7 +406,7 @@ def _parameter_decisions(spec: Elementwise) -> Callable:
         return accepted, accepted and spec.keeps_output(dtype, floats)
 
     def decide(dtype: torch.dtype, floats: tuple[float, ...]) -> tuple[bool, bool]:
-        if _is_compiling() or 0.0 in floats:  # -0.0 == 0.0 as a key, but is decided apart
+        if is_compiling() or 0.0 in floats:  # -0.0 == 0.0 as a key, but is decided apart
             return compute(dtype, floats)
         found = decisions.get((dtype, floats))
         if found is None:
@@ -454,16 +454,16 @@ def _make_function(spec: Elementwise, inplace_twin: bool = False) -> Callable[..
         else:
             floats, m, inplace = default_floats, default_math, inplace_twin
         a, b = (*floats, 0.0, 0.0)[:2]
-        if inplace and not _is_compiling() and not writable_in_place(input):
+        if inplace and not is_compiling() and not writable_in_place(input):
             return torch_fn(input, *args, **kwargs)  # torch's error (overlap, inference tensor)
         if input.requires_grad and torch.is_grad_enabled():
-            if inplace and not _is_compiling() and (
+            if inplace and not is_compiling() and (
                     leaf_in_place(input) or (inplace_grad and not inplace_grad(*floats))):
                 return torch_fn(input, *args, **kwargs)  # torch raises (now, or in backward)
             keep_output = decide(input.dtype, floats)[1]
             return ElementwiseFunction.apply(input, m, a, b, inplace, keep_output)
         y = run_forward(m, input, a, b, inplace)
-        if inplace and not _is_compiling():
+        if inplace and not is_compiling():
             _increment_version(input)
         return y
 

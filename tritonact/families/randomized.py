@@ -14,7 +14,14 @@ from torch import nn
 
 from tritonact.autograd import randomized
 from tritonact.autograd.elementwise import Math
-from tritonact.autograd.launch import NUM_WARPS, compute_dtype, fits, served, writable_in_place
+from tritonact.autograd.launch import (
+    NUM_WARPS,
+    compute_dtype,
+    fits,
+    is_compiling,
+    served,
+    writable_in_place,
+)
 from tritonact.families.base import (
     BenchShapes,
     ListRow,
@@ -27,7 +34,6 @@ from tritonact.families.base import (
 from tritonact.kernels import randomized as kernels
 from tritonact.testing import Row, mismatch
 
-_is_compiling = torch.compiler.is_compiling
 _increment_version = torch.autograd.graph.increment_version
 
 
@@ -197,14 +203,14 @@ def _make_function(spec: Randomized, inplace_twin: bool = False):
         lower, upper = float(lower), float(upper)
         if not training:
             return slope_fn(input, (lower + upper) / 2, inplace)
-        if inplace and not _is_compiling() and not writable_in_place(input):
+        if inplace and not is_compiling() and not writable_in_place(input):
             return torch_fn(input, lower, upper, training, inplace)  # torch's error
         if input.requires_grad and torch.is_grad_enabled():
-            if inplace and not _is_compiling() and leaf_in_place(input):
+            if inplace and not is_compiling() and leaf_in_place(input):
                 return torch_fn(input, lower, upper, training, inplace)  # torch's error
             return randomized.RandomizedFunction.apply(input, m, lower, upper, inplace)
         y = randomized.run(m, input, lower, upper, inplace)[0]
-        if inplace and not _is_compiling():
+        if inplace and not is_compiling():
             _increment_version(input)
         return y
 
