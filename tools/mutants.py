@@ -275,20 +275,16 @@ MUTANTS: list[Mutant] = [
     Mutant(
         "gated-create-graph-swap", "autograd/gated.py",
         "            parts = (dgate, dup) if ctx.gate_first else (dup, dgate)\n"
-        "            return torch.cat(parts, ctx.dim), None, None, None, None, None\n"
-        "        if is_compiling():",
+        "            return torch.cat(parts, ctx.dim), None, None, None, None, None\n",
         "            parts = (dup, dgate) if ctx.gate_first else (dgate, dup)\n"
-        "            return torch.cat(parts, ctx.dim), None, None, None, None, None\n"
-        "        if is_compiling():",
+        "            return torch.cat(parts, ctx.dim), None, None, None, None, None\n",
         "create_graph=True: the gate and up gradients trade places; gradgradcheck compares "
         "the path only with itself",
         ("tests/test_create_graph.py::test_gated_both_forms_and_split_dims",)),
     Mutant(
         "gated-mul-create-graph-swap", "autograd/gated.py",
-        "            dgate, dup = torch.autograd.grad(out, (gate, up), dy, create_graph=True)\n"
-        "        elif",
-        "            dup, dgate = torch.autograd.grad(out, (gate, up), dy, create_graph=True)\n"
-        "        elif",
+        "    return torch.autograd.grad(out, (gate, up), dy, create_graph=True)",
+        "    return torch.autograd.grad(out, (gate, up), dy, create_graph=True)[::-1]",
         "create_graph=True in the two-tensor form: dgate and dup swapped",
         ("tests/test_create_graph.py::test_gated_both_forms_and_split_dims",)),
     Mutant(
@@ -300,15 +296,15 @@ MUTANTS: list[Mutant] = [
         ("tests/test_create_graph.py::test_prelu_input_and_weight",)),
     Mutant(
         "elementwise-create-graph-parameters", "autograd/elementwise.py",
-        "dx = ElementwiseBackward.apply(g, t, ctx.key, ctx.a, ctx.b)",
-        "dx = ElementwiseBackward.apply(g, t, ctx.key, ctx.a, ctx.a)",
+        "dx = ElementwiseBackward.apply(g, t, ctx.math, ctx.a, ctx.b)",
+        "dx = ElementwiseBackward.apply(g, t, ctx.math, ctx.a, ctx.a)",
         "create_graph=True passes the wrong second parameter (hardtanh's max, softplus' "
         "threshold) to a backward that differentiates consistently",
         ("tests/test_create_graph.py::test_elementwise",)),
     Mutant(
         "rowwise-create-graph-dim", "autograd/rowwise.py",
-        "dx = RowwiseBackward.apply(dy, y, ctx.key, ctx.dim, ctx.in_dtype)",
-        "dx = RowwiseBackward.apply(dy, y, ctx.key, y.dim() - 1, ctx.in_dtype)",
+        "dx = RowwiseBackward.apply(dy, y, ctx.math, ctx.dim, ctx.in_dtype)",
+        "dx = RowwiseBackward.apply(dy, y, ctx.math, y.dim() - 1, ctx.in_dtype)",
         "create_graph=True reduces over the last dim whatever dim the forward took",
         ("tests/test_create_graph.py::test_rowwise_every_dim",)),
     Mutant(
@@ -344,20 +340,20 @@ MUTANTS: list[Mutant] = [
         "rrelu_ in training with autograd, without mark_dirty",
         ("tests/test_api.py::test_every_inplace_entry_point_bumps_the_version",)),
     Mutant(
-        "rrelu-version-bump-lost", "tritonact/functional.py",
-        "        y = randomized_ops.run(key, input, lower, upper, inplace)[0]\n"
-        "        if inplace and not _is_compiling():\n"
+        "rrelu-version-bump-lost", "tritonact/families/randomized.py",
+        "        y = randomized.run(m, input, lower, upper, inplace)[0]\n"
+        "        if inplace and not is_compiling():\n"
         "            _increment_version(input)\n",
-        "        y = randomized_ops.run(key, input, lower, upper, inplace)[0]\n",
+        "        y = randomized.run(m, input, lower, upper, inplace)[0]\n",
         "rrelu_ in training without autograd skips the version bump: a tensor saved earlier "
         "is modified silently where torch raises",
         ("tests/test_api.py::test_every_inplace_entry_point_bumps_the_version",)),
     Mutant(
-        "elementwise-version-bump-lost", "tritonact/functional.py",
-        "        y = run_forward(key, input, a, b, inplace)\n"
-        "        if inplace and not _is_compiling():\n"
+        "elementwise-version-bump-lost", "tritonact/families/elementwise.py",
+        "        y = run_forward(m, input, a, b, inplace)\n"
+        "        if inplace and not is_compiling():\n"
         "            _increment_version(input)\n",
-        "        y = run_forward(key, input, a, b, inplace)\n",
+        "        y = run_forward(m, input, a, b, inplace)\n",
         "in place without autograd skips the version bump",
         ("tests/test_api.py::test_inplace_writes_into_the_input",)),
     Mutant(
@@ -374,20 +370,20 @@ MUTANTS: list[Mutant] = [
         ("tests/test_learnable.py::"
          "test_prelu_one_launch_each_way_and_only_the_gradients_asked_for",)),
     Mutant(
-        "leaf-view-in-place", "tritonact/functional.py",
+        "leaf-view-in-place", "tritonact/families/base.py",
         "return x.is_leaf or (x._is_view() and x._base.is_leaf and x._base.requires_grad)",
         "return x.is_leaf",
         "in place on a view of a leaf that requires grad is written where torch raises",
         ("tests/test_api.py::test_inplace_on_a_leaf_raises_torchs_error_and_leaves_it_alone",)),
     Mutant(
-        "rrelu-eval-slope", "tritonact/functional.py",
+        "rrelu-eval-slope", "tritonact/families/randomized.py",
         "return slope_fn(input, (lower + upper) / 2, inplace)",
         "return slope_fn(input, lower, inplace)",
         "rrelu in eval takes the lower bound, not the mean slope",
         ("tests/test_learnable.py::test_rrelu_eval_parity[torch.float32]",)),
     # --- the switch ----------------------------------------------------------------------------
     Mutant(
-        "switch-outermost-block", "tritonact/switch.py",
+        "switch-outermost-block", "tritonact/switch/state.py",
         "            _blocks[:] = [b for b in _blocks if b[0] is not token]\n"
         "            _settle()",
         "            _blocks[:] = [b for b in _blocks if b[0] is not token]\n"
@@ -396,50 +392,50 @@ MUTANTS: list[Mutant] = [
         "block at two deep)",
         (f"{SWITCH}::test_use_blocks_three_deep_in_and_out_of_order",)),
     Mutant(
-        "switch-enable-inside-block", "tritonact/switch.py",
+        "switch-enable-inside-block", "tritonact/switch/state.py",
         "        _outside = _selection(include, exclude)\n        _apply(_outside)",
         "        _outside = _selection(include, exclude)\n        _settle()",
         "enable() inside a block does not take effect until every block is left",
         (f"{SWITCH}::test_use_blocks_three_deep_in_and_out_of_order",)),
     Mutant(
-        "switch-disable-forgotten", "tritonact/switch.py",
+        "switch-disable-forgotten", "tritonact/switch/state.py",
         "        _outside = frozenset()\n        _apply(_outside)",
         "        _apply(frozenset())",
         "disable() inside a block is undone when the block is left",
         (f"{SWITCH}::test_use_blocks_leaving_out_of_order_restore_the_right_state",)),
     Mutant(
-        "switch-exclude-ignored", "tritonact/switch.py",
+        "switch-exclude-ignored", "tritonact/switch/state.py",
         "return frozenset(chosen - dropped)",
         "return frozenset(chosen)",
         "use(exclude=...) still switches the excluded ops",
         (f"{SWITCH}::test_nesting_repeated_enable_and_include_exclude",)),
     Mutant(
-        "switch-half-to-float-on-cpu", "tritonact/switch.py",
+        "switch-half-to-float-on-cpu", "tritonact/switch/dispatch.py",
         "if not (x.is_cuda and x.dtype == torch.float16):",
         "if not x.dtype == torch.float16:",
         "softmax(half_to_float=True) served on the CPU, where torch raises",
         (f"{CANNOT_SERVE}[softmax half_to_float on the CPU]",)),
     Mutant(
-        "switch-odd-glu", "tritonact/switch.py",
+        "switch-odd-glu", "tritonact/switch/dispatch.py",
         "        if x.shape[dim] % 2:\n            return None  # torch's error\n",
         "",
         "glu of an odd size served instead of torch's error",
         (f"{CANNOT_SERVE}[glu of an odd size]",)),
     Mutant(
-        "switch-mixed-dtypes", "tritonact/switch.py",
+        "switch-mixed-dtypes", "tritonact/switch/dispatch.py",
         "return all(t.dtype == first.dtype and t.device == first.device",
         "return all(t.device == first.device",
         "a backward call with operands of two dtypes served instead of torch's",
         (f"{CANNOT_SERVE}[mixed dtypes in threshold_backward]",)),
     Mutant(
-        "switch-leaky-relu-result-slope", "tritonact/switch.py",
+        "switch-leaky-relu-result-slope", "tritonact/switch/resolution.py",
         "if self_is_result and float(negative_slope) < 0:",
         "if self_is_result and float(negative_slope) > 0:",
         "leaky_relu_'s backward from its result with a negative slope served where torch "
         "raises",
         (f"{SWITCH}::test_negative_slope_in_place_backward_is_torchs_error",)),
     Mutant(
-        "switch-celu-float32-alpha", "tritonact/switch.py",
+        "switch-celu-float32-alpha", "tritonact/switch/resolution.py",
         "1.0 / alpha, 1.0 / rounded(alpha, torch.float32)):",
         "1.0 / alpha,):",
         "celu's backward (torch passes 1/float32(alpha)) handed to torch: the switch stops "
@@ -471,13 +467,13 @@ MUTANTS: list[Mutant] = [
         "tritonact's own class (tnn.ReLU) refused as a selector",
         ("tests/test_replace.py::test_include_and_exclude_take_names_and_classes",)),
     Mutant(
-        "rrelu-module-training-ignored", "tritonact/nn.py",
-        "*(getattr(self, n) for n in names), self.training, self.inplace)",
-        "*(getattr(self, n) for n in names), False, self.inplace)",
+        "rrelu-module-training-ignored", "tritonact/families/randomized.py",
+        "*(getattr(self, n) for n in names), self.training,",
+        "*(getattr(self, n) for n in names), False,",
         "nn.RReLU in training mode runs its eval formula",
         ("tests/test_learnable.py::test_rrelu_errors_and_module",)),
     Mutant(
-        "softmax-module-dim", "tritonact/nn.py",
+        "softmax-module-dim", "tritonact/families/rowwise.py",
         "return function(input, self.dim, _stacklevel=5)",
         "return function(input, -1, _stacklevel=5)",
         "nn.Softmax(dim=1) reduces over the last dim",
@@ -493,7 +489,7 @@ MUTANTS: list[Mutant] = [
         reason="for n <= 2**31 - 1 every unmasked index pid * BLOCK + i < n fits in 32 bits; "
                "only masked lanes past n can wrap, and they are never loaded or stored"),
     Mutant(
-        "switch-reregisters-same-selection", "tritonact/switch.py",
+        "switch-reregisters-same-selection", "tritonact/switch/state.py",
         "        if selection == _active:\n            return\n",
         "",
         "enable() with the active selection destroys and re-registers the same kernels",
@@ -510,7 +506,7 @@ MUTANTS: list[Mutant] = [
         status="gpu-only",
         reason="needs CUDA (and two devices): on the CPU the guard is never reached"),
     Mutant(
-        "switch-half-to-float-dtype", "tritonact/switch.py",
+        "switch-half-to-float-dtype", "tritonact/switch/dispatch.py",
         "if not (x.is_cuda and x.dtype == torch.float16):",
         "if not (x.is_cuda and x.dtype == torch.bfloat16):",
         "half_to_float served for bf16 (torch's CUDA kernel refuses it) and not for fp16",

@@ -31,6 +31,7 @@ from tritonact.families.base import (
     named,
     subclass,
 )
+from tritonact.families.elementwise import Elementwise
 from tritonact.kernels import randomized as kernels
 from tritonact.testing import Row, mismatch
 
@@ -45,12 +46,8 @@ class Randomized(Spec):
     """
 
     family: ClassVar[str] = "randomized"
-    bench_shapes: ClassVar[BenchShapes] = BenchShapes(
-        full=tuple((2**e,) for e in range(10, 29)),
-        quick=tuple((2**e,) for e in (10, 16, 22, 28)),
-        smoke=tuple((2**e,) for e in (10, 12)),
-        headline=(2**28,), host=(2**10,),
-        memory={"full": (2**24,), "quick": (2**22,), "smoke": (2**12,)})
+    #: The elementwise family's inputs: a vector of 2^10 to 2^28 elements.
+    bench_shapes: ClassVar[BenchShapes] = Elementwise.bench_shapes
 
     name: str
     formula: str
