@@ -24,7 +24,7 @@ def _sample_args(spec, params):
 
 # --- signatures -----------------------------------------------------------------------------
 
-FUNCTIONS = [(s.name, s) for s in ELEMENTWISE] + [
+FUNCTIONS = [(s.name, s) for s in ELEMENTWISE if s.torch_has_op] + [
     (s.inplace_name, s) for s in ELEMENTWISE if s.inplace_name
 ]
 
@@ -45,6 +45,15 @@ def test_signature_is_torchs(name, spec):
         return
     described = [(p.name, p.default, p.kind) for p in theirs.parameters.values()]
     assert [(p.name, p.default, p.kind) for p in ours.parameters.values()] == described
+
+
+def test_an_op_torch_lacks_has_its_composites_signature():
+    """Where torch has no such function, the reference composite's signature is the API."""
+    for spec in (s for s in ELEMENTWISE if not s.torch_has_op):
+        ours = inspect.signature(spec.function).parameters.values()
+        theirs = inspect.signature(spec.torch_fn).parameters.values()
+        assert [(p.name, p.default) for p in ours] == [(p.name, p.default) for p in theirs]
+        assert spec.module is None and spec.module_name in tnn.__all__
 
 
 def test_keyword_only_and_bad_arguments_raise_like_torch():
@@ -81,7 +90,8 @@ def test_positional_and_keyword_calls_agree(device):
 # --- modules --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("spec", "params"), op_params())
+@pytest.mark.parametrize(("spec", "params"),
+                         [p for p in op_params() if p.values[0].module is not None])
 def test_module_is_a_drop_in(spec, params, device):
     ours_cls = getattr(tnn, spec.module.__name__)
     kwargs = {} if spec.module_args == ("inplace",) else params
@@ -96,6 +106,19 @@ def test_module_is_a_drop_in(spec, params, device):
     y = ours(x)
     assert seen and seen[0] is y
     torch.testing.assert_close(y, theirs(x), rtol=1e-7, atol=1e-12)
+
+
+def test_the_module_of_an_op_torch_lacks_takes_its_parameters(device):
+    """tritonact's own class: the parameters (and inplace) as constructor arguments with the
+    function's defaults, shown in repr, passed to the function."""
+    for spec in (s for s in ELEMENTWISE if s.module is None):
+        cls = getattr(tnn, spec.module_name)
+        assert cls.__name__ == spec.module_name and cls.__module__ == "tritonact.nn"
+        for params in spec.param_sets():
+            module = cls(**params)
+            assert all(f"{k}={v!r}" in repr(module) for k, v in params.items())
+            x = torch.randn(6, 5, dtype=torch.float64, device=device)
+            torch.testing.assert_close(module(x), spec.function(x, **params), rtol=0, atol=0)
 
 
 def test_module_defaults_are_torchs():

@@ -45,8 +45,8 @@ def _inplace_calls():
             yield spec.inplace_name, *(functools.partial(getattr(m, spec.inplace_name), **params)
                                        for m in (TF, F))
         if spec.inplace:
-            yield spec.name, *(functools.partial(getattr(m, spec.name), **params, inplace=True)
-                               for m in (TF, F))
+            yield spec.name, *(functools.partial(f, **params, inplace=True)
+                               for f in (spec.function, spec.torch_fn))
     yield "rrelu_", *(lambda t, f=m.rrelu_: f(t) for m in (TF, F))
     yield "RReLU(inplace=True)", *(lambda t, m=m: m.RReLU(inplace=True)(t)
                                    for m in (tnn, torch.nn))

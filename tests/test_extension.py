@@ -244,3 +244,19 @@ def test_the_audit_compiles_a_new_activation_and_a_new_family(tmp_path):
     _write_modules(tmp_path)
     run = _run(AUDIT, tmp_path, interpret=False)
     assert "AUDIT OK" in run.stdout, run.stdout[-3000:] + run.stderr[-3000:]
+
+
+def test_a_taken_name_or_kernel_key_is_refused():
+    """A second op under a name the registry has, or a second math under a kernel key, would
+    silently shadow the first: both are errors."""
+    import pytest
+
+    from tritonact import registry
+    from tritonact.autograd.elementwise import Math
+
+    with pytest.raises(ValueError, match="relu"):
+        registry.register(registry.OPS["relu"])
+    relu = registry.OPS["relu"].math
+    with pytest.raises(ValueError, match="two different kernel maths under the key 'relu'"):
+        Math("relu", relu.backward, relu.backward, relu.second)
+    assert registry.OPS["relu"].math is relu

@@ -514,4 +514,37 @@ MUTANTS: list[Mutant] = [
         status="gpu-only",
         reason="half_to_float is served on CUDA only: on the CPU both conditions hand every "
                "call to torch"),
+    # --- the redesign: registry, families, math records, switch resolution ------------------
+    Mutant(
+        "registry-taken-name-accepted", "tritonact/registry.py",
+        "        if taken:\n",
+        "        if False:\n",
+        "register() silently shadows an op already registered under that name",
+        ("tests/test_extension.py::test_a_taken_name_or_kernel_key_is_refused",)),
+    Mutant(
+        "math-key-collision-silent", "autograd/launch.py",
+        "    if table.setdefault(record.key, record) != record:",
+        "    if False:",
+        "a second kernel math under a key already filed is ignored: the custom ops (compile "
+        "path) would run the other op's math",
+        ("tests/test_extension.py::test_a_taken_name_or_kernel_key_is_refused",)),
+    Mutant(
+        "switch-shared-forward-serves-one-op", "tritonact/switch/resolution.py",
+        "        ops = tuple(s.name for s, _ in entries)",
+        "        ops = (spec.name,)",
+        "aten::elu serves only elu, not selu and celu (aten::hardtanh not relu6): the switch "
+        "leaves those to torch and covered_ops forgets them",
+        (f"{SWITCH}::test_every_override_matches_torch_and_is_reached",)),
+    Mutant(
+        "gated-approximate-ignored", "tritonact/families/gated.py",
+        "        return self.math.get(approximate)",
+        "        return self.math.get(\"none\")",
+        "geglu(approximate='tanh') runs the exact gelu gate",
+        ("tests/test_gated.py::test_parity[geglu-tanh-torch.float32]",)),
+    Mutant(
+        "rowwise-second-of-log-softmax", "tritonact/registry.py",
+        "                    rk.log_softmax_grad, log_softmax_second),",
+        "                    rk.log_softmax_grad, softmax_second),",
+        "log_softmax's double backward uses softmax's formula",
+        ("tests/test_create_graph.py",)),
 ]
