@@ -181,7 +181,8 @@ def test_inplace_gradients_on_a_non_leaf(spec, device):
 
 
 def test_inplace_on_a_leaf_raises_torchs_error_and_leaves_it_alone(device):
-    x = torch.randn(4, device=device, requires_grad=True)
+    # negative values, which relu would change (random ones could all be positive)
+    x = torch.tensor([-1.0, -2.0, 3.0, -4.0], device=device, requires_grad=True)
     before = x.detach().clone()
     with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
         TF.relu(x, inplace=True)

@@ -404,6 +404,15 @@ def test_inductor_fullgraph_with_replaced_modules_and_the_switch_on(device):
         torch.testing.assert_close(p.grad, want)
 
 
+def test_a_shared_aten_operator_serves_every_op_it_computes():
+    """aten::elu computes elu, selu and celu; aten::hardtanh hardtanh and relu6: each of those
+    ops is served by the operator, its in-place twin and its backward."""
+    covered = switch.covered_ops()
+    for ops, aten in ((("elu", "selu", "celu"), "elu"), (("hardtanh", "relu6"), "hardtanh")):
+        for op in ops:
+            assert {aten, f"{aten}_", f"{aten}_backward"} <= set(covered[op]), op
+
+
 def test_without_a_served_device_the_switch_says_so_and_changes_nothing(monkeypatch, served):
     """No CUDA and no interpreter: nothing is registered, with a warning that names the
     caller's line (enable(), or the ``with`` of use())."""

@@ -254,13 +254,14 @@ GATE_RELU = GateMath("relu", k.relu_forward, k.relu_backward, F.relu)
 
 GATED: tuple[Gated, ...] = (
     Gated("glu", "a * sigmoid(b), (a, b) the halves of dim", GATE_SIGMOID, False, nn.GLU, "GLU",
-          torch_fn=F.glu),
+          lambda gate, up: torch.sigmoid(gate) * up, torch_fn=F.glu),
     Gated("swiglu", "silu(a) * b, (a, b) the halves of dim", GATE_SILU, True, GatedModule,
-          "SwiGLU", "silu_mul"),
+          "SwiGLU", lambda gate, up: F.silu(gate) * up, "silu_mul"),
     Gated("geglu", "gelu(a) * b, (a, b) the halves of dim", GATE_GELU, True, GatedGeluModule,
-          "GeGLU", "gelu_mul"),
+          "GeGLU", lambda gate, up, approximate="none": F.gelu(gate, approximate=approximate) * up,
+          "gelu_mul"),
     Gated("reglu", "relu(a) * b, (a, b) the halves of dim", GATE_RELU, True, GatedModule,
-          "ReGLU", "relu_mul"),
+          "ReGLU", lambda gate, up: F.relu(gate) * up, "relu_mul"),
 )
 
 

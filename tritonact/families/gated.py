@@ -71,9 +71,12 @@ class Gated(Spec):
                  ``silu_and_mul``); GLU gates with the second half, as torch's.
     module:      torch's class (nn.GLU) that ``tritonact.nn`` subclasses, or tritonact's own
                  base (:class:`GatedModule`) for the ops torch lacks; ``module_name`` its name.
+    composite:   the reference in torch ops, ``(gate, up[, approximate]) -> act(gate) * up``
+                 (written apart from the kernels' math records, so that a wrong record is
+                 caught, not copied); the fallback of the two-tensor form.
     mul_name:    the two-tensor form ``<act>_mul(gate, up)``, if any.
-    torch_fn:    torch's function, where torch has one (F.glu); else the reference is the eager
-                 composite ``act(a) * b``.
+    torch_fn:    torch's function, where torch has one (F.glu); else the split form's reference
+                 is the composite over the halves.
     """
 
     family: ClassVar[str] = "gated"
@@ -90,6 +93,7 @@ class Gated(Spec):
     gate_first: bool
     module: type[nn.Module]
     module_name: str
+    composite: Callable[..., torch.Tensor]
     mul_name: str | None = None
     torch_fn: Callable | None = None
 
@@ -123,10 +127,10 @@ class Gated(Spec):
         return self.reference_mul(gate, up, approximate)
 
     def reference_mul(self, gate, up, approximate: str = "none"):
-        m = self.math_for(approximate)
-        if m is None:  # torch's error for an approximate it does not know
-            return torch.nn.functional.gelu(gate, approximate=approximate) * up
-        return m.torch_act(gate) * up
+        """The composite on two tensors (torch's error for an approximate it rejects)."""
+        if self.takes_approximate:
+            return self.composite(gate, up, approximate=approximate)
+        return self.composite(gate, up)
 
     # --- the public API -----------------------------------------------------------------------
 
