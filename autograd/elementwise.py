@@ -21,6 +21,7 @@ from tritonact.kernels import elementwise as kernels
 
 from .launch import (
     INT32_LIMIT,
+    PLAIN_TENSOR_TYPES,
     block_size,
     coalesce,
     file_under_key,
@@ -223,8 +224,9 @@ def _(gg, g, t, key, a, b):
 
 
 def run_forward(m: Math, x: torch.Tensor, a: float, b: float, inplace: bool) -> torch.Tensor:
-    """Forward launch: direct in eager mode, through the custom op under torch.compile."""
-    if is_compiling():
+    """Forward launch: direct in eager mode, through the custom op under torch.compile and for
+    a DTensor (whose dispatch runs the op on the local shard, ``autograd/sharding.py``)."""
+    if is_compiling() or type(x) not in PLAIN_TENSOR_TYPES:
         if inplace:
             forward_inplace_op(x, m.key, a, b)
             return x
@@ -233,7 +235,7 @@ def run_forward(m: Math, x: torch.Tensor, a: float, b: float, inplace: bool) -> 
 
 
 def run_backward(m: Math, g: torch.Tensor, t: torch.Tensor, a: float, b: float) -> torch.Tensor:
-    if is_compiling():
+    if is_compiling() or type(t) not in PLAIN_TENSOR_TYPES:
         return backward_op(g, t, m.key, a, b)
     return backward(m, g, t, a, b)
 
@@ -278,7 +280,7 @@ class ElementwiseBackward(torch.autograd.Function):
     @torch.autograd.function.once_differentiable
     def backward(ctx, gg):
         g, t = ctx.saved_tensors
-        if is_compiling():
+        if is_compiling() or type(t) not in PLAIN_TENSOR_TYPES:
             dg, dt = second_op(gg, g, t, ctx.math.key, ctx.a, ctx.b)
         else:
             dg, dt = second(ctx.math, gg, g, t, ctx.a, ctx.b)

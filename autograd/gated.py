@@ -14,7 +14,15 @@ from torch._prims_common import compute_elementwise_output_strides
 
 from tritonact.kernels import gated as kernels
 
-from .launch import INT32_LIMIT, coalesce, file_under_key, is_compiling, launch, scalar_args
+from .launch import (
+    INT32_LIMIT,
+    PLAIN_TENSOR_TYPES,
+    coalesce,
+    file_under_key,
+    is_compiling,
+    launch,
+    scalar_args,
+)
 
 
 @dataclass(frozen=True)
@@ -156,8 +164,9 @@ def halves(x: torch.Tensor, dim: int, gate_first: bool):
 
 def run_forward(m: GateMath, gate: torch.Tensor, up: torch.Tensor, a: float,
                 b: float) -> torch.Tensor:
-    """Forward launch: direct in eager mode, through the custom op under torch.compile."""
-    if is_compiling():
+    """Forward launch: direct in eager mode, through the custom op under torch.compile and for
+    DTensors (whose dispatch runs the op on the local shards, ``autograd/sharding.py``)."""
+    if is_compiling() or type(gate) not in PLAIN_TENSOR_TYPES:
         return forward_op(gate, up, m.key, a, b)
     return forward(m, gate, up, a, b)
 
@@ -184,7 +193,7 @@ class GatedMulFunction(torch.autograd.Function):
         gate, up = ctx.saved_tensors
         if torch.is_grad_enabled():  # create_graph=True: torch's composite, differentiable
             dgate, dup = _composite_grads(ctx.math, dy, gate, up)
-        elif is_compiling():
+        elif is_compiling() or type(gate) not in PLAIN_TENSOR_TYPES:
             dgate, dup = backward_op(dy, gate, up, ctx.math.key, ctx.a, ctx.b)
         else:
             dgate, dup = backward(ctx.math, dy, gate, up, ctx.a, ctx.b)

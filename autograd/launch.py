@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import math
 import struct
+import sys
 from collections.abc import Callable, Sequence
 
 import torch
@@ -18,7 +19,10 @@ KERNEL_DTYPES = frozenset({torch.float16, torch.bfloat16, torch.float32, torch.f
 launch_hooks: list[Callable[[str], None]] = []
 
 INT32_LIMIT = 2**31 - 1
-_PLAIN_TENSOR_TYPES = (torch.Tensor, torch.nn.Parameter)
+#: The tensor types the launchers take directly; a DTensor (the only other type ``served``
+#: accepts) goes through the ``tritonact::`` custom ops, whose DTensor dispatch runs the kernels
+#: on its local shard (``autograd/sharding.py``).
+PLAIN_TENSOR_TYPES = (torch.Tensor, torch.nn.Parameter)
 _is_functorch_wrapped = torch._C._functorch.is_functorch_wrapped_tensor
 NUM_WARPS = 4
 
@@ -31,14 +35,37 @@ def served(x: object) -> bool:
     """Whether a tritonact kernel runs on ``x``: a strided float tensor on CUDA, or on the CPU
     while Triton's interpreter is on. Everything else is left to torch (CPU fallback, int,
     complex, sparse layouts, and the wrapped tensors of torch.func transforms such as vmap, whose
-    storage a kernel cannot reach: torch's batching rules compute those)."""
+    storage a kernel cannot reach: torch's batching rules compute those). A DTensor is served
+    when its local shard is (:func:`served_sharded`): plain tensors pay one type check more only
+    on the way to torch's fallback."""
     return (
-        type(x) in _PLAIN_TENSOR_TYPES
+        type(x) in PLAIN_TENSOR_TYPES
         and x.layout == torch.strided
         and x.dtype in KERNEL_DTYPES
         and (x.is_cuda or (INTERPRET and x.device.type == "cpu"))
         and (is_compiling() or not _is_functorch_wrapped(x))  # dynamo cannot trace the check
-    )
+    ) or (is_dtensor(x) and served_sharded(x))
+
+
+def is_dtensor(x: object) -> bool:
+    """Whether ``x`` is a DTensor. No DTensor exists before ``torch.distributed.tensor`` is
+    imported, so this never imports it (a second or more that single-device users never pay)."""
+    module = sys.modules.get("torch.distributed.tensor")
+    return module is not None and type(x) is module.DTensor
+
+
+def served_sharded(x) -> bool:
+    """Whether a DTensor's local shard is served (see :func:`served`); the first time, the
+    custom ops' DTensor sharding rules are registered (``autograd/sharding.py``)."""
+    from . import sharding
+
+    if not served(x._local_tensor):
+        local = x._local_tensor
+        sharding.note_once(f"a {local.dtype} shard on {local.device}", "not served: torch's op")
+        return False
+
+    sharding.register()
+    return True
 
 
 def writable_in_place(x: torch.Tensor) -> bool:
@@ -48,6 +75,11 @@ def writable_in_place(x: torch.Tensor) -> bool:
     inference tensor) or, for views whose elements overlap without a zero stride, computes its
     own (order-dependent) result."""
     if x.is_inference() and not torch.is_inference_mode_enabled():
+        return False
+    if is_dtensor(x):  # no in-place custom op has a sharding rule: torch's in-place op runs
+        from .sharding import note_once
+
+        note_once("an in-place activation", "runs torch's in-place op (falls back)")
         return False
     return x.is_contiguous() or not overlaps(x)
 

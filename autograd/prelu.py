@@ -21,6 +21,7 @@ from tritonact.kernels import prelu as kernels
 from .launch import (
     INT32_LIMIT,
     INTERPRET,
+    PLAIN_TENSOR_TYPES,
     block_size,
     coalesce,
     file_under_key,
@@ -220,8 +221,9 @@ def _(g, x, weight, key):
 
 
 def run_forward(m: PreluMath, x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
-    """Forward launch: direct in eager mode, through the custom op under torch.compile."""
-    if is_compiling():
+    """Forward launch: direct in eager mode, through the custom op under torch.compile and for
+    DTensors (whose dispatch runs the op on the local shards, ``autograd/sharding.py``)."""
+    if is_compiling() or type(x) not in PLAIN_TENSOR_TYPES:
         return forward_op(x, weight, m.key)
     return forward(m, x, weight)
 
@@ -245,7 +247,7 @@ class PreluFunction(torch.autograd.Function):
                 out = ctx.math.torch_fn(x, weight)
             grads = iter(torch.autograd.grad(out, wrt, g, create_graph=True))
             return (next(grads) if need_x else None, next(grads) if need_w else None, None)
-        if is_compiling():
+        if is_compiling() or type(x) not in PLAIN_TENSOR_TYPES:
             dx, dweight = backward_op(g, x, weight, ctx.math.key)
         else:
             dx, dweight = backward(ctx.math, g, x, weight, need_x, need_w)

@@ -12,7 +12,15 @@ import triton
 
 from tritonact.kernels import rowwise as kernels
 
-from .launch import INT32_LIMIT, coalesce, file_under_key, is_compiling, launch, max_offset
+from .launch import (
+    INT32_LIMIT,
+    PLAIN_TENSOR_TYPES,
+    coalesce,
+    file_under_key,
+    is_compiling,
+    launch,
+    max_offset,
+)
 
 #: The most threads a program has (32 warps).
 MAX_THREADS = 1024
@@ -187,13 +195,15 @@ def _(dy, y, key, dim, dtype):
 
 
 def run_forward(m: RowMath, x: torch.Tensor, dim: int, dtype: torch.dtype) -> torch.Tensor:
-    if is_compiling():
+    """Forward launch: direct in eager mode, through the custom op under torch.compile and for
+    a DTensor (whose dispatch runs the op on the local shard, ``autograd/sharding.py``)."""
+    if is_compiling() or type(x) not in PLAIN_TENSOR_TYPES:
         return forward_op(x, m.key, dim, dtype)
     return forward(m, x, dim, dtype)
 
 
 def run_backward(m: RowMath, dy, y, dim, dtype):
-    if is_compiling():
+    if is_compiling() or type(y) not in PLAIN_TENSOR_TYPES:
         return backward_op(dy, y, m.key, dim, dtype)
     return backward(m, dy, y, dim, dtype)
 

@@ -34,6 +34,7 @@ class Mutant:
 PARITY = "tests/test_parity.py::test_parity"
 SPECIAL = "tests/test_special.py::test_special_values_and_kinks"
 SWITCH = "tests/test_switch.py"
+DISTRIBUTED = "tests/test_distributed.py"
 CANNOT_SERVE = f"{SWITCH}::test_what_the_switch_cannot_serve_is_torchs_own_kernel"
 
 MUTANTS: list[Mutant] = [
@@ -497,6 +498,41 @@ MUTANTS: list[Mutant] = [
         status="equivalent",
         reason="the same kernels at the same keys: the dispatch table and every result are "
                "the same; it only costs time"),
+    # --- DTensor: kernels on shards (autograd/sharding.py) -----------------------------------
+    Mutant(
+        "dtensor-not-served", "autograd/launch.py",
+        "    ) or (is_dtensor(x) and served_sharded(x))\n",
+        "    )\n",
+        "DTensors silently fall back to torch's kernels (the issue's starting point)",
+        (f"{DISTRIBUTED}::test_functional_ops_on_every_placement",)),
+    Mutant(
+        "dtensor-gated-local-split", "tritonact/families/gated.py",
+        "    gate, up = gated.halves(input, dim, gate_first)\n    if (gate.requires_grad",
+        "    gate, up = (type(input).from_local(h, input.device_mesh, input.placements)\n"
+        "                for h in gated.halves(input.to_local(), dim, gate_first))\n"
+        "    if (gate.requires_grad",
+        "a gated op split on each rank's shard: with the split dim sharded, a shard of "
+        "[gate | up] pairs the wrong elements",
+        (f"{DISTRIBUTED}::test_tensor_parallel_llama_mlp",)),
+    Mutant(
+        "dtensor-softmax-per-shard", "autograd/sharding.py",
+        "if placement.is_partial() or (isinstance(placement, Shard) and placement.dim == dim):",
+        "if placement.is_partial():",
+        "a softmax over a sharded dim computed per shard (each shard's rows sum to one)",
+        (f"{DISTRIBUTED}::test_functional_ops_on_every_placement",)),
+    Mutant(
+        "dtensor-partial-to-shard", "autograd/sharding.py",
+        "choices: list[Placement] = [*(Shard(d) for d in dims), Replicate()]",
+        "choices: list[Placement] = [*(Shard(d) for d in range(specs[0].ndim)), Replicate()]",
+        "every Shard(d) offered: DTensor's cost model reduce-scatters a Partial input to a "
+        "shard, a placement torch's pointwise rule never gives",
+        (f"{DISTRIBUTED}::test_functional_ops_on_every_placement",)),
+    Mutant(
+        "dtensor-prelu-weight-grad-unreduced", "autograd/sharding.py",
+        "outputs = [Shard(d), Partial()][:n_outputs]",
+        "outputs = [Shard(d), Replicate()][:n_outputs]",
+        "prelu's weight gradient over a sharded batch taken as one rank's sum, not reduced",
+        (f"{DISTRIBUTED}::test_functional_ops_on_every_placement",)),
     Mutant(
         "launch-device-guard", "autograd/launch.py",
         "if device.type == \"cuda\" and device.index != torch.cuda.current_device():",

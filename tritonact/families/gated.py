@@ -14,7 +14,7 @@ from torch import nn
 
 from tritonact.autograd import gated
 from tritonact.autograd.gated import GateMath
-from tritonact.autograd.launch import NUM_WARPS, served
+from tritonact.autograd.launch import NUM_WARPS, PLAIN_TENSOR_TYPES, served
 from tritonact.families.base import BenchShapes, ListRow, Spec, named, random_input, subclass
 from tritonact.kernels import gated as kernels
 from tritonact.testing import (
@@ -296,6 +296,8 @@ def _make_function(spec: Gated) -> Callable[..., torch.Tensor]:
         if size % 2:
             raise RuntimeError(f"Halving dimension must be even, but dimension {dim} is size "
                                f"{size}")
+        if type(input) not in PLAIN_TENSOR_TYPES:  # a DTensor: the only other type served
+            return _sharded(spec.name, m, input, dim, gate_first)
         if input.requires_grad and torch.is_grad_enabled():
             return gated.GatedFunction.apply(input, m, dim, gate_first, 0.0, 0.0)
         gate, up = gated.halves(input, dim, gate_first)
@@ -311,6 +313,28 @@ def _make_function(spec: Gated) -> Callable[..., torch.Tensor]:
         f"Split ``dim`` in half: the gate is the {halves}. One launch forward and one backward; "
         f"saves only the input. Odd sizes raise torch.nn.functional.glu's error.\n"
     ))
+
+
+def _sharded(name: str, m: GateMath, input, dim: int, gate_first: bool):
+    """A gated op on a DTensor: the halves are split by DTensor's own ``chunk`` (on a sharded
+    split dim, torch's rule gathers that dim first: each rank's shard of ``[gate | up]`` does not
+    hold matching gate and up elements), then the two-tensor op runs on the halves' shards, with
+    torch's autograd through the split."""
+    from torch.distributed.tensor import Replicate
+
+    from tritonact.autograd.sharding import note_once
+
+    if any(p.is_partial() for p in input.placements):  # torch's glu rule: reduced first
+        note_once(name, "a Partial input is reduced to Replicate first (torch's glu rule)")
+        input = input.redistribute(placements=[Replicate() if p.is_partial() else p
+                                               for p in input.placements])
+    if any(p.is_shard(dim) for p in input.placements):
+        note_once(name, f"split dim {dim} sharded: gathered by torch's split rule first (a "
+                        f"local split would pair the wrong elements)")
+    gate, up = gated.halves(input, dim, gate_first)
+    if (gate.requires_grad or up.requires_grad) and torch.is_grad_enabled():
+        return gated.GatedMulFunction.apply(gate, up, m, 0.0, 0.0)
+    return gated.run_forward(m, gate, up, 0.0, 0.0)
 
 
 def _make_mul(spec: Gated) -> Callable[..., torch.Tensor]:

@@ -14,7 +14,7 @@ from torch import nn
 
 from tritonact.autograd import prelu
 from tritonact.autograd.autocast import autocast_dtype, is_any_autocast_enabled
-from tritonact.autograd.launch import NUM_WARPS, served
+from tritonact.autograd.launch import NUM_WARPS, PLAIN_TENSOR_TYPES, served
 from tritonact.autograd.prelu import PreluMath
 from tritonact.families.base import (
     BenchShapes,
@@ -187,6 +187,7 @@ def _make_function(spec: Learnable) -> Callable[..., torch.Tensor]:
             dtype = autocast_dtype(probe, input, (), {})  # torch.autocast's cast of both
             input, weight = input.to(dtype), weight.to(dtype)
         if (not (served(input) and served(weight)) or weight.dtype != input.dtype
+                or (type(input) in PLAIN_TENSOR_TYPES) != (type(weight) in PLAIN_TENSOR_TYPES)
                 or weight.device != input.device or weight.dim() > 1
                 or weight.numel() not in (1, prelu.channels(input))):
             return torch_fn(input, weight)  # torch's result or error

@@ -19,6 +19,7 @@ from tritonact.autograd.launch import (
     compute_dtype,
     fits,
     is_compiling,
+    is_dtensor,
     served,
     writable_in_place,
 )
@@ -200,6 +201,11 @@ def _make_function(spec: Randomized, inplace_twin: bool = False):
         lower, upper = float(lower), float(upper)
         if not training:
             return slope_fn(input, (lower + upper) / 2, inplace)
+        if is_dtensor(input):  # no sharding rule for the seeded kernels: torch's random op
+            from tritonact.autograd.sharding import note_once
+
+            note_once(spec.name, "training mode runs torch's op (falls back)")
+            return torch_fn(input, lower, upper, training, inplace)
         if inplace and not is_compiling() and not writable_in_place(input):
             return torch_fn(input, lower, upper, training, inplace)  # torch's error
         if input.requires_grad and torch.is_grad_enabled():
