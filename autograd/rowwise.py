@@ -4,6 +4,7 @@ registry entry holds); the custom ops find it by its key."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ from .launch import (
     INT32_LIMIT,
     PLAIN_TENSOR_TYPES,
     coalesce,
+    compute_dtype,
     file_under_key,
     is_compiling,
     launch,
@@ -35,9 +37,19 @@ BACKWARD_PER_THREAD = 8
 #: Longest row kept in one tile (one read, one write): 1024 threads of 16. Longer rows take the
 #: two-pass kernel.
 ONE_PASS_LIMIT = MAX_THREADS * 16
-#: A long row's chunk in the two-pass kernel, at 8 elements a thread.
+#: A long row's tile in the two-pass kernels, at 8 elements a thread (16 warps).
 TILE = 4096
 TILE_PER_THREAD = 8
+TILE_WARPS = TILE // (32 * TILE_PER_THREAD)
+#: Long rows split across programs when there are fewer than this many a SM (``split_chunk``),
+#: into chunks that make about ``SPLIT_PROGRAMS_PER_SM`` programs a SM: four of 16 warps fill
+#: an SM's 2048 threads.
+SPLIT_ROWS_PER_SM = 2
+SPLIT_PROGRAMS_PER_SM = 2 * MAX_THREADS // (32 * TILE_WARPS)
+#: The SM count the planner assumes off CUDA (Triton's interpreter): small, so that a few
+#: rows just past ``ONE_PASS_LIMIT`` take the split path on the CPU; the only way the CPU path
+#: differs from the GPU's. Tests set ``sm_count`` to choose either path.
+INTERPRETER_SMS = 4
 
 
 @dataclass(frozen=True)
@@ -102,7 +114,7 @@ def _tiling(n_rows: int, n_cols: int, col_stride: int,
     addresses."""
     one_pass = n_cols <= ONE_PASS_LIMIT
     if not one_pass:
-        return 1, TILE, False, TILE // (32 * TILE_PER_THREAD)
+        return 1, TILE, False, TILE_WARPS
     block = triton.next_power_of_2(n_cols)
     min_tile = 4 * 32 * per_thread
     side_by_side = col_stride != 1
@@ -117,11 +129,60 @@ def per_thread(dtype: torch.dtype, backward: bool) -> int:
     return BACKWARD_PER_THREAD if backward else FORWARD_BYTES // dtype.itemsize
 
 
-def plan(dim: int, tensors: list[torch.Tensor],
-         backward: bool) -> tuple[tuple[int], list[int], dict] | None:
-    """(grid, integer arguments, meta-parameters with num_warps) of a launch of the forward or
-    ``backward`` kernel over ``tensors`` (inputs, then the output, non-empty), or None when their
-    other dims do not coalesce to three. The kernel audit compiles what this returns."""
+@functools.lru_cache(maxsize=16)
+def _cuda_sms(index: int) -> int:
+    return torch.cuda.get_device_properties(index).multi_processor_count
+
+
+def sm_count(device: torch.device) -> int:
+    """The SMs a launch on ``device`` fills: the GPU's own (read once per device), or
+    ``INTERPRETER_SMS`` off CUDA."""
+    if device.type != "cuda":
+        return INTERPRETER_SMS
+    return _cuda_sms(device.index if device.index is not None else torch.cuda.current_device())
+
+
+def split_chunk(n_rows: int, n_cols: int, sms: int) -> int | None:
+    """Columns a program takes when long rows split across programs, else None.
+
+    Rows longer than ``ONE_PASS_LIMIT`` split when they are fewer than ``SPLIT_ROWS_PER_SM`` a
+    SM, each into ``SPLIT_PROGRAMS_PER_SM * sms // n_rows`` chunks of whole tiles (at most one a
+    tile): one wave that fills every SM. A (64, 2**20) input on 132 SMs: 8 chunks of 32 tiles a
+    row, 512 programs resident at once, where one a row made 64 programs. None where a row
+    would keep one chunk."""
+    if n_cols <= ONE_PASS_LIMIT or n_rows >= SPLIT_ROWS_PER_SM * sms:
+        return None
+    tiles = triton.cdiv(n_cols, TILE)
+    chunk_tiles = triton.cdiv(tiles, SPLIT_PROGRAMS_PER_SM * sms // n_rows)
+    return chunk_tiles * TILE if chunk_tiles < tiles else None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One launch of a plan: the kernel, its grid, positional arguments (tensors, then
+    integers), meta-parameters (constexprs, the math's functions, num_warps) and the columns
+    of a row that one program takes (the row, or a split row's chunk)."""
+
+    kernel: triton.JITFunction
+    grid: tuple[int, ...]
+    args: tuple
+    meta: dict
+    columns: int
+
+
+def plan(m: RowMath, dim: int, tensors: list[torch.Tensor], backward: bool,
+         sms: int | None = None) -> list[Step] | None:
+    """The launches of the forward or ``backward`` kernels over ``tensors`` (inputs, then the
+    output, non-empty) for ``m``'s math, or None when their other dims do not coalesce to three.
+    ``sms``: the SMs to fill (default: ``sm_count`` of the output's device). The kernel audit
+    compiles what this returns.
+
+    One launch, a program a tile of rows, unless a few long rows split (``split_chunk``): then
+    two, a program a chunk of a row. Forward: chunk stats ``(m_c, s_c)`` (x read once), then the
+    row's stats combined and the output written (x read again, y written): 2 reads of x and a
+    write, as the per-row two-pass kernel, plus 8 bytes a chunk (16 in fp64) written and read
+    back. Backward: chunk sums of ``GRAD_TERM(dy, y)``, then dx: dy and y read twice, dx written,
+    plus 4 bytes a chunk."""
     out = tensors[-1]
     shape = out.shape if out.dim() else (1,)
     n_cols = shape[dim]
@@ -131,45 +192,68 @@ def plan(dim: int, tensors: list[torch.Tensor],
     if layout is None:
         return None
     sizes, strides = layout
+    chunk = split_chunk(n_rows, n_cols, sm_count(out.device) if sms is None else sms)
     rows, block, one_pass, warps = _tiling(n_rows, n_cols, strides[0][-1],
                                            per_thread(tensors[0].dtype, backward))
     extent = max(max_offset([*sizes, n_cols], s) for s in strides)
     wide = max(extent, out.numel()) + rows * block > INT32_LIMIT
-    grid = (triton.cdiv(n_rows, rows),)
-    ints = [n_rows, n_cols, sizes[1], sizes[2], *(s for st in strides for s in st)]
-    meta = dict(ROWS=rows, BLOCK=block, ONE_PASS=one_pass, WIDE=wide,
-                num_warps=warps)
-    return grid, ints, meta
+    layout_ints = [sizes[1], sizes[2], *(s for st in strides for s in st)]
+    if chunk is None:
+        fns = dict(GRAD_TERM=m.grad_term, GRAD=m.grad) if backward else dict(OUTPUT=m.output)
+        return [Step(kernels.backward if backward else kernels.forward,
+                     (triton.cdiv(n_rows, rows),), (*tensors, n_rows, n_cols, *layout_ints),
+                     dict(fns, NEGATE=m.negate, ROWS=rows, BLOCK=block, ONE_PASS=one_pass,
+                          WIDE=wide, num_warps=warps), n_cols)]
+    n_chunks = triton.cdiv(n_cols, chunk)
+    grid = (n_chunks, n_rows)
+    chunking = (n_cols, chunk, n_chunks)
+    first = dict(BLOCK=TILE, WIDE=wide, num_warps=TILE_WARPS)
+    second = dict(first, NEGATE=m.negate, CHUNKS=triton.next_power_of_2(n_chunks))
+    # partial results in the dtype the kernels compute in (fp64 where y or dx is fp64)
+    partial_dtype = compute_dtype(max((t.dtype for t in tensors[-2:]), key=lambda d: d.itemsize))
+    if not backward:
+        x, y = tensors
+        stats = torch.empty((n_rows, 2, n_chunks), dtype=partial_dtype, device=out.device)
+        return [Step(kernels.forward_chunk_stats, grid, (x, stats, *chunking, *layout_ints[:6]),
+                     dict(first, NEGATE=m.negate), chunk),
+                Step(kernels.forward_from_stats, grid, (x, y, stats, *chunking, *layout_ints),
+                     dict(second, OUTPUT=m.output), chunk)]
+    dy, y, dx = tensors
+    sums = torch.empty((n_rows, n_chunks), dtype=partial_dtype, device=out.device)
+    return [Step(kernels.backward_chunk_sums, grid, (dy, y, sums, *chunking, *layout_ints[:10]),
+                 dict(first, GRAD_TERM=m.grad_term), chunk),
+            Step(kernels.backward_from_sums, grid, (dy, y, dx, sums, *chunking, *layout_ints),
+                 dict(second, GRAD=m.grad), chunk)]
 
 
-def _launch(kernel, dim: int, tensors: list[torch.Tensor], **fns) -> None:
+def _launch(m: RowMath, dim: int, tensors: list[torch.Tensor], backward: bool) -> None:
     out = tensors[-1]
     if out.numel() == 0:
         return
-    planned = plan(dim, tensors, kernel is kernels.backward)
-    if planned is None:  # more than three non-mergeable other dims: dense copies, then launch
+    steps = plan(m, dim, tensors, backward)
+    if steps is None:  # more than three non-mergeable other dims: dense copies, then launch
         dense = [torch.empty_like(out, dtype=t.dtype).copy_(t) for t in tensors[:-1]]
-        _launch(kernel, dim, [*dense, out], **fns)
+        _launch(m, dim, [*dense, out], backward)
         return
-    grid, ints, meta = planned
-    launch(kernel, grid, out.device, *tensors, *ints, **fns, **meta)
+    for step in steps:
+        launch(step.kernel, step.grid, out.device, *step.args, **step.meta)
 
 
 def forward(m: RowMath, x: torch.Tensor, dim: int, dtype: torch.dtype) -> torch.Tensor:
-    """The activation over ``dim`` in one launch; the result has ``dtype`` and is contiguous
-    whatever x's layout, as torch's softmax (the kernel reads x in place, with no copy)."""
+    """The activation over ``dim`` in one launch (two for a few long rows: ``plan``); the result
+    has ``dtype`` and is contiguous whatever x's layout, as torch's softmax (the kernels read x
+    in place, with no copy)."""
     y = torch.empty_like(x, dtype=dtype, memory_format=torch.contiguous_format)
-    _launch(kernels.forward, dim, [x, y], OUTPUT=m.output, NEGATE=m.negate)
+    _launch(m, dim, [x, y], backward=False)
     return y
 
 
 def backward(m: RowMath, dy: torch.Tensor, y: torch.Tensor, dim: int,
              dtype: torch.dtype) -> torch.Tensor:
-    """The input gradient (in ``dtype``, the input's) from the saved output, in one launch;
-    contiguous, as torch's."""
+    """The input gradient (in ``dtype``, the input's) from the saved output, in one launch (two
+    for a few long rows); contiguous, as torch's."""
     dx = torch.empty_like(y, dtype=dtype, memory_format=torch.contiguous_format)
-    _launch(kernels.backward, dim, [dy, y, dx], GRAD_TERM=m.grad_term, GRAD=m.grad,
-            NEGATE=m.negate)
+    _launch(m, dim, [dy, y, dx], backward=True)
     return dx
 
 

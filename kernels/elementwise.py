@@ -105,9 +105,9 @@ def second(gg_ptr, g_ptr, t_ptr, dg_ptr, dt_ptr, n, a, a_bits: tl.int64, b, b_bi
 
 
 #: Where the kernel audit (``python -m tritonact audit``) must not hold a kernel to its gate, and
-#: why: per kernel, or per kernel and op (``"forward elu"``). Keys: "vector_width", "registers",
-#: "spills", "fp64", "issue_rate". The issue rates are the audit's counts (triton 3.8, sm_90,
-#: 16-bit, 4 B an element forward and 6 backward).
+#: why: per kernel, or per kernel and op (``"forward elu"``). Keys: "vector_width" (or one of
+#: "load_width", "store_width"), "registers", "spills", "fp64", "issue_rate". The issue rates
+#: are the audit's counts (triton 3.8, sm_90, 16-bit, 4 B an element forward and 6 backward).
 _STRIDED = {
     "vector_width": "a view that is not dense has no contiguous run: one element per index",
     "registers": "4-d index arithmetic per operand (50-70 registers): the slow path for views "

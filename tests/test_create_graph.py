@@ -74,6 +74,26 @@ def test_rowwise_every_dim(spec, device):
                               lambda t, dim=dim: spec.torch_fn(t, dim), (x,), g)
 
 
+@pytest.mark.parametrize("spec", [pytest.param(s, id=s.name) for s in ROWWISE])
+def test_rowwise_long_rows_split_across_programs(spec, device, monkeypatch):
+    """A row past the one-pass limit, split across programs (the planner told of enough SMs):
+    the first gradient with create_graph=True, and the double backward through it."""
+    from tritonact.autograd import rowwise
+
+    monkeypatch.setattr(rowwise, "sm_count", lambda device: rowwise.INTERPRETER_SMS)
+    torch.manual_seed(0)
+    x = torch.randn(1, rowwise.ONE_PASS_LIMIT + 1, dtype=torch.float64, device=device)
+    g, gg = torch.randn_like(x), torch.randn_like(x)
+    ours = lambda t: getattr(TF, spec.name)(t, 1)
+    _assert_matches_torch(ours, lambda t: spec.torch_fn(t, 1), (x,), g)
+    second = []
+    for fn in (ours, lambda t: spec.torch_fn(t, 1)):
+        leaf = x.clone().requires_grad_()
+        (dx,) = torch.autograd.grad(fn(leaf), leaf, g, create_graph=True)
+        second.append(torch.autograd.grad(dx, leaf, gg)[0])
+    torch.testing.assert_close(*second, rtol=1e-7, atol=1e-12)
+
+
 @pytest.mark.parametrize("n_weights", [1, 3])
 def test_prelu_input_and_weight(n_weights, device):
     torch.manual_seed(0)

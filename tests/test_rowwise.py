@@ -15,6 +15,21 @@ from tritonact.testing import DTYPES
 
 SPECS = [pytest.param(s, id=s.name) for s in ROWWISE]
 LENGTHS = [1, 7, 128, 1000, 4097, 65537]
+#: The two ways rows past ``ONE_PASS_LIMIT`` run, chosen by the SM count the planner sees (the
+#: one thing the CPU path sets on its own): a program a row (0 SMs: never split), or, a few
+#: rows, split across programs (``INTERPRETER_SMS``: fewer than 8 rows split, on a GPU too).
+LONG_ROW_PATHS = {"per-row": 0, "split": rowwise.INTERPRETER_SMS}
+SPLIT_LAUNCHES = {False: ["rowwise.forward", "rowwise.backward"],
+                  True: ["rowwise.forward_chunk_stats", "rowwise.forward_from_stats",
+                         "rowwise.backward_chunk_sums", "rowwise.backward_from_sums"]}
+
+
+@pytest.fixture(params=list(LONG_ROW_PATHS))
+def split(request, monkeypatch) -> bool:
+    """Run rows past ``ONE_PASS_LIMIT`` a program a row, or split across programs."""
+    sms = LONG_ROW_PATHS[request.param]
+    monkeypatch.setattr(rowwise, "sm_count", lambda device: sms)
+    return request.param == "split"
 
 
 def _cases(n, dtype, device, k=3):
@@ -36,10 +51,11 @@ def test_parity_any_dim_any_length(spec, dtype, device):
     failures = []
     for n in LENGTHS:
         for label, x, dim in _cases(n, dtype, device):
-            # rows of 65537 (the two-pass kernel, past ONE_PASS_LIMIT): the last and middle
-            # layouts in fp32, the last elsewhere (the interpreter is slow; every layout of the
-            # two-pass kernel: test_two_pass_rows_in_every_layout), and softmin (softmax's
-            # kernel, its input negated) in fp32 and bf16 only
+            # rows of 65537 (two passes, past ONE_PASS_LIMIT; these few rows split across
+            # programs: INTERPRETER_SMS): the last and middle layouts in fp32, the last
+            # elsewhere (the interpreter is slow; every layout of either two-pass path:
+            # test_two_pass_rows_in_every_layout), and softmin (softmax's kernel, its input
+            # negated) in fp32 and bf16 only
             main = ("last", "middle") if dtype == torch.float32 else ("last",)
             if n > 5000 and (label not in main or (spec.math.negate and dtype not in (
                     torch.float32, torch.bfloat16))):
@@ -53,18 +69,23 @@ def test_parity_any_dim_any_length(spec, dtype, device):
 
 
 @pytest.mark.parametrize("spec", SPECS)
-def test_two_pass_rows_in_every_layout(spec, device):
-    """Rows just past the one-pass limit (the two-pass kernel, its last chunk partial) in every
-    layout of ``_cases``, with an upstream gradient laid out unlike the saved output (reversed
-    dims), so that backward reads dy and y with strides of their own."""
+def test_two_pass_rows_in_every_layout(spec, split, device, launches):
+    """Rows just past the one-pass limit (two passes, the last tile partial; split: chunks of
+    one and two tiles, the last partial) in every layout of ``_cases``, with an upstream
+    gradient laid out unlike the saved output (reversed dims), so that backward reads dy and y
+    with strides of their own."""
     torch.manual_seed(0)
     n = rowwise.ONE_PASS_LIMIT + 1
     failures = []
     for label, x, dim in _cases(n, torch.float32, device, k=2):
+        if split and spec is not ROWWISE[0] and label != "last":
+            continue  # the layouts are the same code for every op: all six for softmax
         g = torch.randn(x.shape[::-1], device=device).permute(*range(x.dim() - 1, -1, -1))
+        launches.clear()
         problem = spec.check(x, dim, g=g)
         if problem:
             failures.append(f"{label}: {problem}")
+        assert launches == SPLIT_LAUNCHES[split], label
     assert not failures, "\n".join(failures)
 
 
@@ -99,10 +120,25 @@ def test_special_values(spec, dtype, device):
     x = torch.tensor(rows, dtype=torch.float64).to(dtype).to(device)
     for dim, view in ((1, x), (0, x.t())):
         assert spec.check(view, dim) is None
-    n = rowwise.ONE_PASS_LIMIT + 1000  # two-pass path
-    long = torch.full((2, n), -inf, dtype=dtype, device=device)
-    long[1, 5000:] = torch.randn(n - 5000, device=device).to(dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("spec", SPECS)
+def test_special_values_in_long_rows(spec, dtype, split, device, launches):
+    """Rows past the one-pass limit: all -inf; -inf for more than a tile (a whole chunk when
+    split), then finite; NaN in the middle; +inf near the end. Split in fp32 and bf16 only
+    (the interpreter is slow; the split path's loads and stores in every dtype:
+    ``test_parity_any_dim_any_length``, whose few rows of 65537 split)."""
+    if split and dtype not in (torch.float32, torch.bfloat16):
+        pytest.skip("the split path's special values: fp32 and bf16")
+    n = rowwise.ONE_PASS_LIMIT + 1000
+    long = torch.randn(4, n, device=device).to(dtype)
+    long[:2, :5000] = -math.inf
+    long[0] = -math.inf
+    long[2, 9000] = math.nan
+    long[3, n - 10] = math.inf
     assert spec.check(long, 1) is None
+    assert launches == SPLIT_LAUNCHES[split]
 
 
 @pytest.mark.parametrize("spec", SPECS)
@@ -131,6 +167,37 @@ def test_one_launch_each_way_and_only_the_output_saved(spec, device, launches):
         assert len(saved) == 1 and saved[0].data_ptr() == y.data_ptr()
         y.backward(torch.randn_like(y))
         assert launches == ["rowwise.forward", "rowwise.backward"]
+
+
+def test_few_long_rows_split_to_fill_the_gpu(device, launches, monkeypatch):
+    """Fewer than two rows an SM past ``ONE_PASS_LIMIT``: a (64, 2**20) input on an H200's 132
+    SMs runs 8 chunks a row, 512 programs (one a row: 64); many rows or short ones keep a
+    program a row (or a tile of rows). Two launches each way, also on the int64 index path."""
+    from tritonact.audit import H200
+
+    m = ROWWISE[0].math
+
+    def steps(rows, columns, backward, sms=H200.sms):
+        operands = [torch.empty(rows, columns, dtype=torch.bfloat16, device="meta")
+                    for _ in range(3 if backward else 2)]
+        return rowwise.plan(m, 1, operands, backward, sms=sms)
+
+    for backward in (False, True):
+        split = steps(64, 2**20, backward)
+        assert [s.grid for s in split] == [(8, 64)] * 2
+        assert [s.columns for s in split] == [2**17] * 2
+        assert len(steps(264, 2**20, backward)) == len(steps(64, 2**20, backward, sms=0)) == 1
+        assert len(steps(64, rowwise.ONE_PASS_LIMIT, backward)) == 1
+    assert rowwise.split_chunk(64, 2**20, H200.sms) == 2**17
+    assert rowwise.split_chunk(1, rowwise.ONE_PASS_LIMIT + 1, H200.sms) == rowwise.TILE
+    # on a small input, with 64-bit indices (the limit lowered): torch's results, four launches
+    monkeypatch.setattr(rowwise, "sm_count", lambda device: rowwise.INTERPRETER_SMS)
+    monkeypatch.setattr(rowwise, "INT32_LIMIT", 64)
+    log_softmax = ROWWISE[1]
+    x = torch.randn(3, rowwise.ONE_PASS_LIMIT + 1, device=device)
+    assert all(s.meta["WIDE"] for s in rowwise.plan(log_softmax.math, 1, [x, x], False))
+    assert log_softmax.check(x, 1) is None
+    assert launches == SPLIT_LAUNCHES[True]
 
 
 @pytest.mark.parametrize("spec", SPECS)

@@ -36,6 +36,7 @@ SPECIAL = "tests/test_special.py::test_special_values_and_kinks"
 SWITCH = "tests/test_switch.py"
 DISTRIBUTED = "tests/test_distributed.py"
 CANNOT_SERVE = f"{SWITCH}::test_what_the_switch_cannot_serve_is_torchs_own_kernel"
+TWO_PASS = "tests/test_rowwise.py::test_two_pass_rows_in_every_layout"
 
 MUTANTS: list[Mutant] = [
     # --- kernels: the math -------------------------------------------------------------------
@@ -129,23 +130,44 @@ MUTANTS: list[Mutant] = [
         (f"{PARITY}[silu-defaults-torch.float32]",)),
     Mutant(
         "two-pass-rescale-lost", "kernels/rowwise.py",
-        "s = s * scale + tl.sum(e, 1)",
-        "s = s + tl.sum(e, 1)",
+        "group_sum = group_sum * scale + ",
+        "group_sum = group_sum + ",
         "the online softmax forgets to rescale its running sum when the max grows",
-        ("tests/test_rowwise.py::test_two_pass_rows_in_every_layout[softmax]",)),
+        (f"{TWO_PASS}[per-row-softmax]",)),
     Mutant(
         "two-pass-backward-gradient-stride", "kernels/rowwise.py",
-        "g_col, mask, acc_dtype, \"evict_first\")\n"
-        "            y = _load_zero(y_ptr, y_row, cols + start, y_col, mask, acc_dtype, "
-        "\"evict_first\")\n"
-        "            dx = GRAD(dy, y, r[:, None])",
-        "y_col, mask, acc_dtype, \"evict_first\")\n"
-        "            y = _load_zero(y_ptr, y_row, cols + start, y_col, mask, acc_dtype, "
-        "\"evict_first\")\n"
-        "            dx = GRAD(dy, y, r[:, None])",
+        "dy = _load_zero(dy_ptr, g_row, cols + begin, g_col, mask, ACC_DTYPE, \"evict_first\")",
+        "dy = _load_zero(dy_ptr, g_row, cols + begin, y_col, mask, ACC_DTYPE, \"evict_first\")",
         "the two-pass backward reads dy with y's column stride: right only when the upstream "
         "gradient is laid out as the output",
-        ("tests/test_rowwise.py::test_two_pass_rows_in_every_layout[softmax]",)),
+        (f"{TWO_PASS}[per-row-softmax]",)),
+    Mutant(
+        "split-combine-rescale-lost", "kernels/rowwise.py",
+        "                        part_sum * tl.exp(part_max - m[:, None]))",
+        "                        part_sum)",
+        "partial sums (a row's chunks, a tile's groups) added without rescaling each to the "
+        "row's max: right only where every part has the same max",
+        (f"{TWO_PASS}[split-softmax]",)),
+    Mutant(
+        "split-last-chunk-dropped", "kernels/rowwise.py",
+        "    present = ids < n_chunks\n",
+        "    present = ids < n_chunks - 1\n",
+        "a split row's stats combined without its last chunk: its max and sum miss a partial "
+        "tile's elements (a +inf there)",
+        (f"{TWO_PASS}[split-softmax]",
+         "tests/test_rowwise.py::test_special_values_in_long_rows[split-softmax-torch.float32]")),
+    Mutant(
+        "split-backward-first-chunk-only", "kernels/rowwise.py",
+        "mask=ids < n_chunks,\n",
+        "mask=ids < 1,\n",
+        "a split row's gradient sum taken from its first chunk alone",
+        (f"{TWO_PASS}[split-softmax]",)),
+    Mutant(
+        "split-chunk-grid-short", "autograd/rowwise.py",
+        "    grid = (n_chunks, n_rows)\n",
+        "    grid = (n_chunks - 1, n_rows)\n",
+        "one chunk too few a row: a split row's last chunk is never written",
+        ("tests/test_rowwise.py::test_few_long_rows_split_to_fill_the_gpu",)),
     Mutant(
         "rowwise-masked-lanes", "kernels/rowwise.py",
         "mask=mask, other=fill,",

@@ -33,9 +33,11 @@ from tritonact.testing import (
 _HALF_TYPES = (torch.float16, torch.bfloat16)
 
 #: Row-wise audit cases, (rows, columns), each tiled as the launcher tiles it: many rows of each
-#: length the goals name (1024 to 16384: one pass) and longer (two passes). Fewer rows compile
-#: to the same code (the model does not see how many programs fill the GPU).
-AUDIT_SHAPES = ((4096, 1024), (4096, 4096), (4096, 16384), (4096, 65536))
+#: length the goals name (1024 to 16384: one pass) and longer (two passes), and a few very long
+#: rows (64 of 2**20), which the launcher splits across programs on an H200 (two launches each
+#: way). Fewer rows of the other lengths compile to the same code (the model does not see how
+#: many programs fill the GPU).
+AUDIT_SHAPES = ((4096, 1024), (4096, 4096), (4096, 16384), (4096, 65536), (64, 2**20))
 #: The share of the H200's issue ceiling the one-pass 16-bit kernels may use (issue 15's goal,
 #: which leaves the scheduler slack); the others are held to the audit's ``CEILING_RATIO``.
 ONE_PASS_16BIT_GOAL = 0.8
@@ -175,34 +177,52 @@ class Rowwise(Spec):
         return lambda x: fn(x, -1)
 
     def audit_cases(self, archs, dtypes, full):
-        from tritonact.audit import CEILING_RATIO, Case
+        """Each kernel the launcher's plan launches for each audit shape (a split shape's two
+        passes on its own summary rows), as planned for the H200's SMs."""
+        from tritonact.audit import CEILING_RATIO, H200, Case
 
-        return [Case(f"rowwise.{k}", self.math.key, dtype, False, arch, rows, columns,
+        planned = {(rows, columns): [k for backward in (False, True) for k in _planned_kernels(
+                       self.math, rows, columns, backward, H200.sms)]
+                   for rows, columns in AUDIT_SHAPES}
+        return [Case(f"rowwise.{kernel}", self.math.key, dtype, False, arch, rows, columns,
                      spec=self.name, module=kernels.__name__,
                      goal=ONE_PASS_16BIT_GOAL if columns <= rowwise.ONE_PASS_LIMIT
                      and dtype in ("fp16", "bf16") else CEILING_RATIO,
-                     group=f"{self.name} {rows}x{columns}")
+                     group=f"{self.name} {rows}x{columns}{label}")
                 for arch in archs for dtype in dtypes for rows, columns in AUDIT_SHAPES
-                for k in ("forward", "backward")]
+                for kernel, label in planned[rows, columns]]
 
     def audit_launch(self, case):
         """The launcher's plan over the case's contiguous ``[rows, columns]`` input, reduced
-        over the last dim."""
-        from tritonact.audit import Launch, Work
+        over the last dim, for the H200's SMs: the step that runs the case's kernel."""
+        from tritonact.audit import H200, Launch, Work
         from tritonact.families.elementwise import audit_dtype
 
-        backward = case.kernel_name == "backward"
-        tensors = [torch.empty(case.rows, case.columns, dtype=audit_dtype(case.dtype),
-                               device="meta") for _ in range(3 if backward else 2)]
-        _, ints, meta = rowwise.plan(1, tensors, backward)
-        m = self.math
-        fns = (dict(GRAD_TERM=m.grad_term, GRAD=m.grad) if backward
-               else dict(OUTPUT=m.output))
-        meta = dict(meta, **fns, NEGATE=m.negate, WIDE=case.wide or meta["WIDE"])
-        trips = 1 if meta["ONE_PASS"] else -(-case.columns // meta["BLOCK"])
-        kernel = kernels.backward if backward else kernels.forward
-        return Launch(kernel, (*tensors, *ints), meta,
-                      Work(meta["num_warps"], meta["ROWS"] * case.columns, trips))
+        backward = case.kernel_name.startswith("backward")
+        tensors = _audit_tensors(case.rows, case.columns, audit_dtype(case.dtype), backward)
+        step = next(s for s in rowwise.plan(self.math, 1, tensors, backward, sms=H200.sms)
+                    if s.kernel.__name__ == case.kernel_name)
+        meta = dict(step.meta, WIDE=case.wide or step.meta["WIDE"])
+        trips = 1 if meta.get("ONE_PASS") else -(-step.columns // meta["BLOCK"])
+        return Launch(step.kernel, step.args, meta,
+                      Work(meta["num_warps"], meta.get("ROWS", 1) * step.columns, trips))
+
+
+def _audit_tensors(rows: int, columns: int, dtype: torch.dtype,
+                   backward: bool) -> list[torch.Tensor]:
+    """The audit's contiguous ``[rows, columns]`` operands on the meta device."""
+    return [torch.empty(rows, columns, dtype=dtype, device="meta")
+            for _ in range(3 if backward else 2)]
+
+
+def _planned_kernels(m: RowMath, rows: int, columns: int, backward: bool,
+                     sms: int) -> list[tuple[str, str]]:
+    """(kernel name, summary label) of each launch the plan makes for a ``[rows, columns]``
+    input: no label for one launch, `` pass 1``/`` pass 2`` for a split row's two."""
+    steps = rowwise.plan(m, 1, _audit_tensors(rows, columns, torch.float32, backward), backward,
+                         sms=sms)
+    labels = [""] if len(steps) == 1 else [f" pass {i + 1}" for i in range(len(steps))]
+    return [(s.kernel.__name__, label) for s, label in zip(steps, labels)]
 
 
 # --- the functional form ---------------------------------------------------------------------
