@@ -155,6 +155,14 @@ def test_patch_fuses_every_gated_mlp_and_unpatch_restores(name, launches):
     assert tritonact.unpatch(model).changed == 0
 
 
+def test_eager_experts_implementation_is_noted():
+    """transformers' 'eager' experts forward never calls _apply_gate: the report says so."""
+    model = copy.deepcopy(tiny("mixtral"))
+    model.config._experts_implementation = "eager"
+    report = tritonact.patch(model)
+    assert any("'eager'" in note for _, note in report.notes)
+
+
 @pytest.mark.parametrize("backend", ["aot_eager", "inductor"])
 @pytest.mark.parametrize("name", ARCHS)
 def test_patched_models_keep_their_kernels_under_compile(name, backend, launches, exhaustive):

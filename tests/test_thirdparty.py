@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import math
 
 import pytest
 import torch
@@ -212,7 +211,6 @@ def test_patch_replaces_and_unpatch_puts_the_objects_back():
     tritonact.unpatch(model)
     assert model[1] is act and type(model[2]) is nn.Tanh and type(model[3]) is Sigmoid
     assert torch.equal(model(x), expected)
-    assert math.isfinite(float(expected.sum()))
 
 
 def test_ops_from_elsewhere_are_looked_up_when_converting(monkeypatch):

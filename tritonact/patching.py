@@ -344,6 +344,13 @@ def patch(model: nn.Module, *, mlps: bool = True, activations: bool = True,
             report.mlps.append((path, cls.__name__, how))
             if gate.note:
                 report.notes.append((path, gate.note))
+            implementation = getattr(getattr(module, "config", None), "_experts_implementation",
+                                     None)
+            if what == "experts" and implementation == "eager":
+                report.notes.append((path, "its experts implementation is 'eager', which does not "
+                                           "call _apply_gate: the gate is fused only under "
+                                           "'grouped_mm' or 'batched_mm' (its activation module "
+                                           "is tritonact's either way)"))
     if activations:
         _, result = replace(model, include, exclude, extra, root=False, report=False)
         for path, module, cls in result.swapped:
