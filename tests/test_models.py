@@ -306,3 +306,23 @@ def test_inplace_under_compile_still_writes_the_input():
     torch._dynamo.reset()
     got, _ = torch.compile(f, backend="aot_eager", fullgraph=True)(a)
     torch.testing.assert_close(got, torch.relu(a * 2.0))
+
+
+def test_a_patched_model_pickles_and_deep_copies_patched(launches):
+    """A whole-model torch.save (pickle) and deepcopy keep the fused MLP, in a fresh process
+    too: the patched class is rebuilt from its name (simulated by emptying the cache)."""
+    import pickle
+
+    from tritonact import patching
+
+    model = nn.Sequential(ReluMLP())
+    tritonact.patch(model)
+    for copied in (pickle.loads(pickle.dumps(model)), copy.deepcopy(model)):
+        assert type(copied[0]) is type(model[0]) and isinstance(copied[0], ReluMLP)
+    data = pickle.dumps(model)
+    patching._patched_class.cache_clear()
+    loaded = pickle.loads(data)
+    assert type(loaded[0]) is not type(model[0]) and isinstance(loaded[0], ReluMLP)
+    launches.clear()
+    torch.testing.assert_close(loaded(torch.ones(2, 4)), model(torch.ones(2, 4)))
+    assert launches == ["gated.forward"] * 2

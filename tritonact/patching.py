@@ -64,7 +64,7 @@ class Gate:
 
     kind: str
     approximate: str = "none"
-    note: str = ""
+    note: str = field(default="", compare=False)
 
     def two_tensor(self) -> Callable:
         """``f(gate, up)``: silu_mul, gelu_mul or relu_mul."""
@@ -229,19 +229,38 @@ def _apply_gate(gate: Gate) -> Callable:
     return _apply_gate
 
 
+_PREFIX = "_patched__"
+
+
 @functools.cache
 def _patched_class(cls: type, what: str, gate: Gate) -> type:
-    """``cls`` with ``forward`` (or ``_apply_gate``) fused: same name and module, so ``repr``
-    and error messages read as before."""
+    """``cls`` with ``forward`` (or ``_apply_gate``) fused, named as ``cls`` (``repr`` reads as
+    before). Its qualified name in this module encodes how it was made, so that pickle (a
+    whole-model ``torch.save``) finds it again in a fresh process through ``__getattr__``."""
     if what == "experts":
         members = {"_apply_gate": _apply_gate(gate)}
     elif what == "gate_up_proj":
         members = {"forward": _fused_forward(gate)}
     else:
         members = {"forward": _separate_forward(gate)}
-    members.update({_ORIGINAL: cls, "__module__": cls.__module__,
-                    "__qualname__": cls.__qualname__, "__doc__": cls.__doc__})
+    key = "__".join((what, gate.kind, gate.approximate, cls.__module__, cls.__qualname__))
+    members.update({_ORIGINAL: cls, "__module__": __name__,
+                    "__qualname__": _PREFIX + key.replace(".", ":"), "__doc__": cls.__doc__})
     return type(cls.__name__, (cls,), members)
+
+
+def __getattr__(name: str) -> type:
+    """A patched class by its qualified name (pickle's look-up; see :func:`_patched_class`)."""
+    if not name.startswith(_PREFIX):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    what, kind, approximate, module, qualname = name[len(_PREFIX):].replace(":", ".").split(
+        "__", 4)
+    cls = importlib.import_module(module)
+    for part in qualname.split("."):
+        cls = getattr(cls, part)
+    return _patched_class(cls, what, Gate(kind, approximate))
 
 
 def _default_apply_gate(cls: type) -> bool:
