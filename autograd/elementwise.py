@@ -185,11 +185,6 @@ def forward_op(x: torch.Tensor, key: str, a: float, b: float) -> torch.Tensor:
     return forward(_BY_KEY[key], x, a, b)
 
 
-@torch.library.custom_op("tritonact::elementwise_forward_", mutates_args=("x",))
-def forward_inplace_op(x: torch.Tensor, key: str, a: float, b: float) -> None:
-    forward(_BY_KEY[key], x, a, b, inplace=True)
-
-
 @torch.library.custom_op("tritonact::elementwise_backward", mutates_args=())
 def backward_op(g: torch.Tensor, t: torch.Tensor, key: str, a: float, b: float) -> torch.Tensor:
     return backward(_BY_KEY[key], g, t, a, b)
@@ -206,11 +201,6 @@ def _(x, key, a, b):
     return torch.empty_like(x, memory_format=_BY_KEY[key].result_format)
 
 
-@forward_inplace_op.register_fake
-def _(x, key, a, b):
-    return None
-
-
 @backward_op.register_fake
 def _(g, t, key, a, b):
     m = _BY_KEY[key]
@@ -225,12 +215,19 @@ def _(gg, g, t, key, a, b):
 
 def run_forward(m: Math, x: torch.Tensor, a: float, b: float, inplace: bool) -> torch.Tensor:
     """Forward launch: direct in eager mode, through the custom op under torch.compile and for
-    a DTensor (whose dispatch runs the op on the local shard, ``autograd/sharding.py``)."""
+    a DTensor (whose dispatch runs the op on the local shard, ``autograd/sharding.py``).
+
+    In place through the custom op is the out-of-place op followed by ``x.copy_``, never a
+    mutating custom op: under torch.compile functionalization turns either into the same
+    functional graph, but Inductor's scheduler fails on some graphs around a mutating custom op
+    (``KeyError: 'opN'`` in ``compute_ancestors``: an in-place ReLU between two convolutions at
+    1x1 spatial size, issue 19), while ``copy_`` is an aten op it reinplaces itself. So there is
+    no mutating custom op at all."""
     if is_compiling() or type(x) not in PLAIN_TENSOR_TYPES:
+        y = forward_op(x, m.key, a, b)
         if inplace:
-            forward_inplace_op(x, m.key, a, b)
-            return x
-        return forward_op(x, m.key, a, b)
+            return x.copy_(y)
+        return y
     return forward(m, x, a, b, inplace)
 
 

@@ -70,7 +70,7 @@ def test_each_readme_python_block_runs_alone_in_a_fresh_interpreter():
     """No block leans on another's imports or names, and each launches tritonact's kernels
     (this suite runs on CUDA or with Triton's interpreter on, which the blocks inherit)."""
     blocks = python_blocks()
-    assert len(blocks) == 4
+    assert len(blocks) == 5
     runs = [subprocess.Popen([sys.executable, "-c", RUN_BLOCK], stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             for _ in blocks]  # side by side: most of each run is importing torch
@@ -80,6 +80,7 @@ def test_each_readme_python_block_runs_alone_in_a_fresh_interpreter():
         assert run.returncode == 0, f"{block}\n{err[-3000:]}"
         launched.append(set(json.loads(out.strip().splitlines()[-1])))
     expected = [{"elementwise.forward"},  # TF.silu
+                {"gated.forward", "gated.backward"},  # patch: a Hugging Face Llama's fused MLP
                 {"elementwise.forward", "rowwise.forward"},  # replace_activations: GELU, Softmax
                 {"elementwise.forward", "elementwise.backward"},  # the switch, both ways
                 {"gated.forward"}]  # SwiGLU

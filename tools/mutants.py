@@ -37,6 +37,9 @@ SWITCH = "tests/test_switch.py"
 DISTRIBUTED = "tests/test_distributed.py"
 CANNOT_SERVE = f"{SWITCH}::test_what_the_switch_cannot_serve_is_torchs_own_kernel"
 TWO_PASS = "tests/test_rowwise.py::test_two_pass_rows_in_every_layout"
+THIRD = "tests/test_thirdparty.py"
+MODELS = "tests/test_models.py"
+PATCHED = "test_patch_fuses_every_gated_mlp_and_unpatch_restores"
 
 MUTANTS: list[Mutant] = [
     # --- kernels: the math -------------------------------------------------------------------
@@ -467,14 +470,14 @@ MUTANTS: list[Mutant] = [
     # --- drop-ins ------------------------------------------------------------------------------
     Mutant(
         "replace-include-ignored", "tritonact/replace.py",
-        "        if cls in selected:",
-        "        if cls in table:",
+        "        if key not in selected:",
+        "        if key not in everything:",
         "include/exclude ignored: every activation replaced",
         ("tests/test_replace.py::test_include_and_exclude_take_names_and_classes",)),
     Mutant(
         "replace-top-level-only", "tritonact/replace.py",
-        "    for module in model.modules():",
-        "    for module in model.children():",
+        "    for module in [model, *model.modules()]:",
+        "    for module in [model, *model.children()]:",
         "nested activations (and the model itself) not replaced",
         ("tests/test_replace.py::test_swaps_at_any_depth_and_keeps_everything_else",)),
     Mutant(
@@ -489,6 +492,71 @@ MUTANTS: list[Mutant] = [
         "base = selector if selector in table else None",
         "tritonact's own class (tnn.ReLU) refused as a selector",
         ("tests/test_replace.py::test_include_and_exclude_take_names_and_classes",)),
+    Mutant(
+        "replace-shared-module-one-slot", "tritonact/replace.py",
+        "            for parent, name in holders:",
+        "            for parent, name in holders[:1]:",
+        "a third-party activation held in two slots replaced in one: the model runs both",
+        (f"{THIRD}::test_a_module_held_twice_is_replaced_in_both_slots_and_timm_prelu_keeps_"
+         "its_weight",)),
+    Mutant(
+        "replace-nothing-replaced-info-only", "tritonact/replace.py",
+        '        log.warning("tritonact: replaced no activation module in %s',
+        '        log.info("tritonact: replaced no activation module in %s',
+        "the silent 0-replaced INFO line of issue 19 again: no warning for the classes left",
+        (f"{THIRD}::test_gelu_python_formula_is_left_with_a_warning",
+         f"{THIRD}::test_unknown_activation_classes_warn_and_extra_maps_them")),
+    Mutant(
+        "thirdparty-newgelu-exact", "tritonact/thirdparty.py",
+        '_HF + "NewGELUActivation": _to(lambda: _tnn().GELU(approximate="tanh"), '
+        "TANH_FORMULA_NOTE),",
+        '_HF + "NewGELUActivation": _to(lambda: _tnn().GELU(), TANH_FORMULA_NOTE),',
+        "GPT-2's tanh-formula GELU mapped to the erf GELU: a different function",
+        (f"{THIRD}::test_each_class_is_replaced_by_a_tritonact_module_that_matches"
+         "[transformers.NewGELUActivation]", f"{MODELS}::{PATCHED}[gpt2]")),
+    Mutant(
+        "thirdparty-gelu-python-replaced", "tritonact/thirdparty.py",
+        '    if _is_gelu(getattr(module, "act", None), "none"):',
+        "    if True:",
+        "GELUActivation(use_gelu_python=True) replaced although its result would change",
+        (f"{THIRD}::test_gelu_python_formula_is_left_with_a_warning",)),
+    Mutant(
+        "patch-gate-up-swapped", "tritonact/patching.py",
+        "return self.down_proj(fused(self.gate_proj(x), self.up_proj(x)))",
+        "return self.down_proj(fused(self.up_proj(x), self.gate_proj(x)))",
+        "the fused MLP applies the activation to the up projection instead of the gate",
+        (f"{MODELS}::{PATCHED}[llama]",)),
+    Mutant(
+        "patch-silu-as-gelu", "tritonact/patching.py",
+        '    if name == _HF + "SiLUActivation":\n        return Gate("silu")',
+        '    if name == _HF + "SiLUActivation":\n        return Gate("gelu")',
+        "Hugging Face's SiLU gate fused as a GELU gate",
+        (f"{MODELS}::{PATCHED}[llama]",)),
+    Mutant(
+        "patch-any-forward-fused", "tritonact/patching.py",
+        "    return _pattern_dumps().get(_statements(cls.forward))",
+        "    return _PATTERNS[0] if _statements(cls.forward) else None",
+        "an MLP whose forward is not the gated pattern is fused anyway",
+        (f"{MODELS}::test_only_the_exact_forward_pattern_is_fused",)),
+    Mutant(
+        "unpatch-keeps-patched-class", "tritonact/patching.py",
+        "                module.__class__ = cls",
+        "                module.__class__ = type(module)",
+        "unpatch leaves the fused MLPs and swapped activations in place",
+        (f"{MODELS}::{PATCHED}[llama]",)),
+    Mutant(
+        "unpatch-keeps-replaced-object", "tritonact/patching.py",
+        "                    parent._modules[name] = old",
+        "                    parent._modules[name] = new",
+        "unpatch leaves the tritonact module where a third-party activation was",
+        (f"{THIRD}::test_patch_replaces_and_unpatch_puts_the_objects_back",
+         f"{MODELS}::{PATCHED}[gpt2]")),
+    Mutant(
+        "inplace-compile-no-copy", "autograd/elementwise.py",
+        "            return x.copy_(y)",
+        "            return y",
+        "in place under torch.compile computes the result but never writes it into the input",
+        (f"{MODELS}::test_inplace_under_compile_still_writes_the_input",)),
     Mutant(
         "rrelu-module-training-ignored", "tritonact/families/randomized.py",
         "*(getattr(self, n) for n in names), self.training,",

@@ -1,9 +1,10 @@
 """tritonact: fused Triton kernels for PyTorch's activation functions.
 
 ``tritonact.functional`` mirrors ``torch.nn.functional`` and ``tritonact.nn`` mirrors the
-``torch.nn`` activation modules; ``replace_activations(model)`` swaps them into a model, and
-``enable()``/``disable()``/``use()`` route torch's own operators to the kernels;
-``python -m tritonact verify`` checks every op against torch.
+``torch.nn`` activation modules; ``patch(model)`` puts a real model (Hugging Face's, timm's) on
+the kernels, its gated MLPs fused (``unpatch`` undoes it); ``replace_activations(model)`` swaps
+the activation modules into a model, and ``enable()``/``disable()``/``use()`` route torch's own
+operators to the kernels; ``python -m tritonact verify`` checks every op against torch.
 
 The kernels run on CUDA tensors, and on CPU tensors only in Triton's interpreter
 (``TRITON_INTERPRET=1`` set before triton is imported); anywhere else every op runs torch's own
@@ -42,16 +43,17 @@ def _require_installed() -> None:
 _require_installed()
 
 __version__ = "0.1.0"
-__all__ = ["OPS", "__version__", "disable", "enable", "functional", "nn", "replace_activations",
-           "use"]
+__all__ = ["OPS", "__version__", "disable", "enable", "functional", "nn", "patch",
+           "replace_activations", "unpatch", "use"]
 
 #: Public names defined in submodules: name -> submodule.
 _EXPORTS = {"replace_activations": "replace", "enable": "switch", "disable": "switch",
-            "use": "switch"}
+            "use": "switch", "patch": "patching", "unpatch": "patching"}
 
 
 def __getattr__(name: str):
-    if name in ("functional", "nn", "registry", "testing", "replace", "switch"):
+    if name in ("functional", "nn", "registry", "testing", "replace", "switch", "thirdparty",
+                "patching"):
         return importlib.import_module(f"tritonact.{name}")
     if name in _EXPORTS:
         return getattr(importlib.import_module(f"tritonact.{_EXPORTS[name]}"), name)
