@@ -30,6 +30,7 @@ SQRT_HALF = tl.constexpr(0.70710678118654752440084436210485)  # 1/sqrt(2)
 INV_SQRT_2PI = tl.constexpr(0.39894228040143267793994605993438)  # 1/sqrt(2*pi)
 SQRT_2_OVER_PI = tl.constexpr(0.79788456080286535587989211986876)  # sqrt(2/pi)
 GELU_KAPPA = tl.constexpr(0.044715)
+QUICK_GELU_ALPHA = tl.constexpr(1.702)  # x * sigmoid(1.702 x) ~ gelu(x) (CLIP's quick_gelu)
 
 
 @triton.jit
@@ -95,6 +96,33 @@ def threshold_forward(x, threshold, value):
 @triton.jit
 def threshold_backward(g, t, threshold, value):
     return tl.where(t <= threshold, 0.0, g)  # t is x, or y when value <= threshold
+
+
+@triton.jit
+def relu_squared_forward(x, a, b):
+    r = tl.where(x < 0.0, 0.0, x)  # relu(x), NaN kept; (-0.0)^2 = +0.0 as torch's square
+    return r * r
+
+
+@triton.jit
+def relu_squared_backward(g, x, a, b):
+    return tl.where(x <= 0.0, 0.0, g * (x * 2.0))  # the composite's: 2 relu(x) g, 0 at the kink
+
+
+@triton.jit
+def relu_squared_second(gg, g, x, a, b):
+    return tl.where(x <= 0.0, 0.0, gg * g * 2.0)
+
+
+@triton.jit
+def fatrelu_forward(x, threshold, b):
+    """x if x > threshold else 0 (MiniCPM's FATReLU; torch.nn.functional.threshold(x, t, 0))."""
+    return threshold_forward(x, threshold, 0.0)
+
+
+@triton.jit
+def fatrelu_backward(g, x, threshold, b):
+    return threshold_backward(g, x, threshold, 0.0)
 
 
 # --- exponential family --------------------------------------------------------------------
@@ -253,6 +281,37 @@ def silu_second(gg, g, x, a, b):
 
 
 @triton.jit
+def _sigmoid_gated(x, alpha):
+    """x * sigmoid(alpha x): quick_gelu at alpha = 1.702 (silu at alpha = 1)."""
+    return x * sigmoid(x * alpha)
+
+
+@triton.jit
+def _sigmoid_gated_backward(g, x, alpha):
+    """d/dx x sigmoid(alpha x) = s (1 + alpha x (1 - s)), s = sigmoid(alpha x)."""
+    s = sigmoid(x * alpha)
+    return g * s * (1.0 + x * alpha * (1.0 - s))
+
+
+@triton.jit
+def quick_gelu_forward(x, a, b):
+    return _sigmoid_gated(x, QUICK_GELU_ALPHA)
+
+
+@triton.jit
+def quick_gelu_backward(g, x, a, b):
+    return _sigmoid_gated_backward(g, x, QUICK_GELU_ALPHA)
+
+
+@triton.jit
+def quick_gelu_second(gg, g, x, a, b):
+    """alpha s (1 - s) (2 + alpha x (1 - 2 s)), s = sigmoid(alpha x)."""
+    s = sigmoid(x * QUICK_GELU_ALPHA)
+    return gg * g * s * (1.0 - s) * (2.0 + x * QUICK_GELU_ALPHA * (1.0 - 2.0 * s)) \
+        * QUICK_GELU_ALPHA
+
+
+@triton.jit
 def _tanh_softplus(x):
     """tanh(softplus(x)) = n / (n + 2) with n = e^x (e^x + 2): one exp, one division, accurate
     for x << 0 (where it is ~e^x); 1 past x = 20, where n would overflow."""
@@ -397,3 +456,35 @@ def shrink_backward(g, x, lambd, b):
 @triton.jit
 def softshrink_forward(x, lambd, b):
     return tl.where(x > lambd, x - lambd, tl.where(x < -lambd, x + lambd, x * 0.0))
+
+
+# --- the gated ops' gate activations and up transforms (``tritonact.kernels.gated``) ----------
+# A gated op computes ``ACT(gate, a, b) * UP(up, a, b)`` (most have no ``UP``: up as it is);
+# its backward takes ``ACT_BACKWARD`` and ``UP_BACKWARD`` from the inputs.
+
+
+@triton.jit
+def clamped_sigmoid_gated_forward(x, alpha, limit):
+    """gpt-oss's gate: c * sigmoid(alpha c), c = min(x, limit) (NaN kept, as torch.clamp)."""
+    return _sigmoid_gated(tl.where(x > limit, limit, x), alpha)
+
+
+@triton.jit
+def clamped_sigmoid_gated_backward(g, x, alpha, limit):
+    """The composite's gradient: clamp passes it where x <= limit (inclusive; 0 at NaN). Taken
+    at the clamped value, which is x wherever it passes, so that a kernel computing the forward
+    too shares its sigmoid."""
+    clamped = tl.where(x > limit, limit, x)
+    return tl.where(x <= limit, _sigmoid_gated_backward(g, clamped, alpha), 0.0)
+
+
+@triton.jit
+def clamped_up_plus_one(x, alpha, limit):
+    """gpt-oss's up: clamp(x, -limit, limit) + 1 (NaN kept)."""
+    return tl.where(x < -limit, -limit, tl.where(x > limit, limit, x)) + 1.0
+
+
+@triton.jit
+def clamped_up_plus_one_backward(g, x, alpha, limit):
+    """clamp's gradient: passed where -limit <= x <= limit (both bounds inclusive), else 0."""
+    return tl.where((x >= -limit) & (x <= limit), g, 0.0)

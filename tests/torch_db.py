@@ -19,10 +19,11 @@ from tritonact import functional
 from tritonact.registry import ELEMENTWISE, GATED, LEARNABLE, RANDOMIZED, ROWWISE
 from tritonact.testing import TOLERANCES, layout_mismatch, mismatch, scalar_path_copy
 
-#: Every registry op that torch has, by name (the gated ops torch lacks have no entry there).
+#: Every registry op that torch has, by name (the ops torch lacks have no entry there).
 TORCH_OPS: tuple[str, ...] = tuple(
     spec.name for specs in (ELEMENTWISE, ROWWISE, GATED, LEARNABLE, RANDOMIZED)
-    for spec in specs if getattr(spec, "torch_fn", None) is not None)
+    for spec in specs if getattr(spec, "torch_fn", None) is not None
+    and getattr(spec, "torch_has_op", True))  # an elementwise op torch lacks has a composite
 
 
 @functools.cache

@@ -32,6 +32,7 @@ class Mutant:
 
 
 PARITY = "tests/test_parity.py::test_parity"
+GATED = "tests/test_gated.py"
 SPECIAL = "tests/test_special.py::test_special_values_and_kinks"
 SWITCH = "tests/test_switch.py"
 DISTRIBUTED = "tests/test_distributed.py"
@@ -186,8 +187,8 @@ MUTANTS: list[Mutant] = [
         ("tests/test_rowwise.py::test_more_than_three_uncoalescable_other_dims",)),
     Mutant(
         "gated-backward-up-gradient", "kernels/gated.py",
-        "dy * ACT(gate, pa, pb), mask)",
-        "dy * gate, mask)",
+        "dup = dy * ACT(gate, pa, pb)",
+        "dup = dy * gate",
         "dup = act(gate) * dy loses the activation",
         ("tests/test_gated.py::test_parity[swiglu-none-torch.float32]",)),
     Mutant(
@@ -300,10 +301,8 @@ MUTANTS: list[Mutant] = [
     # --- autograd ------------------------------------------------------------------------------
     Mutant(
         "gated-create-graph-swap", "autograd/gated.py",
-        "            parts = (dgate, dup) if ctx.gate_first else (dup, dgate)\n"
-        "            return torch.cat(parts, ctx.dim), None, None, None, None, None\n",
-        "            parts = (dup, dgate) if ctx.gate_first else (dgate, dup)\n"
-        "            return torch.cat(parts, ctx.dim), None, None, None, None, None\n",
+        "    first, second = (dgate, dup) if gate_first else (dup, dgate)\n",
+        "    first, second = (dup, dgate) if gate_first else (dgate, dup)\n",
         "create_graph=True: the gate and up gradients trade places; gradgradcheck compares "
         "the path only with itself",
         ("tests/test_create_graph.py::test_gated_both_forms_and_split_dims",)),
@@ -384,8 +383,8 @@ MUTANTS: list[Mutant] = [
         ("tests/test_api.py::test_inplace_writes_into_the_input",)),
     Mutant(
         "gated-gradient-halves", "autograd/gated.py",
-        "dgate, dup = halves(dx, ctx.dim, ctx.gate_first)",
-        "dgate, dup = halves(dx, ctx.dim, not ctx.gate_first)",
+        "dgate, dup = halves(dx, ctx.dim, ctx.gate_first, ctx.interleaved)",
+        "dgate, dup = halves(dx, ctx.dim, not ctx.gate_first, ctx.interleaved)",
         "the gradient's halves written into the wrong half",
         ("tests/test_gated.py::test_parity[swiglu-none-torch.float32]",)),
     Mutant(
@@ -597,9 +596,9 @@ MUTANTS: list[Mutant] = [
         (f"{DISTRIBUTED}::test_functional_ops_on_every_placement",)),
     Mutant(
         "dtensor-gated-local-split", "tritonact/families/gated.py",
-        "    gate, up = gated.halves(input, dim, gate_first)\n    if (gate.requires_grad",
+        "    gate, up = gated.halves(input, dim, gate_first, interleaved)\n    if (gate.requires_grad",
         "    gate, up = (type(input).from_local(h, input.device_mesh, input.placements)\n"
-        "                for h in gated.halves(input.to_local(), dim, gate_first))\n"
+        "                for h in gated.halves(input.to_local(), dim, gate_first, interleaved))\n"
         "    if (gate.requires_grad",
         "a gated op split on each rank's shard: with the split dim sharded, a shard of "
         "[gate | up] pairs the wrong elements",
@@ -673,4 +672,72 @@ MUTANTS: list[Mutant] = [
         "                    rk.log_softmax_grad, softmax_second),",
         "log_softmax's double backward uses softmax's formula",
         ("tests/test_rowwise.py::test_gradcheck_and_gradgradcheck[log_softmax]",)),
+    # --- issue 17: quick_gelu, relu_squared, the new gated ops, interleaved halves -------------
+    Mutant(
+        "quick-gelu-second-alpha", "kernels/activations.py",
+        "(1.0 - 2.0 * s)) \\\n        * QUICK_GELU_ALPHA",
+        "(1.0 - 2.0 * s))",
+        "the chain rule's factor alpha lost in quick_gelu's second derivative",
+        ("tests/test_gradcheck.py::test_double_backward_matches_torch[quick_gelu-defaults]",)),
+    Mutant(
+        "relu-squared-backward-factor", "kernels/activations.py",
+        "return tl.where(x <= 0.0, 0.0, g * (x * 2.0))",
+        "return tl.where(x <= 0.0, 0.0, g * x)",
+        "d/dx relu(x)^2 loses its 2",
+        (f"{PARITY}[relu_squared-defaults-torch.float32]",)),
+    Mutant(
+        "clamped-gate-gradient-bound-exclusive", "kernels/activations.py",
+        "return tl.where(x <= limit, _sigmoid_gated_backward(g, clamped, alpha), 0.0)",
+        "return tl.where(x < limit, _sigmoid_gated_backward(g, clamped, alpha), 0.0)",
+        "torch's clamp passes the gradient at x == limit: an exclusive bound drops it",
+        (f"{GATED}::test_clamp_bounds_pass_the_gradient_as_the_composite[torch.float32]",)),
+    Mutant(
+        "clamped-up-gradient-bound-exclusive", "kernels/activations.py",
+        "return tl.where((x >= -limit) & (x <= limit), g, 0.0)",
+        "return tl.where((x > -limit) & (x <= limit), g, 0.0)",
+        "the up operand's clamp passes the gradient at -limit too",
+        (f"{GATED}::test_clamp_bounds_pass_the_gradient_as_the_composite[torch.float32]",)),
+    Mutant(
+        "fatrelu-threshold-inclusive", "kernels/activations.py",
+        "return threshold_forward(x, threshold, 0.0)",
+        "return tl.where(x < threshold, 0.0, x)",
+        "FATReLU keeps a > threshold strictly: at the threshold the gate is 0",
+        (f"{GATED}::test_fatrelu_threshold_is_strict",)),
+    Mutant(
+        "up-transform-dropped-in-backward", "kernels/gated.py",
+        "        transformed = UP(up, pa, pb)",
+        "        transformed = up",
+        "the gate's gradient takes the raw up operand instead of clamp(up) + 1",
+        (f"{GATED}::test_parity[swiglu_oai-none-torch.float32]",)),
+    Mutant(
+        "glu-up-multiplied-first", "tritonact/registry.py",
+        "torch.sigmoid,\n                        up_last=True)",
+        "torch.sigmoid,\n                        up_last=False)",
+        "glu's gate gradient as dy * up first: inf where torch's fused backward is finite",
+        (f"{GATED}::test_glu_gate_gradient_multiplies_the_up_operand_last",)),
+    Mutant(
+        "interleaved-halves-swapped", "autograd/gated.py",
+        "x[(*lead, slice(0, None, 2))], x[(*lead, slice(1, None, 2))]",
+        "x[(*lead, slice(1, None, 2))], x[(*lead, slice(0, None, 2))]",
+        "gate and up taken from the odd and even elements: gpt-oss's layout read backwards",
+        (f"{GATED}::test_interleaved_and_up_first_halves_equal_the_composites",)),
+    Mutant(
+        "pair-load-order", "kernels/gated.py",
+        "        first, second = even, odd\n",
+        "        first, second = odd, even\n",
+        "interleaved halves split in registers the wrong way round",
+        (f"{GATED}::test_interleaved_and_up_first_halves_equal_the_composites",)),
+    Mutant(
+        "pair-store-order", "kernels/gated.py",
+        "even_ptr, pairs = first_ptr, tl.join(first, second)",
+        "even_ptr, pairs = first_ptr, tl.join(second, first)",
+        "the gradients of interleaved halves joined the wrong way round",
+        (f"{GATED}::test_interleaved_and_up_first_halves_equal_the_composites",)),
+    Mutant(
+        "pairs-never-found", "autograd/gated.py",
+        "abs(first.storage_offset() - second.storage_offset()) != 1",
+        "abs(first.storage_offset() - second.storage_offset()) != 2",
+        "interleaved halves no longer recognised: copied before every launch (slower, same "
+        "results)",
+        (f"{GATED}::test_interleaved_and_up_first_halves_equal_the_composites",)),
 ]

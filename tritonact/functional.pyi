@@ -18,6 +18,8 @@ __all__ = [
     'celu_',
     'elu',
     'elu_',
+    'fatreglu',
+    'fatrelu_mul',
     'geglu',
     'gelu',
     'gelu_mul',
@@ -33,11 +35,16 @@ __all__ = [
     'logsigmoid',
     'mish',
     'prelu',
+    'qgeglu',
+    'quick_gelu',
+    'quick_gelu_mul',
     'reglu',
     'relu',
     'relu6',
     'relu_',
     'relu_mul',
+    'relu_squared',
+    'relu_squared_mul',
     'rrelu',
     'rrelu_',
     'selu',
@@ -50,7 +57,10 @@ __all__ = [
     'softplus',
     'softshrink',
     'softsign',
+    'sreglu',
     'swiglu',
+    'swiglu_oai',
+    'swiglu_oai_mul',
     'tanh',
     'tanhshrink',
     'threshold',
@@ -344,6 +354,24 @@ def softshrink(input: torch.Tensor, lambd: float = 0.5) -> torch.Tensor:
     ...
 
 
+def quick_gelu(input: torch.Tensor) -> torch.Tensor:
+    """quick_gelu(x) = x * sigmoid(1.702 x)
+
+    torch has no such function; computed by fused Triton kernels (one launch forward, one
+    backward; backward reads the input).
+    """
+    ...
+
+
+def relu_squared(input: torch.Tensor) -> torch.Tensor:
+    """relu_squared(x) = max(0, x)^2
+
+    torch has no such function; computed by fused Triton kernels (one launch forward, one
+    backward; backward reads the input).
+    """
+    ...
+
+
 def softmax(
     input: torch.Tensor,
     dim: int | None = None,
@@ -395,57 +423,202 @@ def softmin(
 def glu(input: torch.Tensor, dim: int = -1) -> torch.Tensor:
     """glu(x) = a * sigmoid(b), (a, b) the halves of dim.
 
-    Split ``dim`` in half: the gate is the second half (b), as torch.nn.functional.glu. One
-    launch forward and one backward; saves only the input. Odd sizes raise
+    Split ``dim`` in two: by default the gate is the second half of ``dim`` and up the first
+    half. As torch.nn.functional.glu. One launch forward and one backward; saves only the input.
+    Odd sizes raise torch.nn.functional.glu's error.
+    """
+    ...
+
+
+def swiglu(
+    input: torch.Tensor,
+    dim: int = -1,
+    *,
+    gate_first: bool = True,
+    interleaved: bool = False,
+) -> torch.Tensor:
+    """swiglu(x) = silu(a) * b, (a, b) the halves of dim.
+
+    Split ``dim`` in two: by default the gate is the first half of ``dim`` and up the second
+    half. ``gate_first=False`` swaps gate and up (up first: vLLM's ``MulAndSilu`` is ``swiglu(x,
+    gate_first=False)``); ``interleaved=True`` takes the even and the odd elements of ``dim``
+    (``x[..., ::2]``, ``x[..., 1::2]``: gpt-oss's layout) instead of its halves, read in place as
+    pairs (no copy). One launch forward and one backward; saves only the input. Odd sizes raise
     torch.nn.functional.glu's error.
     """
     ...
 
 
-def swiglu(input: torch.Tensor, dim: int = -1) -> torch.Tensor:
-    """swiglu(x) = silu(a) * b, (a, b) the halves of dim.
-
-    Split ``dim`` in half: the gate is the first half (a), up the second (b). One launch forward
-    and one backward; saves only the input. Odd sizes raise torch.nn.functional.glu's error.
-    """
-    ...
-
-
 def silu_mul(gate: torch.Tensor, up: torch.Tensor) -> torch.Tensor:
-    """silu_mul(gate, up) = silu(gate) * up, fused: one launch forward, one backward giving both
-    gradients; saves gate and up only.
+    """silu_mul(gate, up) = silu(a) * b with a = gate, b = up, fused: one launch forward, one
+    backward giving both gradients; saves gate and up only.
     """
     ...
 
 
-def geglu(input: torch.Tensor, dim: int = -1, approximate: str = 'none') -> torch.Tensor:
+def geglu(
+    input: torch.Tensor,
+    dim: int = -1,
+    approximate: str = 'none',
+    *,
+    gate_first: bool = True,
+    interleaved: bool = False,
+) -> torch.Tensor:
     """geglu(x) = gelu(a) * b, (a, b) the halves of dim.
 
-    Split ``dim`` in half: the gate is the first half (a), up the second (b). One launch forward
-    and one backward; saves only the input. Odd sizes raise torch.nn.functional.glu's error.
+    Split ``dim`` in two: by default the gate is the first half of ``dim`` and up the second
+    half. ``gate_first=False`` swaps gate and up (up first: vLLM's ``MulAndSilu`` is ``swiglu(x,
+    gate_first=False)``); ``interleaved=True`` takes the even and the odd elements of ``dim``
+    (``x[..., ::2]``, ``x[..., 1::2]``: gpt-oss's layout) instead of its halves, read in place as
+    pairs (no copy). One launch forward and one backward; saves only the input. Odd sizes raise
+    torch.nn.functional.glu's error.
     """
     ...
 
 
-def gelu_mul(gate: torch.Tensor, up: torch.Tensor, approximate: str = 'none'):
-    """gelu_mul(gate, up) = gelu(gate) * up, fused: one launch forward, one backward giving both
-    gradients; saves gate and up only.
+def gelu_mul(gate: torch.Tensor, up: torch.Tensor, approximate: str = 'none') -> torch.Tensor:
+    """gelu_mul(gate, up) = gelu(a) * b with a = gate, b = up, fused: one launch forward, one
+    backward giving both gradients; saves gate and up only.
     """
     ...
 
 
-def reglu(input: torch.Tensor, dim: int = -1) -> torch.Tensor:
+def reglu(
+    input: torch.Tensor,
+    dim: int = -1,
+    *,
+    gate_first: bool = True,
+    interleaved: bool = False,
+) -> torch.Tensor:
     """reglu(x) = relu(a) * b, (a, b) the halves of dim.
 
-    Split ``dim`` in half: the gate is the first half (a), up the second (b). One launch forward
-    and one backward; saves only the input. Odd sizes raise torch.nn.functional.glu's error.
+    Split ``dim`` in two: by default the gate is the first half of ``dim`` and up the second
+    half. ``gate_first=False`` swaps gate and up (up first: vLLM's ``MulAndSilu`` is ``swiglu(x,
+    gate_first=False)``); ``interleaved=True`` takes the even and the odd elements of ``dim``
+    (``x[..., ::2]``, ``x[..., 1::2]``: gpt-oss's layout) instead of its halves, read in place as
+    pairs (no copy). One launch forward and one backward; saves only the input. Odd sizes raise
+    torch.nn.functional.glu's error.
     """
     ...
 
 
 def relu_mul(gate: torch.Tensor, up: torch.Tensor) -> torch.Tensor:
-    """relu_mul(gate, up) = relu(gate) * up, fused: one launch forward, one backward giving both
-    gradients; saves gate and up only.
+    """relu_mul(gate, up) = relu(a) * b with a = gate, b = up, fused: one launch forward, one
+    backward giving both gradients; saves gate and up only.
+    """
+    ...
+
+
+def qgeglu(
+    input: torch.Tensor,
+    dim: int = -1,
+    *,
+    gate_first: bool = True,
+    interleaved: bool = False,
+) -> torch.Tensor:
+    """qgeglu(x) = quick_gelu(a) * b = a sigmoid(1.702 a) b, (a, b) the halves of dim.
+
+    Split ``dim`` in two: by default the gate is the first half of ``dim`` and up the second
+    half. ``gate_first=False`` swaps gate and up (up first: vLLM's ``MulAndSilu`` is ``swiglu(x,
+    gate_first=False)``); ``interleaved=True`` takes the even and the odd elements of ``dim``
+    (``x[..., ::2]``, ``x[..., 1::2]``: gpt-oss's layout) instead of its halves, read in place as
+    pairs (no copy). One launch forward and one backward; saves only the input. Odd sizes raise
+    torch.nn.functional.glu's error.
+    """
+    ...
+
+
+def quick_gelu_mul(gate: torch.Tensor, up: torch.Tensor) -> torch.Tensor:
+    """quick_gelu_mul(gate, up) = quick_gelu(a) * b = a sigmoid(1.702 a) b with a = gate, b = up,
+    fused: one launch forward, one backward giving both gradients; saves gate and up only.
+    """
+    ...
+
+
+def sreglu(
+    input: torch.Tensor,
+    dim: int = -1,
+    *,
+    gate_first: bool = True,
+    interleaved: bool = False,
+) -> torch.Tensor:
+    """sreglu(x) = relu(a)^2 * b, (a, b) the halves of dim.
+
+    Split ``dim`` in two: by default the gate is the first half of ``dim`` and up the second
+    half. ``gate_first=False`` swaps gate and up (up first: vLLM's ``MulAndSilu`` is ``swiglu(x,
+    gate_first=False)``); ``interleaved=True`` takes the even and the odd elements of ``dim``
+    (``x[..., ::2]``, ``x[..., 1::2]``: gpt-oss's layout) instead of its halves, read in place as
+    pairs (no copy). One launch forward and one backward; saves only the input. Odd sizes raise
+    torch.nn.functional.glu's error.
+    """
+    ...
+
+
+def relu_squared_mul(gate: torch.Tensor, up: torch.Tensor) -> torch.Tensor:
+    """relu_squared_mul(gate, up) = relu(a)^2 * b with a = gate, b = up, fused: one launch forward,
+    one backward giving both gradients; saves gate and up only.
+    """
+    ...
+
+
+def fatreglu(
+    input: torch.Tensor,
+    dim: int = -1,
+    threshold: float = 0.0,
+    *,
+    gate_first: bool = True,
+    interleaved: bool = False,
+) -> torch.Tensor:
+    """fatreglu(x) = (a if a > threshold else 0) * b, (a, b) the halves of dim.
+
+    Split ``dim`` in two: by default the gate is the first half of ``dim`` and up the second
+    half. ``gate_first=False`` swaps gate and up (up first: vLLM's ``MulAndSilu`` is ``swiglu(x,
+    gate_first=False)``); ``interleaved=True`` takes the even and the odd elements of ``dim``
+    (``x[..., ::2]``, ``x[..., 1::2]``: gpt-oss's layout) instead of its halves, read in place as
+    pairs (no copy). One launch forward and one backward; saves only the input. Odd sizes raise
+    torch.nn.functional.glu's error.
+    """
+    ...
+
+
+def fatrelu_mul(gate: torch.Tensor, up: torch.Tensor, threshold: float = 0.0) -> torch.Tensor:
+    """fatrelu_mul(gate, up) = (a if a > threshold else 0) * b with a = gate, b = up, fused: one
+    launch forward, one backward giving both gradients; saves gate and up only.
+    """
+    ...
+
+
+def swiglu_oai(
+    input: torch.Tensor,
+    dim: int = -1,
+    alpha: float = 1.702,
+    limit: float = 7.0,
+    *,
+    gate_first: bool = True,
+    interleaved: bool = True,
+) -> torch.Tensor:
+    """swiglu_oai(x) = c sigmoid(alpha c) * (clamp(b, -limit, limit) + 1), c = min(a, limit), (a, b)
+    the even and odd elements of dim.
+
+    Split ``dim`` in two: by default the gate is the even elements of ``dim`` and up the odd
+    elements. ``gate_first=False`` swaps gate and up (up first: vLLM's ``MulAndSilu`` is
+    ``swiglu(x, gate_first=False)``); ``interleaved=True`` takes the even and the odd elements of
+    ``dim`` (``x[..., ::2]``, ``x[..., 1::2]``: gpt-oss's layout) instead of its halves, read in
+    place as pairs (no copy). One launch forward and one backward; saves only the input. Odd
+    sizes raise torch.nn.functional.glu's error.
+    """
+    ...
+
+
+def swiglu_oai_mul(
+    gate: torch.Tensor,
+    up: torch.Tensor,
+    alpha: float = 1.702,
+    limit: float = 7.0,
+) -> torch.Tensor:
+    """swiglu_oai_mul(gate, up) = c sigmoid(alpha c) * (clamp(b, -limit, limit) + 1), c = min(a,
+    limit) with a = gate, b = up, fused: one launch forward, one backward giving both gradients;
+    saves gate and up only.
     """
     ...
 

@@ -21,6 +21,7 @@ __all__ = [
     'GELU',
     'GLU',
     'SELU',
+    'FATReGLU',
     'GeGLU',
     'Hardshrink',
     'Hardsigmoid',
@@ -31,10 +32,14 @@ __all__ = [
     'LogSoftmax',
     'Mish',
     'PReLU',
+    'QGeGLU',
+    'QuickGELU',
     'RReLU',
     'ReGLU',
     'ReLU',
     'ReLU6',
+    'ReLUSquared',
+    'SReGLU',
     'SiLU',
     'Sigmoid',
     'Softmax',
@@ -44,6 +49,7 @@ __all__ = [
     'Softshrink',
     'Softsign',
     'SwiGLU',
+    'SwiGLUOAI',
     'Tanh',
     'Tanhshrink',
     'Threshold',
@@ -787,6 +793,26 @@ class Softshrink(nn.Softshrink):
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
 
+class QuickGELU(nn.Module):
+    """QuickGELU: quick_gelu(x) = x * sigmoid(1.702 x), by tritonact's fused Triton kernels (torch
+    has no such module).
+
+    Shape: input ``(*)``, output ``(*)``, the same shape.
+    """
+    def __init__(self): ...
+    def forward(self, input: torch.Tensor) -> torch.Tensor: ...
+
+
+class ReLUSquared(nn.Module):
+    """ReLUSquared: relu_squared(x) = max(0, x)^2, by tritonact's fused Triton kernels (torch has no
+    such module).
+
+    Shape: input ``(*)``, output ``(*)``, the same shape.
+    """
+    def __init__(self): ...
+    def forward(self, input: torch.Tensor) -> torch.Tensor: ...
+
+
 class Softmax(nn.Softmax):
     """Softmax computed by tritonact's fused Triton kernels: exp(x_i) / sum_j exp(x_j).
 
@@ -970,26 +996,114 @@ class GLU(nn.GLU):
 
 
 class SwiGLU(nn.Module):
-    """SwiGLU: silu(a) * b, (a, b) the halves of dim; the gate is the first half (as Hugging Face's
-    and vLLM's ``silu_and_mul``). Input ``(*, 2d, *)`` along ``dim``, output ``(*, d, *)``.
+    """SwiGLU: silu(a) * b, (a, b) the halves of dim, by tritonact's fused Triton kernels. Input
+    ``(*, 2d, *)`` along ``dim``, output ``(*, d, *)``; the gate is the first half of ``dim`` and
+    up the second half unless ``gate_first``/``interleaved`` say otherwise.
     """
-    def __init__(self, dim: int = -1) -> None: ...
+    def __init__(
+        self,
+        dim: int = -1,
+        *,
+        gate_first: bool = True,
+        interleaved: bool = False,
+    ) -> None: ...
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
 
 class GeGLU(nn.Module):
-    """GeGLU: gelu(a) * b, (a, b) the halves of dim; the gate is the first half (as Hugging Face's
-    and vLLM's ``silu_and_mul``). Input ``(*, 2d, *)`` along ``dim``, output ``(*, d, *)``.
+    """GeGLU: gelu(a) * b, (a, b) the halves of dim, by tritonact's fused Triton kernels. Input
+    ``(*, 2d, *)`` along ``dim``, output ``(*, d, *)``; the gate is the first half of ``dim`` and
+    up the second half unless ``gate_first``/``interleaved`` say otherwise.
     """
-    def __init__(self, dim: int = -1, approximate: str = 'none') -> None: ...
+    def __init__(
+        self,
+        dim: int = -1,
+        approximate: str = 'none',
+        *,
+        gate_first: bool = True,
+        interleaved: bool = False,
+    ) -> None: ...
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
 
 class ReGLU(nn.Module):
-    """ReGLU: relu(a) * b, (a, b) the halves of dim; the gate is the first half (as Hugging Face's
-    and vLLM's ``silu_and_mul``). Input ``(*, 2d, *)`` along ``dim``, output ``(*, d, *)``.
+    """ReGLU: relu(a) * b, (a, b) the halves of dim, by tritonact's fused Triton kernels. Input
+    ``(*, 2d, *)`` along ``dim``, output ``(*, d, *)``; the gate is the first half of ``dim`` and
+    up the second half unless ``gate_first``/``interleaved`` say otherwise.
     """
-    def __init__(self, dim: int = -1) -> None: ...
+    def __init__(
+        self,
+        dim: int = -1,
+        *,
+        gate_first: bool = True,
+        interleaved: bool = False,
+    ) -> None: ...
+    def forward(self, input: torch.Tensor) -> torch.Tensor: ...
+
+
+class QGeGLU(nn.Module):
+    """QGeGLU: quick_gelu(a) * b = a sigmoid(1.702 a) b, (a, b) the halves of dim, by tritonact's
+    fused Triton kernels. Input ``(*, 2d, *)`` along ``dim``, output ``(*, d, *)``; the gate is
+    the first half of ``dim`` and up the second half unless ``gate_first``/``interleaved`` say
+    otherwise.
+    """
+    def __init__(
+        self,
+        dim: int = -1,
+        *,
+        gate_first: bool = True,
+        interleaved: bool = False,
+    ) -> None: ...
+    def forward(self, input: torch.Tensor) -> torch.Tensor: ...
+
+
+class SReGLU(nn.Module):
+    """SReGLU: relu(a)^2 * b, (a, b) the halves of dim, by tritonact's fused Triton kernels. Input
+    ``(*, 2d, *)`` along ``dim``, output ``(*, d, *)``; the gate is the first half of ``dim`` and
+    up the second half unless ``gate_first``/``interleaved`` say otherwise.
+    """
+    def __init__(
+        self,
+        dim: int = -1,
+        *,
+        gate_first: bool = True,
+        interleaved: bool = False,
+    ) -> None: ...
+    def forward(self, input: torch.Tensor) -> torch.Tensor: ...
+
+
+class FATReGLU(nn.Module):
+    """FATReGLU: (a if a > threshold else 0) * b, (a, b) the halves of dim, by tritonact's fused
+    Triton kernels. Input ``(*, 2d, *)`` along ``dim``, output ``(*, d, *)``; the gate is the
+    first half of ``dim`` and up the second half unless ``gate_first``/``interleaved`` say
+    otherwise.
+    """
+    def __init__(
+        self,
+        dim: int = -1,
+        threshold: float = 0.0,
+        *,
+        gate_first: bool = True,
+        interleaved: bool = False,
+    ) -> None: ...
+    def forward(self, input: torch.Tensor) -> torch.Tensor: ...
+
+
+class SwiGLUOAI(nn.Module):
+    """SwiGLUOAI: c sigmoid(alpha c) * (clamp(b, -limit, limit) + 1), c = min(a, limit), (a, b) the
+    even and odd elements of dim, by tritonact's fused Triton kernels. Input ``(*, 2d, *)`` along
+    ``dim``, output ``(*, d, *)``; the gate is the even elements of ``dim`` and up the odd
+    elements unless ``gate_first``/``interleaved`` say otherwise.
+    """
+    def __init__(
+        self,
+        dim: int = -1,
+        alpha: float = 1.702,
+        limit: float = 7.0,
+        *,
+        gate_first: bool = True,
+        interleaved: bool = True,
+    ) -> None: ...
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
 

@@ -25,7 +25,7 @@ from tritonact.autograd.prelu import PreluMath
 from tritonact.autograd.rowwise import RowMath, log_softmax_second, softmax_second
 from tritonact.families.base import REQUIRED, Param, Spec
 from tritonact.families.elementwise import Elementwise
-from tritonact.families.gated import Gated, GatedGeluModule, GatedModule
+from tritonact.families.gated import Gated, GatedModule
 from tritonact.families.learnable import Learnable
 from tritonact.families.randomized import Randomized
 from tritonact.families.rowwise import Rowwise
@@ -84,6 +84,34 @@ def _math(prefix: str, second=None, backward=None, rounds: tuple[bool, bool] = (
         contiguous,
         gradient_like_saved,
     )
+
+
+def quick_gelu_composite(input: torch.Tensor) -> torch.Tensor:
+    """quick_gelu in torch ops, ``x * sigmoid(1.702 x)`` (CLIP's, Hugging Face's
+    ``QuickGELUActivation``): the reference and the fallback."""
+    return input * torch.sigmoid(1.702 * input)
+
+
+def relu_squared_composite(input: torch.Tensor) -> torch.Tensor:
+    """relu_squared in torch ops, ``relu(x)^2`` (Primer's, Hugging Face's
+    ``ReLUSquaredActivation``): the reference and the fallback."""
+    return torch.square(F.relu(input))
+
+
+def fatrelu_composite(gate: torch.Tensor, threshold: float) -> torch.Tensor:
+    """MiniCPM's FATReLU in torch ops: ``x if x > threshold else 0``."""
+    return F.threshold(gate, threshold, 0.0)
+
+
+def clamped_gate_composite(gate: torch.Tensor, alpha: float, limit: float) -> torch.Tensor:
+    """gpt-oss's gate in torch ops: ``c * sigmoid(alpha c)`` with ``c = gate.clamp(max=limit)``."""
+    gate = gate.clamp(max=limit)
+    return gate * torch.sigmoid(gate * alpha)
+
+
+def clamped_up_composite(up: torch.Tensor, alpha: float, limit: float) -> torch.Tensor:
+    """gpt-oss's up in torch ops: ``up.clamp(-limit, limit) + 1``."""
+    return up.clamp(-limit, limit) + 1
 
 
 #: aten::elu computes elu, selu and celu (its scale and input_scale); aten::hardtanh computes
@@ -223,6 +251,15 @@ ELEMENTWISE: tuple[Elementwise, ...] = (
         supported=lambda lambd: 0.0 <= lambd < math.inf, test_params=({"lambd": 0.1},),
         points=lambda lambd: (-lambd, lambd),
     ),
+    Elementwise(
+        "quick_gelu", "x * sigmoid(1.702 x)", _math("quick_gelu"), quick_gelu_composite, None,
+        module_name="QuickGELU", points=lambda: (0.0,),
+    ),
+    Elementwise(
+        "relu_squared", "max(0, x)^2", _math("relu_squared", gradient_like_saved=True),
+        relu_squared_composite, None,
+        module_name="ReLUSquared", points=lambda: (0.0,),
+    ),
 )
 
 ROWWISE: tuple[Rowwise, ...] = (
@@ -245,23 +282,46 @@ ROWWISE: tuple[Rowwise, ...] = (
 
 #: The gate activations: their forward, their backward from the input (relu's reads the same
 #: from x as from y) and torch's activation.
-GATE_SIGMOID = GateMath("sigmoid", k.sigmoid_forward, k.sigmoid_input_backward, torch.sigmoid)
+GATE_SIGMOID = GateMath("sigmoid", k.sigmoid_forward, k.sigmoid_input_backward, torch.sigmoid,
+                        up_last=True)
 GATE_SILU = GateMath("silu", k.silu_forward, k.silu_backward, F.silu)
 GATE_GELU = {"none": GateMath("gelu:none", k.gelu_forward, k.gelu_backward, F.gelu),
              "tanh": GateMath("gelu:tanh", k.gelu_tanh_forward, k.gelu_tanh_backward,
                               functools.partial(F.gelu, approximate="tanh"))}
 GATE_RELU = GateMath("relu", k.relu_forward, k.relu_backward, F.relu)
+GATE_QUICK_GELU = GateMath("quick_gelu", k.quick_gelu_forward, k.quick_gelu_backward,
+                           quick_gelu_composite)
+GATE_RELU_SQUARED = GateMath("relu_squared", k.relu_squared_forward, k.relu_squared_backward,
+                             relu_squared_composite)
+GATE_FATRELU = GateMath("fatrelu", k.fatrelu_forward, k.fatrelu_backward, fatrelu_composite)
+#: gpt-oss's clamped SwiGLU: the gate ``min(a, limit)`` through ``c sigmoid(alpha c)``, the up
+#: operand ``clamp(b, -limit, limit) + 1``.
+GATE_CLAMPED = GateMath("swiglu_oai", k.clamped_sigmoid_gated_forward,
+                        k.clamped_sigmoid_gated_backward, clamped_gate_composite,
+                        k.clamped_up_plus_one, k.clamped_up_plus_one_backward,
+                        clamped_up_composite)
 
 GATED: tuple[Gated, ...] = (
     Gated("glu", "a * sigmoid(b), (a, b) the halves of dim", GATE_SIGMOID, False, nn.GLU, "GLU",
           lambda gate, up: torch.sigmoid(gate) * up, torch_fn=F.glu),
     Gated("swiglu", "silu(a) * b, (a, b) the halves of dim", GATE_SILU, True, GatedModule,
-          "SwiGLU", lambda gate, up: F.silu(gate) * up, "silu_mul"),
-    Gated("geglu", "gelu(a) * b, (a, b) the halves of dim", GATE_GELU, True, GatedGeluModule,
-          "GeGLU", lambda gate, up, approximate="none": F.gelu(gate, approximate=approximate) * up,
-          "gelu_mul"),
+          "SwiGLU", "silu_mul"),
+    Gated("geglu", "gelu(a) * b, (a, b) the halves of dim", GATE_GELU, True, GatedModule,
+          "GeGLU", "gelu_mul"),
     Gated("reglu", "relu(a) * b, (a, b) the halves of dim", GATE_RELU, True, GatedModule,
-          "ReGLU", lambda gate, up: F.relu(gate) * up, "relu_mul"),
+          "ReGLU", "relu_mul"),
+    Gated("qgeglu", "quick_gelu(a) * b = a sigmoid(1.702 a) b, (a, b) the halves of dim",
+          GATE_QUICK_GELU, True, GatedModule, "QGeGLU", "quick_gelu_mul"),
+    Gated("sreglu", "relu(a)^2 * b, (a, b) the halves of dim", GATE_RELU_SQUARED, True,
+          GatedModule, "SReGLU", "relu_squared_mul", points=lambda: (0.0,)),
+    Gated("fatreglu", "(a if a > threshold else 0) * b, (a, b) the halves of dim", GATE_FATRELU,
+          True, GatedModule, "FATReGLU", "fatrelu_mul", params=(Param("threshold", 0.0),),
+          test_params=({"threshold": 0.5},), points=lambda threshold: (threshold,)),
+    Gated("swiglu_oai", "c sigmoid(alpha c) * (clamp(b, -limit, limit) + 1), c = min(a, limit), "
+          "(a, b) the even and odd elements of dim", GATE_CLAMPED, True, GatedModule,
+          "SwiGLUOAI", "swiglu_oai_mul", params=(Param("alpha", 1.702), Param("limit", 7.0)),
+          interleaved=True, supported=lambda alpha, limit: limit >= 0.0,
+          test_params=({"alpha": 1.0, "limit": 0.5},), points=lambda alpha, limit: (limit, -limit)),
 )
 
 

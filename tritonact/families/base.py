@@ -211,3 +211,25 @@ def away_from(points: tuple[float, ...], device: Any, shape=(3, 4)) -> torch.Ten
 def describe_params(params: dict[str, object]) -> str:
     """``alpha=0.5, inplace=True``, or ``defaults``."""
     return ", ".join(f"{k}={v}" for k, v in params.items()) or "defaults"
+
+
+def bind_arguments(name: str, names: tuple[str, ...], defaults: tuple, n_positional: int,
+                   args: tuple, kwargs: dict) -> list:
+    """Python's own argument binding, on precomputed names (the hot path skips it): the values
+    of ``names`` in order (``args`` fill the first ``n_positional``), ``defaults`` where not
+    given, Python's ``TypeError`` where the call does not fit."""
+    if len(args) > n_positional:
+        raise TypeError(f"{name}() takes {n_positional + 1} positional arguments but "
+                        f"{len(args) + 1} were given")
+    values = [*args, *defaults[len(args):]]
+    for key, value in kwargs.items():
+        if key not in names:
+            raise TypeError(f"{name}() got an unexpected keyword argument '{key}'")
+        i = names.index(key)
+        if i < len(args):
+            raise TypeError(f"{name}() got multiple values for argument '{key}'")
+        values[i] = value
+    missing = [n for n, v in zip(names, values) if v is REQUIRED]
+    if missing:
+        raise TypeError(f"{name}() missing required arguments: {', '.join(missing)}")
+    return values

@@ -32,6 +32,7 @@ from tritonact.families.base import (
     Param,
     Spec,
     away_from,
+    bind_arguments,
     describe_params,
     leaf_in_place,
     named,
@@ -374,26 +375,6 @@ def _own_module_base(spec: Elementwise) -> type[nn.Module]:
 # --- the functional form ---------------------------------------------------------------------
 
 
-def _bind(name: str, names: tuple[str, ...], defaults: tuple, n_positional: int, args: tuple,
-          kwargs: dict) -> list:
-    """Python's own argument binding, on precomputed names (the hot path skips it)."""
-    if len(args) > n_positional:
-        raise TypeError(f"{name}() takes {n_positional + 1} positional arguments but "
-                        f"{len(args) + 1} were given")
-    values = [*args, *defaults[len(args):]]
-    for key, value in kwargs.items():
-        if key not in names:
-            raise TypeError(f"{name}() got an unexpected keyword argument '{key}'")
-        i = names.index(key)
-        if i < len(args):
-            raise TypeError(f"{name}() got multiple values for argument '{key}'")
-        values[i] = value
-    missing = [n for n, v in zip(names, values) if v is REQUIRED]
-    if missing:
-        raise TypeError(f"{name}() missing required arguments: {', '.join(missing)}")
-    return values
-
-
 def _parameter_decisions(spec: Elementwise) -> Callable:
     """``decide(dtype, floats) -> (accepted, keeps output)``: ``spec.accepts`` and
     ``spec.keeps_output`` for one call's parameters, remembered per dtype and parameters (a few
@@ -443,7 +424,7 @@ def _make_function(spec: Elementwise, inplace_twin: bool = False) -> Callable[..
             input = autocast_input(torch_fn, input, args, kwargs)  # torch.autocast's cast
         if args or kwargs or not can_use_defaults:
             try:
-                values = _bind(name, names, defaults, n_positional, args, kwargs)
+                values = bind_arguments(name, names, defaults, n_positional, args, kwargs)
                 floats = tuple(float(values[i]) for i in float_index)
                 m = default_math if maths is None else maths.get(values[choice_index])
             except (TypeError, ValueError):  # a string or complex parameter, an unknown keyword

@@ -1,10 +1,15 @@
 """The gated family: ``act(gate) * up`` over the two halves of ``dim`` (GLU, SwiGLU, GeGLU,
-ReGLU), and the two-tensor forms ``<act>_mul(gate, up)``. The gate activation's math is the
-elementwise one (``tritonact.kernels.activations``) plus a backward from the input; the
+ReGLU, QGeGLU, SReGLU, FATReGLU, gpt-oss's clamped SwiGLU), and the two-tensor forms
+``<act>_mul(gate, up)``. The gate activation's math is the elementwise one
+(``tritonact.kernels.activations``) plus a backward from the input, and optionally a transform
+of the up operand (gpt-oss's ``clamp(up, -limit, limit) + 1``); the halves are the first and
+second half of ``dim`` in either order, or its even and odd elements (``interleaved``). The
 launchers and autograd Functions are ``tritonact.autograd.gated``."""
 
 from __future__ import annotations
 
+import inspect
+import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -15,7 +20,18 @@ from torch import nn
 from tritonact.autograd import gated
 from tritonact.autograd.gated import GateMath
 from tritonact.autograd.launch import NUM_WARPS, PLAIN_TENSOR_TYPES, served
-from tritonact.families.base import BenchShapes, ListRow, Spec, named, random_input, subclass
+from tritonact.families.base import (
+    BenchShapes,
+    ListRow,
+    Param,
+    Spec,
+    away_from,
+    bind_arguments,
+    describe_params,
+    named,
+    random_input,
+    subclass,
+)
 from tritonact.kernels import gated as kernels
 from tritonact.testing import (
     Row,
@@ -39,44 +55,53 @@ def _gated_shapes(tokens, hidden) -> tuple[tuple[int, int], ...]:
 
 
 class GatedModule(nn.Module):
-    """Base of the gated modules torch lacks (SwiGLU, GeGLU, ReGLU): ``act(first half) *
-    second half`` along ``dim``."""
+    """Base of the gated modules torch lacks (SwiGLU, GeGLU, ReGLU, ...): ``act(gate) * up``
+    over the halves of ``dim``. Each op's class takes ``dim``, then the op's parameters
+    (GeGLU's ``approximate``, SwiGLUOAI's ``alpha`` and ``limit``), then keyword-only
+    ``gate_first`` and ``interleaved`` (see :func:`tritonact.autograd.gated.halves`)."""
 
-    def __init__(self, dim: int = -1) -> None:
+    #: The constructor's arguments, in order, with the op's defaults (set by each op's class).
+    arguments: ClassVar[dict[str, object]] = {"dim": -1}
+    #: The keyword-only layout options, shown by ``repr`` only where they differ from these.
+    options: ClassVar[dict[str, object]] = {}
+
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__()
-        self.dim = dim
+        bound = inspect.signature(type(self).__init__).bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        for name, value in list(bound.arguments.items())[1:]:  # self aside
+            setattr(self, name, value)
 
     def extra_repr(self) -> str:
-        return f"dim={self.dim}"
-
-
-class GatedGeluModule(GatedModule):
-    """Base of GeGLU: a gated module with gelu's ``approximate``."""
-
-    def __init__(self, dim: int = -1, approximate: str = "none") -> None:
-        super().__init__(dim)
-        self.approximate = approximate
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}, approximate={self.approximate!r}"
+        shown = [*self.arguments, *(n for n, v in self.options.items() if getattr(self, n) != v)]
+        return ", ".join(f"{n}={getattr(self, n)!r}" for n in shown)
 
 
 @dataclass(frozen=True)
 class Gated(Spec):
-    """One gated activation: ``act(gate) * up`` with gate and up the halves of ``dim``.
+    """One gated activation: ``act(gate) * up`` (or ``act(gate) * up_transform(up)``) with gate
+    and up the halves of ``dim``.
 
-    math:        the gate activation's :class:`~tritonact.autograd.gated.GateMath`, or a
-                 mapping from gelu's ``approximate`` to one.
+    math:        the op's :class:`~tritonact.autograd.gated.GateMath`, or a mapping from gelu's
+                 ``approximate`` to one.
     gate_first:  the gate is the first half (SwiGLU's convention, Hugging Face's and vLLM's
-                 ``silu_and_mul``); GLU gates with the second half, as torch's.
-    module:      torch's class (nn.GLU) that ``tritonact.nn`` subclasses, or tritonact's own
-                 base (:class:`GatedModule`) for the ops torch lacks; ``module_name`` its name.
-    composite:   the reference in torch ops, ``(gate, up[, approximate]) -> act(gate) * up``
-                 (written apart from the kernels' math records, so that a wrong record is
-                 caught, not copied); the fallback of the two-tensor form.
+                 ``silu_and_mul``); GLU gates with the second half, as torch's. For the ops
+                 torch lacks, the default of the functions' ``gate_first=`` (False: vLLM's
+                 ``MulAndSilu``, up first).
+    module:      torch's class (nn.GLU) that ``tritonact.nn`` subclasses, or
+                 :class:`GatedModule` for the ops torch lacks; ``module_name`` its name.
     mul_name:    the two-tensor form ``<act>_mul(gate, up)``, if any.
-    torch_fn:    torch's function, where torch has one (F.glu); else the split form's reference
-                 is the composite over the halves.
+    torch_fn:    torch's function, where torch has one (F.glu: the split form then has torch's
+                 signature); else the reference is the eager composite of the math's torch
+                 functions, and the split form takes ``gate_first`` and ``interleaved``.
+    params:      scalar parameters after ``dim`` (and ``approximate``), with their defaults:
+                 the kernels' ``a``, ``b`` (at most two).
+    interleaved: the default halves: the even and odd elements of ``dim`` (gpt-oss's layout)
+                 rather than its first and second half.
+    supported:   a check of the float parameters; where it fails the composite runs.
+    test_params: non-default parameter sets for the tests and ``verify``.
+    points:      the kinks and clamp bounds for given parameters (kept away from in gradcheck,
+                 tested exactly in tests/test_gated.py).
     """
 
     family: ClassVar[str] = "gated"
@@ -96,10 +121,25 @@ class Gated(Spec):
     composite: Callable[..., torch.Tensor]
     mul_name: str | None = None
     torch_fn: Callable | None = None
+    params: tuple[Param, ...] = ()
+    interleaved: bool = False
+    supported: Callable[..., bool] | None = None
+    test_params: tuple[dict, ...] = ()
+    points: Callable[..., tuple[float, ...]] = lambda **p: ()
+
+    def __post_init__(self) -> None:
+        assert len(self.params) <= 2, "the gated kernels take two scalar parameters"
+        assert self.has_layout_options or not (self.params or self.interleaved), \
+            "an op with torch's signature takes no more than torch's arguments"
 
     @property
     def takes_approximate(self) -> bool:
         return not isinstance(self.math, GateMath)
+
+    @property
+    def has_layout_options(self) -> bool:
+        """Whether the split form takes ``gate_first`` and ``interleaved`` (not torch's glu)."""
+        return self.torch_fn is None
 
     @property
     def approximations(self) -> tuple[str, ...]:
@@ -117,20 +157,67 @@ class Gated(Spec):
         """The gate activation's name (``silu``)."""
         return self.math_for().key.partition(":")[0]
 
-    def reference(self, input: torch.Tensor, dim: int = -1, approximate: str = "none"):
-        """torch's result: F.glu, or the eager composite ``act(a) * b``."""
+    @property
+    def mul_defaults(self) -> dict[str, object]:
+        """The two-tensor form's arguments after ``gate, up``, with their defaults."""
+        return {**({"approximate": "none"} if self.takes_approximate else {}),
+                **{p.name: p.default for p in self.params}}
+
+    @property
+    def defaults(self) -> dict[str, object]:
+        """The split form's arguments after ``input, dim``, with their defaults."""
+        options = {"gate_first": self.gate_first, "interleaved": self.interleaved}
+        return {**self.mul_defaults, **(options if self.has_layout_options else {})}
+
+    def kwarg_sets(self) -> list[dict[str, object]]:
+        """The keyword arguments the tests and ``verify`` run: each approximation, at the
+        default parameters and at each non-default set (layout options at their defaults)."""
+        sets = [{p.name: p.default for p in self.params},
+                *({**{p.name: p.default for p in self.params}, **t} for t in self.test_params)]
+        return [{**({"approximate": a} if self.takes_approximate else {}), **s}
+                for a in self.approximations for s in sets]
+
+    def param_values(self, kwargs: dict) -> tuple:
+        """The scalar parameters' values in ``kwargs`` (defaults where absent), in order."""
+        return tuple(kwargs.get(p.name, p.default) for p in self.params)
+
+    def accepts(self, values: tuple) -> bool:
+        """Whether the kernels compute these parameters: finite real numbers that pass
+        ``supported``. Where not, the composite runs (torch's result or error)."""
+        try:
+            floats = tuple(float(v) for v in values)
+        except (TypeError, ValueError):
+            return False
+        return all(math.isfinite(v) for v in floats) and (
+            self.supported is None or self.supported(*floats))
+
+    def reference(self, input: torch.Tensor, dim: int = -1, **kwargs) -> torch.Tensor:
+        """torch's result: F.glu, or the eager composite over the halves of ``dim`` (sliced here
+        by torch ops of its own, not by the launchers' :func:`~tritonact.autograd.gated.halves`)
+        with the split form's keyword arguments."""
         if self.torch_fn is not None:
             return self.torch_fn(input, dim)
-        gate, up = input.chunk(2, dim)
-        if not self.gate_first:
-            gate, up = up, gate
-        return self.reference_mul(gate, up, approximate)
+        kwargs = {**self.defaults, **kwargs}
+        gate_first, interleaved = kwargs.pop("gate_first"), kwargs.pop("interleaved")
+        if interleaved:
+            first, second = input.unflatten(dim, (-1, 2)).unbind(dim if dim < 0 else dim + 1)
+        else:
+            first, second = input.chunk(2, dim)
+        gate, up = (first, second) if gate_first else (second, first)
+        return self.reference_mul(gate, up, **kwargs)
 
-    def reference_mul(self, gate, up, approximate: str = "none"):
-        """The composite on two tensors (torch's error for an approximate it rejects)."""
-        if self.takes_approximate:
-            return self.composite(gate, up, approximate=approximate)
-        return self.composite(gate, up)
+    def reference_mul(self, gate: torch.Tensor, up: torch.Tensor,
+                      approximate: str = "none", **params) -> torch.Tensor:
+        """The eager composite ``act(gate) * up`` (``* up_transform(up)``) of the record's torch
+        functions. The record is looked up here apart from :meth:`math_for`, which picks the
+        kernels' math: a wrong pick is caught by the tests, not copied into the reference."""
+        if isinstance(self.math, GateMath):
+            m = self.math
+        elif approximate in self.math:
+            m = self.math[approximate]
+        else:  # torch's error for an approximate it does not know
+            return torch.nn.functional.gelu(gate, approximate=approximate) * up
+        return m.composite(gate, up, self.param_values(params))
 
     # --- the public API -----------------------------------------------------------------------
 
@@ -139,23 +226,45 @@ class Gated(Spec):
 
     def build_modules(self) -> list[type[nn.Module]]:
         function = self.function
-
-        def forward(self, input: torch.Tensor) -> torch.Tensor:
-            if isinstance(self, GatedGeluModule):
-                return function(input, self.dim, self.approximate)
-            return function(input, self.dim)
-
         if self.module.__name__ == self.module_name:  # torch's own class (nn.GLU)
+            def forward(self, input: torch.Tensor) -> torch.Tensor:
+                return function(input, self.dim)
+
             return [subclass(self.module, forward, self.formula)]
-        doc = (f"{self.module_name}: {self.formula}; the gate is the first half (as Hugging "
-               f"Face's and vLLM's ``silu_and_mul``). Input ``(*, 2d, *)`` along ``dim``, "
-               f"output ``(*, d, *)``.")
-        return [subclass(self.module, forward, self.formula, self.module_name, doc)]
+        defaults = self.defaults
+        options = {n: defaults.pop(n) for n in ("gate_first", "interleaved")}
+
+        def own_forward(self, input: torch.Tensor) -> torch.Tensor:
+            return function(input, self.dim, **{n: getattr(self, n) for n in defaults},
+                            **{n: v for n, d in options.items() if (v := getattr(self, n)) != d})
+
+        doc = (f"{self.module_name}: {self.formula}, by tritonact's fused Triton kernels. "
+               f"Input ``(*, 2d, *)`` along ``dim``, output ``(*, d, *)``; the gate is the "
+               f"{_halves_text(self)} unless ``gate_first``/``interleaved`` say otherwise.")
+        cls = subclass(self.module, own_forward, self.formula, self.module_name, doc)
+        cls.arguments = {"dim": -1, **defaults}
+        cls.options = options
+
+        def __init__(self, *args, **kwargs) -> None:
+            GatedModule.__init__(self, *args, **kwargs)
+
+        kind = inspect.Parameter
+        __init__.__signature__ = inspect.Signature([
+            kind("self", kind.POSITIONAL_OR_KEYWORD),
+            *(kind(n, kind.POSITIONAL_OR_KEYWORD, default=v, annotation=type(v))
+              for n, v in cls.arguments.items()),
+            *(kind(n, kind.KEYWORD_ONLY, default=v, annotation=bool)
+              for n, v in options.items())], return_annotation=None)
+        cls.__init__ = __init__
+        return [cls]
 
     def list_row(self) -> ListRow:
+        arguments = ", ".join(["dim=-1", *(f"{n}={v!r}" for n, v in self.mul_defaults.items())])
+        if self.has_layout_options:
+            arguments += (f", *, gate_first={self.gate_first}, "
+                          f"interleaved={self.interleaved}")
         return ListRow(self.name + (f", {self.mul_name}" if self.mul_name else ""),
-                       "dim=-1" + (", approximate='none'" if self.takes_approximate else ""),
-                       "inputs", "-", f"nn.{self.module_name}", self.formula)
+                       arguments, "inputs", "-", f"nn.{self.module_name}", self.formula)
 
     def aten_overrides(self):
         from tritonact.switch.resolution import gated_overrides
@@ -164,13 +273,14 @@ class Gated(Spec):
 
     # --- checks -------------------------------------------------------------------------------
 
-    def check(self, x: torch.Tensor, dim: int, approximate: str = "none",
+    def check(self, x: torch.Tensor, dim: int, kwargs: dict | None = None,
               g: torch.Tensor | None = None) -> str | None:
-        """Over the halves of ``dim`` of ``x`` (and the two-tensor form on those halves),
-        forward and backward, against torch's composite in fp64 and in x's dtype."""
-        kw = {"approximate": approximate} if self.takes_approximate else {}
-        ours = lambda t: self.function(t, dim, **kw)
-        theirs = lambda t: self.reference(t, dim, **kw)
+        """Over the halves of ``dim`` of ``x`` (and the two-tensor form on those halves, views
+        of ``x``), forward and backward, against torch's composite in fp64 and in x's dtype.
+        ``kwargs``: the split form's keyword arguments."""
+        kwargs = kwargs or {}
+        ours = lambda t: self.function(t, dim, **kwargs)
+        theirs = lambda t: self.reference(t, dim, **kwargs)
         out_shape = list(x.shape)
         out_shape[dim] //= 2
         if g is None:
@@ -178,21 +288,26 @@ class Gated(Spec):
         y, dx = forward_backward(ours, x, g, {})
         y64, dx64 = forward_backward(theirs, x.detach().double(), g.double(), {})
         yt, dxt = forward_backward(theirs, x.detach(), g, {})
-        first, second = x.detach().double().chunk(2, dim)
-        up = second if self.gate_first else first
-        gate_scale = (g.double() * up).abs()
-        scale = torch.cat((gate_scale, torch.zeros_like(gate_scale)) if self.gate_first
-                          else (torch.zeros_like(gate_scale), gate_scale), dim)
+        every = {**self.defaults, **kwargs}
+        layout = (every.get("gate_first", self.gate_first), every.get("interleaved", False))
+        m = self.math_for(every.get("approximate", "none"))
+        params = self.param_values(every)
+        dim %= x.dim()
+        _, up64 = gated.halves(x.detach().double(), dim, *layout)
+        gate_scale = (g.double() * (up64 if m.torch_up is None else m.torch_up(up64, *params))
+                      ).abs()
+        scale = gated.join_halves(gate_scale, torch.zeros_like(gate_scale), dim, *layout)
         problem = (layout_mismatch(x, (y, dx if self.torch_fn else None), (yt, dxt))
                    or mismatch(y, y64, yt, x.dtype) or mismatch(dx, dx64, dxt, x.dtype, scale))
         if problem:
             return f"{self.name}: {problem}"
         if self.mul_name:
-            first, second = x.detach().chunk(2, dim)
+            mul_kwargs = {n: v for n, v in every.items() if n in self.mul_defaults}
+            gate, up = gated.halves(x.detach(), dim, *layout)
 
             def run(fn, dtype):
-                a, b = first.to(dtype).requires_grad_(), second.to(dtype).requires_grad_()
-                out = fn(a, b, **kw)
+                a, b = gate.to(dtype).requires_grad_(), up.to(dtype).requires_grad_()
+                out = fn(a, b, **mul_kwargs)
                 return (out, *torch.autograd.grad(out, (a, b), g.to(dtype)))
 
             o, ga, gb = run(self.functions[self.mul_name], x.dtype)
@@ -206,19 +321,23 @@ class Gated(Spec):
                     return f"{self.mul_name} {name}: {problem}"
         return None
 
+    def describe(self, kwargs: dict) -> str:
+        """``verify``'s and the tests' label of a keyword-argument set."""
+        return describe_params(kwargs)
+
     def verify_rows(self, dtype: torch.dtype, device: Any) -> Iterator[Row]:
-        """Each approximation on a fused projection's halves, a transposed and a stepped
+        """Each parameter set on a fused projection's halves, a transposed and a stepped
         input."""
         r = random_input(device, dtype)
-        for approximate in self.approximations:
-            kw = {"approximate": approximate} if self.takes_approximate else {}
+        for kwargs in self.kwarg_sets():
             row = Row(self.name + (f", {self.mul_name}" if self.mul_name else ""),
-                      f"approximate={approximate}" if kw else "defaults", dtype)
+                      self.describe(kwargs), dtype)
             for x, dim in ((r(7, 2 * 130), -1), (r(2 * 9, 5).t(), 1), (r(6, 2 * 40)[:, ::2], 1)):
-                row.add(x, self.check(x, dim, approximate))
+                row.add(x, self.check(x, dim, kwargs))
             if dtype == torch.float64:
-                gradcheck_into(row, lambda t, kw=kw: self.function(t, -1, **kw),
-                               torch.randn(3, 8, dtype=dtype, device=device, requires_grad=True))
+                points = self.points(**{p.name: kwargs[p.name] for p in self.params})
+                gradcheck_into(row, lambda t, kw=kwargs: self.function(t, -1, **kw),
+                               away_from(points, device, (3, 8)))
             yield row
 
     def switch_cases(self, dtype: torch.dtype, device: Any) -> list[SwitchCase]:
@@ -233,10 +352,11 @@ class Gated(Spec):
     def bench_ops(self):
         from tritonact.bench.cases import Op
 
-        choices = [(("approximate", a),) for a in self.approximations] \
-            if self.takes_approximate else [()]
-        defaults = (("approximate", "none"),)
-        return [Op(self.family, self.name, params, self, defaults) for params in choices]
+        defaults = tuple(self.mul_defaults.items())
+        return [Op(self.family, self.name, tuple({**self.mul_defaults, **kw}.items()), self,
+                   defaults)
+                for kw in ([{"approximate": a} for a in self.approximations]
+                           if self.takes_approximate else [{}])]
 
     def bench_call(self, op, provider: str):
         if provider == "tritonact":
@@ -256,66 +376,103 @@ class Gated(Spec):
                 for k in ("forward", "backward")]
 
     def audit_launch(self, case):
-        """The launcher's plan over the halves of a fused projection ``[4096, 2 x 4096]``."""
+        """The launcher's plan over the halves (in the op's default layout: split or
+        interleaved) of a fused projection ``[4096, 2 x 4096]``, at the default parameters."""
         from tritonact.audit import Launch, Work
         from tritonact.families.elementwise import audit_dtype
 
         m = next(self.math_for(a) for a in self.approximations
                  if self.math_for(a).key == case.op)
+        layout = (self.gate_first, self.interleaved)
         x = torch.empty(4096, 2 * 4096, dtype=audit_dtype(case.dtype), device="meta")
-        gate, up = gated.halves(x, 1, self.gate_first)
+        gate, up = gated.halves(x, 1, *layout)
         out = torch.empty(4096, 4096, dtype=x.dtype, device="meta")
         if case.kernel_name == "forward":
-            kernel, tensors, fns = kernels.forward, [gate, up, out], dict(ACT=m.forward)
+            kernel, tensors, fns = kernels.forward, [gate, up, out], m.forward_fns()
         else:
             dx = torch.empty_like(x)
-            kernel, fns = kernels.backward, dict(ACT=m.forward, ACT_BACKWARD=m.backward)
-            tensors = [out, gate, up, *gated.halves(dx, 1, self.gate_first)]
-        _, args, meta = gated.plan(kernel, tensors, 0.0, 0.0, **fns)
+            kernel, fns = kernels.backward, m.backward_fns()
+            tensors = [out, gate, up, *gated.halves(dx, 1, *layout)]
+        a, b = gated.kernel_scalars(tuple(float(p.default) for p in self.params))
+        _, args, meta = gated.plan(kernel, tensors, a, b, **fns)
         return Launch(kernel, args, meta, Work(NUM_WARPS, meta["BLOCK"]))
+
+
+def _halves_text(spec: Gated) -> str:
+    first, second = ("even", "odd") if spec.interleaved else ("first", "second")
+    gate, up = (first, second) if spec.gate_first else (second, first)
+    kind = "elements" if spec.interleaved else "half"
+    return f"{gate} {kind} of ``dim`` and up the {up} {kind}"
 
 
 # --- the functional forms --------------------------------------------------------------------
 
 
 def _make_function(spec: Gated) -> Callable[..., torch.Tensor]:
-    """``act(gate) * up`` over the two halves of ``dim`` of one tensor (no copy: the halves are
-    views, and the gradient's halves are written in place)."""
-    gate_first = spec.gate_first
+    """The op over the two halves of ``dim`` of one tensor (no copy: the halves are views, and
+    the gradient's halves are written in place)."""
+    defaults = spec.defaults
+    names = tuple(defaults)
+    default_values = tuple(defaults.values())
+    n_positional = len(spec.mul_defaults)
+    default_math = spec.math_for()
+    default_params = spec.param_values(defaults)
+    default_layout = (spec.gate_first, spec.interleaved)
 
-    def function(input: torch.Tensor, dim: int = -1, approximate: str = "none") -> torch.Tensor:
-        m = spec.math_for(approximate)
+    def function(input: torch.Tensor, dim: int = -1, *args, **kwargs) -> torch.Tensor:
+        if args or kwargs:
+            values = dict(zip(names, bind_arguments(spec.name, names, default_values,
+                                                    n_positional, args, kwargs)))
+            m = spec.math_for(values.get("approximate", "none"))
+            params = spec.param_values(values)
+            layout = (values.get("gate_first", spec.gate_first),
+                      values.get("interleaved", spec.interleaved))
+            usable = m is not None and spec.accepts(params)
+        else:
+            values, m, params, layout, usable = {}, default_math, default_params, \
+                default_layout, True
         ndim = input.dim()
         if ndim == 0 and served(input):
             raise RuntimeError(f"{spec.name} does not support scalars because halving size "
                                f"must be even")
-        if not served(input) or m is None or type(dim) is not int or not -ndim <= dim < ndim:
-            return spec.reference(input, dim, approximate)  # torch's result or error
+        if not served(input) or not usable or type(dim) is not int or not -ndim <= dim < ndim:
+            return spec.reference(input, dim, **values)  # torch's result or error
         size = input.shape[dim]
         dim %= ndim
         if size % 2:
             raise RuntimeError(f"Halving dimension must be even, but dimension {dim} is size "
                                f"{size}")
+        floats = tuple(float(v) for v in params)
         if type(input) not in PLAIN_TENSOR_TYPES:  # a DTensor: the only other type served
-            return _sharded(spec.name, m, input, dim, gate_first)
+            return _sharded(spec.name, m, input, dim, *map(bool, layout), floats)
         if input.requires_grad and torch.is_grad_enabled():
-            return gated.GatedFunction.apply(input, m, dim, gate_first, 0.0, 0.0)
-        gate, up = gated.halves(input, dim, gate_first)
-        return gated.run_forward(m, gate, up, 0.0, 0.0)
+            return gated.GatedFunction.apply(input, m, dim, bool(layout[0]), bool(layout[1]),
+                                             floats)
+        gate, up = gated.halves(input, dim, *map(bool, layout))
+        return gated.run_forward(m, gate, up, *gated.kernel_scalars(floats))
 
-    def function_no_approximate(input: torch.Tensor, dim: int = -1) -> torch.Tensor:
-        return function(input, dim)
-
-    halves = ("first half (a), up the second (b)" if gate_first
-              else "second half (b), as torch.nn.functional.glu")
-    return named(function if spec.takes_approximate else function_no_approximate, spec.name, (
+    kind = inspect.Parameter
+    function.__signature__ = inspect.Signature([
+        kind("input", kind.POSITIONAL_OR_KEYWORD, annotation=torch.Tensor),
+        kind("dim", kind.POSITIONAL_OR_KEYWORD, default=-1, annotation=int),
+        *(kind(n, kind.POSITIONAL_OR_KEYWORD if i < n_positional else kind.KEYWORD_ONLY,
+               default=v, annotation=type(v)) for i, (n, v) in enumerate(defaults.items()))],
+        return_annotation=torch.Tensor)
+    options = (" ``gate_first=False`` swaps gate and up (up first: vLLM's ``MulAndSilu`` is "
+               "``swiglu(x, gate_first=False)``); ``interleaved=True`` takes the even and the "
+               "odd elements of ``dim`` (``x[..., ::2]``, ``x[..., 1::2]``: gpt-oss's layout) "
+               "instead of its halves, read in place as pairs (no copy)."
+               if spec.has_layout_options else " As torch.nn.functional.glu.")
+    return named(function, spec.name, (
         f"{spec.name}(x) = {spec.formula}.\n\n"
-        f"Split ``dim`` in half: the gate is the {halves}. One launch forward and one backward; "
-        f"saves only the input. Odd sizes raise torch.nn.functional.glu's error.\n"
+        f"Split ``dim`` in two: by default the gate is the {_halves_text(spec)}.{options} "
+        f"One launch forward and one backward; saves only the input. Odd sizes raise "
+        f"torch.nn.functional.glu's error.\n"
     ))
 
 
-def _sharded(name: str, m: GateMath, input, dim: int, gate_first: bool):
+def _sharded(name: str, m: GateMath, input, dim: int, gate_first: bool, interleaved: bool,
+             floats: tuple[float, ...]):
     """A gated op on a DTensor: the halves are split by DTensor's own ``chunk`` (on a sharded
     split dim, torch's rule gathers that dim first: each rank's shard of ``[gate | up]`` does not
     hold matching gate and up elements), then the two-tensor op runs on the halves' shards, with
@@ -331,30 +488,46 @@ def _sharded(name: str, m: GateMath, input, dim: int, gate_first: bool):
     if any(p.is_shard(dim) for p in input.placements):
         note_once(name, f"split dim {dim} sharded: gathered by torch's split rule first (a "
                         f"local split would pair the wrong elements)")
-    gate, up = gated.halves(input, dim, gate_first)
+    gate, up = gated.halves(input, dim, gate_first, interleaved)
     if (gate.requires_grad or up.requires_grad) and torch.is_grad_enabled():
-        return gated.GatedMulFunction.apply(gate, up, m, 0.0, 0.0)
-    return gated.run_forward(m, gate, up, 0.0, 0.0)
+        return gated.GatedMulFunction.apply(gate, up, m, floats)
+    return gated.run_forward(m, gate, up, *gated.kernel_scalars(floats))
 
 
 def _make_mul(spec: Gated) -> Callable[..., torch.Tensor]:
     """``act(gate) * up`` for models that keep gate and up apart (any layouts, no copy for
-    ``[rows, contiguous columns]``)."""
+    ``[rows, columns]`` with a column step of 1 or 2)."""
+    defaults = spec.mul_defaults
+    names = tuple(defaults)
+    default_values = tuple(defaults.values())
+    default_math = spec.math_for()
+    default_params = tuple(float(v) for v in spec.param_values(defaults))
 
-    def function(gate: torch.Tensor, up: torch.Tensor, approximate: str = "none"):
-        m = spec.math_for(approximate)
-        if (not (served(gate) and served(up)) or gate.shape != up.shape
-                or gate.dtype != up.dtype or gate.device != up.device or m is None):
-            return spec.reference_mul(gate, up, approximate)  # torch's result or error
+    def function(gate: torch.Tensor, up: torch.Tensor, *args, **kwargs) -> torch.Tensor:
+        if args or kwargs:
+            values = dict(zip(names, bind_arguments(spec.mul_name, names, default_values,
+                                                    len(names), args, kwargs)))
+            m = spec.math_for(values.get("approximate", "none"))
+            params = spec.param_values(values)
+            usable = m is not None and spec.accepts(params)
+        else:
+            values, m, params, usable = {}, default_math, default_params, True
+        if (not usable or not (served(gate) and served(up)) or gate.shape != up.shape
+                or gate.dtype != up.dtype or gate.device != up.device):
+            return spec.reference_mul(gate, up, **values)  # torch's result or error
+        floats = tuple(float(v) for v in params)
         if (gate.requires_grad or up.requires_grad) and torch.is_grad_enabled():
-            return gated.GatedMulFunction.apply(gate, up, m, 0.0, 0.0)
-        return gated.run_forward(m, gate, up, 0.0, 0.0)
+            return gated.GatedMulFunction.apply(gate, up, m, floats)
+        return gated.run_forward(m, gate, up, *gated.kernel_scalars(floats))
 
-    def function_no_approximate(gate: torch.Tensor, up: torch.Tensor) -> torch.Tensor:
-        return function(gate, up)
-
-    return named(function if spec.takes_approximate else function_no_approximate,
-                 spec.mul_name, (
-        f"{spec.mul_name}(gate, up) = {spec.activation}(gate) * up, fused: one launch forward, "
-        f"one backward giving both gradients; saves gate and up only.\n"
+    kind = inspect.Parameter
+    function.__signature__ = inspect.Signature([
+        kind("gate", kind.POSITIONAL_OR_KEYWORD, annotation=torch.Tensor),
+        kind("up", kind.POSITIONAL_OR_KEYWORD, annotation=torch.Tensor),
+        *(kind(n, kind.POSITIONAL_OR_KEYWORD, default=v, annotation=type(v))
+          for n, v in defaults.items())], return_annotation=torch.Tensor)
+    return named(function, spec.mul_name, (
+        f"{spec.mul_name}(gate, up) = {spec.formula.split(', (a, b)')[0]} with a = gate, "
+        f"b = up, fused: one launch forward, one backward giving both gradients; saves gate "
+        f"and up only.\n"
     ))
