@@ -596,7 +596,8 @@ MUTANTS: list[Mutant] = [
         (f"{DISTRIBUTED}::test_functional_ops_on_every_placement",)),
     Mutant(
         "dtensor-gated-local-split", "tritonact/families/gated.py",
-        "    gate, up = gated.halves(input, dim, gate_first, interleaved)\n    if (gate.requires_grad",
+        "    gate, up = gated.halves(input, dim, gate_first, interleaved)\n"
+        "    if (gate.requires_grad",
         "    gate, up = (type(input).from_local(h, input.device_mesh, input.placements)\n"
         "                for h in gated.halves(input.to_local(), dim, gate_first, interleaved))\n"
         "    if (gate.requires_grad",

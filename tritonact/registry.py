@@ -303,7 +303,7 @@ GATE_CLAMPED = GateMath("swiglu_oai", k.clamped_sigmoid_gated_forward,
 
 GATED: tuple[Gated, ...] = (
     Gated("glu", "a * sigmoid(b), (a, b) the halves of dim", GATE_SIGMOID, False, nn.GLU, "GLU",
-          lambda gate, up: torch.sigmoid(gate) * up, torch_fn=F.glu),
+          torch_fn=F.glu),
     Gated("swiglu", "silu(a) * b, (a, b) the halves of dim", GATE_SILU, True, GatedModule,
           "SwiGLU", "silu_mul"),
     Gated("geglu", "gelu(a) * b, (a, b) the halves of dim", GATE_GELU, True, GatedModule,

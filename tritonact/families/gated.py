@@ -118,7 +118,6 @@ class Gated(Spec):
     gate_first: bool
     module: type[nn.Module]
     module_name: str
-    composite: Callable[..., torch.Tensor]
     mul_name: str | None = None
     torch_fn: Callable | None = None
     params: tuple[Param, ...] = ()
