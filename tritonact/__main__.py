@@ -136,7 +136,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
     from tritonact import audit
 
-    reports = audit.run(audit.cases(ops, tuple(args.arch)), args.jobs)
+    reports = audit.run(audit.cases(ops, tuple(args.arch), full=not args.hot), args.jobs)
     print(audit.summary(reports) if args.summary else audit.table(reports))
     failed = [r for r in reports if r.violations()]
     print(f"{len(reports) - len(failed)} passed, {len(failed)} failed")
@@ -194,6 +194,10 @@ def main(argv: list[str] | None = None) -> int:
     audit.add_argument("--summary", action="store_true", help="one row per op instead of one "
                                                               "per kernel, then each failure "
                                                               "with its reason")
+    audit.add_argument("--hot", action="store_true",
+                       help="the hot path only: each kernel's forward and backward in each "
+                            "dtype with int32 indices, without the elementwise ops' int64, "
+                            "strided and double-backward variants (about half the time)")
     bench = parsers["bench"] = sub.add_parser(
         "bench", help="time every op against PyTorch eager, torch.compile and Liger-Kernel on "
                       "CUDA; write results.csv, summary.md and plots")
