@@ -52,6 +52,16 @@ def _load_pair(first_ptr, second_ptr, row_offset, start, n_cols, FIRST_EVEN: tl.
 
 
 @triton.jit
+def _load_gate_up(gate_ptr, up_ptr, gate_row, up_row, row, start, cols, mask, n_cols,
+                  PAIRED: tl.constexpr, GATE_EVEN: tl.constexpr, BLOCK: tl.constexpr):
+    """(gate, up) of this program's tile: the interleaved halves read as pairs (``PAIRED``), or
+    the two row-strided operands."""
+    if PAIRED:
+        return _load_pair(gate_ptr, up_ptr, row * gate_row, start, n_cols, GATE_EVEN, BLOCK)
+    return load(gate_ptr + row * gate_row, cols, mask), load(up_ptr + row * up_row, cols, mask)
+
+
+@triton.jit
 def _store_pair(first_ptr, second_ptr, row_offset, start, n_cols, first, second,
                 FIRST_EVEN: tl.constexpr, BLOCK: tl.constexpr):
     """Write ``first`` and ``second`` into the columns ``start + [0, BLOCK)`` of interleaved
@@ -72,12 +82,8 @@ def forward(gate_ptr, up_ptr, out_ptr, n_cols, gate_row, up_row, out_row,
     """out = ACT(gate) * UP(up) (UP None: up as it is): one read of each input, one write.
     PAIRED: gate and up are interleaved halves of one tensor (GATE_EVEN: gate the even ones)."""
     row, start, cols, mask = _tile(n_cols, BLOCK, WIDE)
-    if PAIRED:
-        gate, up = _load_pair(gate_ptr, up_ptr, row * gate_row, start, n_cols, GATE_EVEN,
-                              BLOCK)
-    else:
-        gate = load(gate_ptr + row * gate_row, cols, mask)
-        up = load(up_ptr + row * up_row, cols, mask)
+    gate, up = _load_gate_up(gate_ptr, up_ptr, gate_row, up_row, row, start, cols, mask, n_cols,
+                             PAIRED, GATE_EVEN, BLOCK)
     pa = param(a, a_bits, gate.dtype)
     pb = param(b, b_bits, gate.dtype)
     if UP is not None:
@@ -98,12 +104,8 @@ def backward(dy_ptr, gate_ptr, up_ptr, dgate_ptr, dup_ptr, n_cols, dy_row, gate_
     interleaved halves of one tensor (GATE_EVEN, DGATE_EVEN: the gate's are the even ones)."""
     row, start, cols, mask = _tile(n_cols, BLOCK, WIDE)
     dy = load(dy_ptr + row * dy_row, cols, mask)
-    if PAIRED:
-        gate, up = _load_pair(gate_ptr, up_ptr, row * gate_row, start, n_cols, GATE_EVEN,
-                              BLOCK)
-    else:
-        gate = load(gate_ptr + row * gate_row, cols, mask)
-        up = load(up_ptr + row * up_row, cols, mask)
+    gate, up = _load_gate_up(gate_ptr, up_ptr, gate_row, up_row, row, start, cols, mask, n_cols,
+                             PAIRED, GATE_EVEN, BLOCK)
     pa = param(a, a_bits, gate.dtype)
     pb = param(b, b_bits, gate.dtype)
     transformed = up

@@ -368,7 +368,7 @@ MUTANTS: list[Mutant] = [
         "rrelu-version-bump-lost", "tritonact/families/randomized.py",
         "        y = randomized.run(m, input, lower, upper, inplace)[0]\n"
         "        if inplace and not is_compiling():\n"
-        "            _increment_version(input)\n",
+        "            increment_version(input)\n",
         "        y = randomized.run(m, input, lower, upper, inplace)[0]\n",
         "rrelu_ in training without autograd skips the version bump: a tensor saved earlier "
         "is modified silently where torch raises",
@@ -377,7 +377,7 @@ MUTANTS: list[Mutant] = [
         "elementwise-version-bump-lost", "tritonact/families/elementwise.py",
         "        y = run_forward(m, input, a, b, inplace)\n"
         "        if inplace and not is_compiling():\n"
-        "            _increment_version(input)\n",
+        "            increment_version(input)\n",
         "        y = run_forward(m, input, a, b, inplace)\n",
         "in place without autograd skips the version bump",
         ("tests/test_api.py::test_inplace_writes_into_the_input",)),

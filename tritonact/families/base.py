@@ -189,6 +189,11 @@ def subclass(base: type[nn.Module], forward: Callable, formula: str,
                                 "__module__": "tritonact.nn", "__qualname__": name})
 
 
+#: Bumps a tensor's version counter: an in-place kernel write outside autograd, so that a
+#: tensor saved earlier for backward is seen to have changed (torch raises, as for its own ops).
+increment_version = torch.autograd.graph.increment_version
+
+
 def leaf_in_place(x: torch.Tensor) -> bool:
     """An in-place write torch refuses: a leaf (or a view of one) that requires grad."""
     return x.is_leaf or (x._is_view() and x._base.is_leaf and x._base.requires_grad)

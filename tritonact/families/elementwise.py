@@ -34,6 +34,7 @@ from tritonact.families.base import (
     away_from,
     bind_arguments,
     describe_params,
+    increment_version,
     leaf_in_place,
     named,
     random_input,
@@ -50,8 +51,6 @@ from tritonact.testing import (
     scalar_path_copy,
     special_sample,
 )
-
-_increment_version = torch.autograd.graph.increment_version
 
 
 @dataclass(frozen=True)
@@ -445,7 +444,7 @@ def _make_function(spec: Elementwise, inplace_twin: bool = False) -> Callable[..
             return ElementwiseFunction.apply(input, m, a, b, inplace, keep_output)
         y = run_forward(m, input, a, b, inplace)
         if inplace and not is_compiling():
-            _increment_version(input)
+            increment_version(input)
         return y
 
     function.__signature__ = _signature(spec, has_inplace_arg)

@@ -28,6 +28,7 @@ from tritonact.families.base import (
     ListRow,
     Param,
     Spec,
+    increment_version,
     leaf_in_place,
     named,
     subclass,
@@ -35,8 +36,6 @@ from tritonact.families.base import (
 from tritonact.families.elementwise import Elementwise
 from tritonact.kernels import randomized as kernels
 from tritonact.testing import Row, mismatch
-
-_increment_version = torch.autograd.graph.increment_version
 
 
 @dataclass(frozen=True)
@@ -214,7 +213,7 @@ def _make_function(spec: Randomized, inplace_twin: bool = False):
             return randomized.RandomizedFunction.apply(input, m, lower, upper, inplace)
         y = randomized.run(m, input, lower, upper, inplace)[0]
         if inplace and not is_compiling():
-            _increment_version(input)
+            increment_version(input)
         return y
 
     if inplace_twin:
