@@ -12,10 +12,8 @@ import sys
 import zipfile
 from pathlib import Path
 
-import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
-from packaging.version import Version
 
 import tritonact.__main__
 
@@ -123,15 +121,6 @@ def test_installed_the_check_passes_without_importing_torch():
     assert importlib.util.find_spec("tritonact.kernels") is not None
 
 
-def _setuptools_version() -> Version | None:
-    try:
-        return Version(importlib.metadata.version("setuptools"))
-    except importlib.metadata.PackageNotFoundError:
-        return None
-
-
-@pytest.mark.skipif((_setuptools_version() or Version("0")) < Version("77"),
-                    reason="building the wheel offline needs setuptools>=77 in this environment")
 def test_the_wheel_ships_py_typed_and_the_mapped_packages(tmp_path):
     """A wheel built from the checkout (a copy: the build writes build/ and *.egg-info) holds
     ``tritonact/py.typed`` (PEP 561: the package is typed) and the folders installed under

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -74,9 +75,10 @@ class ListRow:
     formula: str
 
 
-class Spec:
+class Spec(ABC):
     """The base of every family's spec type (each a frozen dataclass with ``name`` and
-    ``formula`` fields). Subclasses define the abstract methods; the rest has defaults."""
+    ``formula`` fields). Subclasses define the abstract methods (a spec type missing one cannot
+    be instantiated); the rest has defaults."""
 
     #: The family's name: bench's ``kind`` column, the registry's grouping.
     family: ClassVar[str]
@@ -92,18 +94,20 @@ class Spec:
         """Public name -> the functional form (built once, on first use)."""
         return {function.__name__: function for function in self.build_functions()}
 
+    @abstractmethod
     def build_functions(self) -> list[Callable[..., torch.Tensor]]:
         """The functional forms, each named as ``tritonact.functional`` exports it."""
-        raise NotImplementedError
+        ...
 
     @functools.cached_property
     def modules(self) -> dict[str, type[nn.Module]]:
         """Class name -> the ``tritonact.nn`` class (built once, on first use)."""
         return {cls.__name__: cls for cls in self.build_modules()}
 
+    @abstractmethod
     def build_modules(self) -> list[type[nn.Module]]:
         """The ``tritonact.nn`` classes of this op (their forward calls ``self.functions``)."""
-        raise NotImplementedError
+        ...
 
     @property
     def function(self) -> Callable[..., torch.Tensor]:
@@ -115,22 +119,26 @@ class Spec:
         ``silu_mul``)."""
         return tuple(self.functions)
 
+    @abstractmethod
     def list_row(self) -> ListRow:
-        raise NotImplementedError
+        """This op's row in ``python -m tritonact list``."""
 
     # --- checks, benchmarks, machine code ------------------------------------------------------
 
+    @abstractmethod
     def verify_rows(self, dtype: torch.dtype, device: Any) -> Iterator[Row]:
         """``verify``'s rows for this op in ``dtype`` on ``device``."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def bench_ops(self) -> list[Op]:
         """The parameter sets this op is benchmarked at."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def bench_call(self, op: Op, provider: str) -> Callable[..., torch.Tensor]:
         """``provider``'s call (``tritonact`` or ``eager``) on the input and ``bench_leaves``."""
-        raise NotImplementedError
+        ...
 
     def bench_leaves(self, op: Op, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
         """Leaves the op takes besides its input (PReLU's weight)."""
@@ -140,14 +148,16 @@ class Spec:
         """The result's shape for an input of ``shape`` (a gated op halves the last dim)."""
         return shape
 
+    @abstractmethod
     def audit_cases(self, archs: tuple[int, ...], dtypes: tuple[str, ...],
                     full: bool) -> list[Case]:
         """Every kernel this op launches, as audit cases."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def audit_launch(self, case: Case) -> Launch:
         """The launch the launcher makes for ``case``: its kernel, arguments and tiling."""
-        raise NotImplementedError
+        ...
 
     def audit_label(self, case: Case) -> str:
         """The audit summary's row for ``case``."""
