@@ -52,14 +52,15 @@ def test_parity_any_dim_any_length(spec, dtype, device):
     for n in LENGTHS:
         for label, x, dim in _cases(n, dtype, device):
             # rows of 65537 (two passes, past ONE_PASS_LIMIT; these few rows split across
-            # programs: INTERPRETER_SMS): the last and middle layouts in fp32, the last
-            # elsewhere (the interpreter is slow; every layout of either two-pass path:
+            # programs: INTERPRETER_SMS): the last layout only, one row (the interpreter is
+            # slow; every layout of either two-pass path, several rows:
             # test_two_pass_rows_in_every_layout), and softmin (softmax's kernel, its input
             # negated) in fp32 and bf16 only
-            main = ("last", "middle") if dtype == torch.float32 else ("last",)
-            if n > 5000 and (label not in main or (spec.math.negate and dtype not in (
+            if n > 5000 and (label != "last" or (spec.math.negate and dtype not in (
                     torch.float32, torch.bfloat16))):
                 continue
+            if n > 5000:
+                x = x[:1]
             if n >= 128 and dtype != torch.float32 and label not in ("last", "middle", "first"):
                 continue
             problem = spec.check(x, dim)

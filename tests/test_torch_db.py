@@ -3,7 +3,9 @@ and module_db's module inputs, for every registry op torch has, in the four dtyp
 
 The default run takes every sample input and every ``REFERENCE_STEP``-th reference input, of
 at most ``LARGEST`` elements (op_db's reference inputs go up to 2**20 elements, which Triton's
-interpreter takes seconds to run); ``pytest --exhaustive`` takes them all.
+interpreter takes seconds to run), and of those at most ``MOST_PER_DTYPE`` per op and dtype,
+evenly spaced (each costs the interpreter's launches, whatever its size: glu and prelu have
+dozens); ``pytest --exhaustive`` takes them all.
 """
 
 import copy
@@ -29,6 +31,7 @@ from tritonact.testing import DTYPES
 #: at most this many elements.
 REFERENCE_STEP = 4
 LARGEST = 20_000
+MOST_PER_DTYPE = 8
 
 #: Ops whose results are random in training mode: their values are not compared there.
 RANDOM_IN_TRAINING = {"rrelu", "RReLU"}
@@ -63,10 +66,14 @@ def test_op_db_samples(name, device, exhaustive):
         for info in op_infos(name):
             if dtype not in info.supported_dtypes(device.type):
                 continue
-            for i, sample in enumerate(samples(info, dtype, device, reference=True)):
-                if not exhaustive and ((i >= REFERENCE_STEP and i % REFERENCE_STEP)
-                                       or sample.input.numel() > LARGEST):
-                    continue
+            chosen = [sample for i, sample in enumerate(samples(info, dtype, device,
+                                                                reference=True))
+                      if exhaustive or not ((i >= REFERENCE_STEP and i % REFERENCE_STEP)
+                                            or sample.input.numel() > LARGEST)]
+            if not exhaustive and len(chosen) > MOST_PER_DTYPE:
+                step = len(chosen) / MOST_PER_DTYPE
+                chosen = [chosen[int(k * step)] for k in range(MOST_PER_DTYPE)]
+            for sample in chosen:
                 count += 1
                 values = not (name in RANDOM_IN_TRAINING and sample.kwargs.get("training"))
                 problem = compare(ours, info.op, sample.input, sample.args, sample.kwargs, values,

@@ -159,7 +159,7 @@ MUTANTS: list[Mutant] = [
         "a split row's stats combined without its last chunk: its max and sum miss a partial "
         "tile's elements (a +inf there)",
         (f"{TWO_PASS}[split-softmax]",
-         "tests/test_rowwise.py::test_special_values_in_long_rows[split-softmax-torch.float32]")),
+         "tests/test_rowwise.py::test_special_values_in_long_rows[softmax-split-torch.float32]")),
     Mutant(
         "split-backward-first-chunk-only", "kernels/rowwise.py",
         "mask=ids < n_chunks,\n",
