@@ -28,11 +28,25 @@ def pytest_configure(config) -> None:
     examples on every run, within the suite's budget); ``--exhaustive``: many fresh ones."""
     from hypothesis import HealthCheck, settings
 
+    config.addinivalue_line("markers", "exhaustive: a test run only with --exhaustive (too slow "
+                                       "for the default run's budget)")
+
     common = {"deadline": None, "database": None, "suppress_health_check": list(HealthCheck)}
     settings.register_profile("tritonact", max_examples=60, derandomize=True, **common)
     settings.register_profile("tritonact-exhaustive", max_examples=2000, **common)
     exhaustive = config.getoption("--exhaustive", default=False)
     settings.load_profile("tritonact-exhaustive" if exhaustive else "tritonact")
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Without ``--exhaustive``, the tests marked ``exhaustive`` are deselected (not run, and
+    not counted as skipped)."""
+    if config.getoption("--exhaustive"):
+        return
+    chosen = [item for item in items if item.get_closest_marker("exhaustive") is None]
+    if len(chosen) < len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in chosen])
+        items[:] = chosen
 
 
 @pytest.fixture
