@@ -6,9 +6,11 @@ import functools
 import math
 import struct
 import sys
+import threading
 from collections.abc import Callable, Sequence
 
 import torch
+from torch._subclasses.functional_tensor import FunctionalTensor
 
 from tritonact.kernels.io import INTERPRET  # True under Triton's CPU interpreter
 
@@ -31,6 +33,16 @@ NUM_WARPS = 4
 is_compiling = torch.compiler.is_compiling
 
 
+class _RewriteTracing(threading.local):
+    """Set while aot_autograd traces a call the switch's Inductor pass rewrote
+    (``tritonact.switch.rewrite``): the functions then take its functional tensors."""
+
+    active = False
+
+
+REWRITE_TRACING = _RewriteTracing()
+
+
 def served(x: object) -> bool:
     """Whether a tritonact kernel runs on ``x``: a strided float tensor on CUDA, or on the CPU
     while Triton's interpreter is on. Everything else is left to torch (CPU fallback, int,
@@ -44,7 +56,15 @@ def served(x: object) -> bool:
         and x.dtype in KERNEL_DTYPES
         and (x.is_cuda or (INTERPRET and x.device.type == "cpu"))
         and (is_compiling() or not _is_functorch_wrapped(x))  # dynamo cannot trace the check
-    ) or (is_dtensor(x) and served_sharded(x))
+    ) or (is_dtensor(x) and served_sharded(x)) or (REWRITE_TRACING.active and served_traced(x))
+
+
+def served_traced(x: object) -> bool:
+    """Whether ``x``, one of aot_autograd's functional tensors, stands for a tensor the kernels
+    serve (its custom ops then trace into the graph Inductor compiles)."""
+    return (type(x) is FunctionalTensor and x.layout == torch.strided
+            and x.dtype in KERNEL_DTYPES
+            and (x.is_cuda or (INTERPRET and x.device.type == "cpu")))
 
 
 def is_dtensor(x: object) -> bool:

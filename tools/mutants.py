@@ -741,4 +741,26 @@ MUTANTS: list[Mutant] = [
         "interleaved halves no longer recognised: copied before every launch (slower, same "
         "results)",
         (f"{GATED}::test_interleaved_and_up_first_halves_equal_the_composites",)),
+    Mutant(
+        "rewrite-fuses-shared-activation", "tritonact/switch/rewrite.py",
+        "or len(act.users) != 1:", "or len(act.users) < 1:",
+        "an activation whose result is also used elsewhere is fused into the product and "
+        "erased: the graph's other user loses its input",
+        ("tests/test_rewrite.py::test_what_the_pass_leaves_to_inductor",)),
+    Mutant(
+        "rewrite-fuses-broadcast", "tritonact/switch/rewrite.py",
+        "gate.shape == up.shape and ", "",
+        "act(a) * b fused where b broadcasts: the gated kernel reads b as a's shape",
+        ("tests/test_rewrite.py::test_what_the_pass_leaves_to_inductor",)),
+    Mutant(
+        "rewrite-ignores-selection", "tritonact/switch/rewrite.py",
+        "if name is None or OP_NAMES[name] not in ops:", "if name is None:",
+        "the pass rewrites ops the user excluded from the switch",
+        ("tests/test_rewrite.py::test_only_the_selected_ops_are_rewritten_and_products_fused",)),
+    Mutant(
+        "rewrite-traced-tensors-refused", "autograd/launch.py",
+        "or (REWRITE_TRACING.active and served_traced(x))", "",
+        "the rewritten calls fall back to torch's ops while aot_autograd traces them: no kernel "
+        "under Inductor",
+        ("tests/test_rewrite.py::test_inline_activations_run_tritonacts_kernels_under_inductor",)),
 ]

@@ -58,6 +58,7 @@ def _apply(selection: frozenset[str]) -> None:
         if _library is not None:
             _library._destroy()
             _library = None
+            _inductor_pass(frozenset())
         _active = frozenset()
         chosen = [o for o in overrides() if selection.intersection(o.ops)]
         keys = dispatch.dispatch_keys()
@@ -76,8 +77,18 @@ def _apply(selection: frozenset[str]) -> None:
                     kernel = dispatch.dispatcher_kernel(override, selection, key)
                     library.impl(override.aten, kernel, key, with_keyset=True)
         _library, _active = library, selection
+        _inductor_pass(selection)
         log.info("tritonact switch on for %s at %s: %s", ", ".join(sorted(selection)),
                  "/".join(keys), ", ".join(f"aten::{o.aten}" for o in chosen))
+
+
+def _inductor_pass(selection: frozenset[str]) -> None:
+    """Inductor's pre-grad pass rewrites the inline calls of ``selection`` (none: the pass
+    configured before), see :mod:`tritonact.switch.rewrite`. Imported on first use: it loads
+    Inductor's config (a second or two)."""
+    from tritonact.switch import rewrite
+
+    rewrite.install(selection)
 
 
 def enable(include: Iterable[str] | None = None, exclude: Iterable[str] | None = None) -> None:
