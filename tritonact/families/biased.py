@@ -31,7 +31,7 @@ from tritonact.families.base import (
 )
 from tritonact.families.gated import _gated_shapes
 from tritonact.kernels import biased as kernels
-from tritonact.testing import Row, forward_backward, gradcheck_into, layout_mismatch, mismatch
+from tritonact.testing import Row, gradcheck_into, layout_mismatch, mismatch
 
 #: The audit's input: 4096 tokens of a Llama-3-8B-sized MLP's projection, tiled for a 132-SM GPU
 #: (8 backward programs an SM).
@@ -285,8 +285,8 @@ class Biased(Spec):
             _, args, meta = biased.plan_forward(m, x, bias, out)
             kernel, work = kernels.forward, Work(NUM_WARPS, meta["BLOCK"])
         else:
-            grid, args, meta = biased.plan_backward(m, out, x, bias, torch.empty_like(x),
-                                                    target=AUDIT_PROGRAMS)
+            _, args, meta = biased.plan_backward(m, out, x, bias, torch.empty_like(x),
+                                                 target=AUDIT_PROGRAMS)
             kernel = kernels.backward
             rows, block_r, block_c = args[7], meta["BLOCK_R"], meta["BLOCK_C"]
             work = Work(NUM_WARPS, rows * block_c, rows // block_r)
