@@ -94,6 +94,10 @@ class Biased(Spec):
     module_name: str
     points: Callable[[], tuple[float, ...]] = lambda: ()
 
+    def __post_init__(self) -> None:
+        for a in self.approximations:  # filed under their keys now, for the custom ops
+            self.math_for(a)
+
     @property
     def takes_approximate(self) -> bool:
         return not isinstance(self.math, GateMath)
@@ -144,8 +148,9 @@ class Biased(Spec):
                 return function(input, self.bias, approximate=self.approximate)
             return function(input, self.bias)
 
-        def __init__(self, *args, **kwargs) -> None:
-            BiasModule.__init__(self, *args, **kwargs)
+        def __init__(self, *args, **kwargs) -> None:  # Python's errors for other arguments
+            arguments = __init__.__signature__.bind(self, *args, **kwargs).arguments
+            BiasModule.__init__(self, **{k: v for k, v in arguments.items() if k != "self"})
 
         kind = inspect.Parameter
         __init__.__signature__ = inspect.Signature([
@@ -300,11 +305,11 @@ def _make_function(spec: Biased) -> Callable[..., torch.Tensor]:
     """``<op>(input, bias[, *, approximate])``. Served: float tensors of one dtype and device,
     ``bias`` 1-D of the input's last dim (even, gated); anything else runs the composite
     (torch's result or error)."""
-    default_math = spec.math_for()
+    maths = {a: spec.math_for(a) for a in spec.approximations}
     gated = spec.gated
 
     def run(input: torch.Tensor, bias: torch.Tensor, approximate: str) -> torch.Tensor:
-        m = default_math if approximate == "none" else spec.math_for(approximate)
+        m = maths.get(approximate)
         if (m is None or not (served(input) and served(bias))
                 or type(input) not in PLAIN_TENSOR_TYPES or type(bias) not in PLAIN_TENSOR_TYPES
                 or input.dtype != bias.dtype or input.device != bias.device
