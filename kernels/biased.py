@@ -87,7 +87,7 @@ AUDIT_EXCEPTIONS: dict[str, dict[str, str]] = {
         "registers": "dy and x in, dx out, the bias held across the row loop and, per column, "
                      "an accumulator of the bias gradient (two of each gated), at the 8 elements "
                      "per thread that 16-byte accesses of 16-bit types need: 40-48 registers "
-                     "(62-75% occupancy), gated 60-72 (44-50%). Reading the bias again each "
+                     "(62-75% occupancy), gated 64-80 (38-50%). Reading the bias again each "
                      "row saves 8-16 of them for an extra load a row. To be measured on a GPU.",
     },
     "forward gated:gelu:none": {"registers": "fp32: 34 registers (75% occupancy): gate, up and "
