@@ -9,6 +9,7 @@ import torch
 
 import tritonact.functional as TF
 import tritonact.nn as tnn
+from tritonact.autograd import biased
 from tritonact.registry import BIASED, OPS
 from tritonact.testing import DTYPES, special_sample
 
@@ -226,3 +227,37 @@ def test_torch_compile_fullgraph(device):
     torch.testing.assert_close(out, expected)
     for got, want in zip(grads, torch.autograd.grad(expected.sum(), leaves)):
         torch.testing.assert_close(got, want)
+
+
+@pytest.mark.parametrize("name", ["bias_gelu", "bias_swiglu"])
+def test_wide_index_path(name, device, monkeypatch):
+    """With the 32-bit limit lowered, small inputs take the 64-bit index path (``WIDE``) both
+    ways, with the same results."""
+    spec = OPS[name]
+    monkeypatch.setattr(biased, "INT32_LIMIT", 100)
+    torch.manual_seed(0)
+    x = torch.randn(9, _width(spec, 40), device=device)
+    bias = torch.randn(x.shape[-1], device=device)
+    m = spec.math_for()
+    out = torch.empty(spec.output_shape(x.shape), device=device)
+    assert biased.plan_forward(m, x, bias, out)[2]["WIDE"]
+    assert biased.plan_backward(m, out, x, bias, torch.empty_like(x))[2]["WIDE"]
+    assert spec.check(x, bias) is None
+
+
+def test_verify_and_list(capsys):
+    """``verify`` checks a bias op (its layouts, input and bias gradients) and ``list`` shows
+    the three with their modules."""
+    from tritonact.__main__ import main
+
+    assert main(["verify", "--ops", "bias_swiglu", "--dtypes", "float32"]) == 0
+    cells = lambda out, op: [[c.strip() for c in line.split("|")[1:-1]]
+                             for line in out.splitlines() if line.startswith(f"| {op} ")]
+    assert cells(capsys.readouterr().out, "bias_swiglu") == [
+        ["bias_swiglu", "defaults", "float32", "ok", "-", "ok"]]
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert cells(out, "bias_gelu") == [["bias_gelu", "bias, *, approximate='none'",
+                                        "input, bias", "-", "nn.BiasGELU", "gelu(x + bias)"]]
+    for spec in BIASED:
+        assert f"nn.{spec.module_name}" in out
