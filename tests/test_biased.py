@@ -261,3 +261,26 @@ def test_verify_and_list(capsys):
                                         "input, bias", "-", "nn.BiasGELU", "gelu(x + bias)"]]
     for spec in BIASED:
         assert f"nn.{spec.module_name}" in out
+
+
+def test_module_under_autocast(device, launches):
+    """Under torch.autocast the module's fp32 bias is cast to the input's autocast dtype, as a
+    Linear's bias is: Linear(bias=False) then the module gives Linear(bias=True) then the
+    activation's dtype and values, through the kernels."""
+    torch.manual_seed(0)
+    linear = torch.nn.Linear(8, 16, device=device)
+    fc = torch.nn.Linear(8, 16, bias=False, device=device)
+    act = tnn.BiasGeGLU(16, device=device)
+    with torch.no_grad():
+        fc.weight.copy_(linear.weight)
+        act.bias.copy_(linear.bias)
+    x = torch.randn(4, 8, device=device)
+    with torch.autocast(device.type, dtype=torch.bfloat16):
+        y = act(fc(x))
+        assert launches == ["biased.forward"]
+        a, b = linear(x).chunk(2, -1)
+        expected = torch.nn.functional.gelu(a) * b
+    assert y.dtype == expected.dtype == torch.bfloat16
+    torch.testing.assert_close(y, expected, rtol=2e-2, atol=2e-2)
+    y.float().sum().backward()
+    assert act.bias.grad.dtype == torch.float32

@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from tritonact.autograd import biased
+from tritonact.autograd.autocast import is_any_autocast_enabled
 from tritonact.autograd.biased import BiasMath, bias_math
 from tritonact.autograd.gated import GateMath
 from tritonact.autograd.launch import NUM_WARPS, PLAIN_TENSOR_TYPES, served
@@ -42,7 +43,9 @@ AUDIT_PROGRAMS = 8 * 132
 class BiasModule(nn.Module):
     """Base of the bias + activation modules (``BiasGELU``, ``BiasGeGLU``, ``BiasSwiGLU``): owns
     ``bias``, a Parameter of ``features`` elements (the size of the input's last dim), initialised
-    to zeros as Megatron's and Transformer Engine's linear layers initialise theirs."""
+    to zeros as Megatron's and Transformer Engine's linear layers initialise theirs. Under
+    torch.autocast an input in the autocast dtype gets the bias cast to it, as a Linear's bias
+    is (the functions themselves follow the composite: another dtype promotes)."""
 
     #: The op's ``approximate`` choices (empty: the op takes none).
     approximations: ClassVar[tuple[str, ...]] = ()
@@ -144,9 +147,14 @@ class Biased(Spec):
         function, takes = self.function, self.takes_approximate
 
         def forward(self, input: torch.Tensor) -> torch.Tensor:
+            bias = self.bias
+            if (is_any_autocast_enabled() and bias.dtype != input.dtype
+                    and torch.is_autocast_enabled(input.device.type)
+                    and input.dtype == torch.get_autocast_dtype(input.device.type)):
+                bias = bias.to(input.dtype)  # as autocast casts a Linear's bias
             if takes:
-                return function(input, self.bias, approximate=self.approximate)
-            return function(input, self.bias)
+                return function(input, bias, approximate=self.approximate)
+            return function(input, bias)
 
         def __init__(self, *args, **kwargs) -> None:  # Python's errors for other arguments
             arguments = __init__.__signature__.bind(self, *args, **kwargs).arguments
