@@ -15,7 +15,7 @@ from tritonact.audit import H200
 from tritonact.families.rowwise import AUDIT_SHAPES
 from tritonact.kernels.elementwise import AUDIT_EXCEPTIONS
 from tritonact.kernels.rowwise import AUDIT_EXCEPTIONS as ROWWISE_EXCEPTIONS
-from tritonact.registry import ELEMENTWISE, GATED, LEARNABLE, RANDOMIZED, ROWWISE
+from tritonact.registry import BIASED, ELEMENTWISE, GATED, LEARNABLE, RANDOMIZED, ROWWISE
 
 
 def test_every_kernel_passes_the_sm90_gate(tmp_path, exhaustive):
@@ -59,6 +59,11 @@ def test_every_kernel_passes_the_sm90_gate(tmp_path, exhaustive):
             for dtype in ("fp32", "fp16", "bf16"):
                 for kernel in ("forward", "backward"):
                     assert (f"{module}.{kernel}", key, dtype, False) in audited
+    for spec in BIASED:  # the hot path: the default approximation in fp32 and bf16
+        for a in spec.approximations if exhaustive else spec.approximations[:1]:
+            for dtype in ("fp32", "fp16", "bf16") if exhaustive else ("fp32", "bf16"):
+                for kernel in ("biased.forward", "biased.backward"):
+                    assert (kernel, spec.math_for(a).key, dtype, False) in audited
     failures = [f"{r['case']}: {r['violations']}" for r in reports if r["violations"]]
     assert not failures, "\n".join(failures)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]

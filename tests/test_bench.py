@@ -66,7 +66,15 @@ from tritonact.bench.report import (
     plots,
 )
 from tritonact.families.gated import LLM_HIDDEN
-from tritonact.registry import ELEMENTWISE, GATED, LEARNABLE, RANDOMIZED, ROWWISE, Param
+from tritonact.registry import (
+    BIASED,
+    ELEMENTWISE,
+    GATED,
+    LEARNABLE,
+    RANDOMIZED,
+    ROWWISE,
+    Param,
+)
 
 
 def op_named(label: str) -> Op:
@@ -82,7 +90,7 @@ def test_full_case_list_has_every_registry_op_dtype_mode_and_the_issue_sizes():
     assert {(c.op.kind, c.op.name) for c in full} == {
         *(("elementwise", s.name) for s in ELEMENTWISE), *(("rowwise", s.name) for s in ROWWISE),
         *(("gated", s.name) for s in GATED), *(("learnable", s.name) for s in LEARNABLE),
-        *(("randomized", s.name) for s in RANDOMIZED)}
+        *(("randomized", s.name) for s in RANDOMIZED), *(("biased", s.name) for s in BIASED)}
     assert {c.dtype for c in full} == {"float32", "bfloat16", "float16"}
     assert {c.mode for c in full} == set(MODES)
     shapes = lambda kind: {c.shape for c in full if c.op.kind == kind}
@@ -236,6 +244,9 @@ def _check_saved_bytes(smoke: Path) -> None:
     assert saved[("swiglu", "tritonact")] == n  # the input alone
     assert saved[("swiglu", "eager")] == n + n // 2  # the input's halves and silu(gate)
     assert saved[("relu", "tritonact")] == saved[("relu", "eager")] == n  # the output
+    # the input and the bias; the composite keeps x + bias and silu(gate)
+    assert saved[("bias_swiglu", "tritonact")] == n + 1024 * 4
+    assert saved[("bias_swiglu", "eager")] == n + n // 2
 
 
 def _check_summary_and_plots(smoke: Path) -> None:
@@ -245,10 +256,11 @@ def _check_summary_and_plots(smoke: Path) -> None:
     assert "liger: skipped: Liger-Kernel runs on CUDA" in text
     assert "liger-fused: skipped: Liger-Kernel runs on CUDA" in text
     assert "| swiglu | float32 | 4x1024 | forward+backward | L2 |" in text  # the latency table
-    assert "| latency | 6/6 | 0 |" in text  # the phases: every step run, none left out
+    assert "| latency | 7/7 | 0 |" in text  # the phases: every step run, none left out
     pngs = sorted(p.name for p in smoke.glob("*.png"))
     # no speed-up bars: they are drawn from bandwidth sizes only, and the smoke sizes fit the L2
-    assert pngs == ["gbps_relu.png", "gbps_softmax.png", "gbps_swiglu.png"]
+    assert pngs == ["gbps_bias_swiglu.png", "gbps_relu.png", "gbps_softmax.png",
+                    "gbps_swiglu.png"]
     assert all((smoke / p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
 
 

@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tritonact.registry import ELEMENTWISE, GATED, LEARNABLE, RANDOMIZED, ROWWISE, SPECS
+from tritonact.registry import BIASED, ELEMENTWISE, GATED, LEARNABLE, RANDOMIZED, ROWWISE, SPECS
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
@@ -31,6 +31,9 @@ def test_readme_api_table_lists_every_op_and_module():
         assert f"| `{spec.name}(input, lower=1/8, upper=1/3, training=False, inplace=False)` |" \
             in README
         assert f"`{spec.inplace_name}`" in README and f"`{spec.module.__name__}`" in README
+    for spec in BIASED:
+        assert f"| `{spec.name}(input, bias" in README, spec.name
+        assert f"| `{spec.module_name}` |" in README, spec.module_name
 
 
 def test_readme_names_every_function_and_module():

@@ -38,6 +38,7 @@ SWITCH = "tests/test_switch.py"
 DISTRIBUTED = "tests/test_distributed.py"
 CANNOT_SERVE = f"{SWITCH}::test_what_the_switch_cannot_serve_is_torchs_own_kernel"
 TWO_PASS = "tests/test_rowwise.py::test_two_pass_rows_in_every_layout"
+BIASED = "tests/test_biased.py"
 THIRD = "tests/test_thirdparty.py"
 MODELS = "tests/test_models.py"
 PATCHED = "test_patch_fuses_every_gated_mlp_and_unpatch_restores"
@@ -763,4 +764,30 @@ MUTANTS: list[Mutant] = [
         "the rewritten calls fall back to torch's ops while aot_autograd traces them: no kernel "
         "under Inductor",
         ("tests/test_rewrite.py::test_inline_activations_run_tritonacts_kernels_under_inductor",)),
+    # --- the bias + activation ops (tests/test_biased.py) ---
+    Mutant(
+        "bias-partials-by-column-block", "kernels/biased.py",
+        "partial_row = partial_ptr + tl.program_id(1).to(tl.int64) * width",
+        "partial_row = partial_ptr + tl.program_id(0).to(tl.int64) * width",
+        "each program's bias-gradient partials filed under its column block, not its row share: "
+        "programs overwrite each other's sums",
+        (f"{BIASED}::test_bias_gradient_over_many_programs_and_column_blocks",)),
+    Mutant(
+        "bias-up-gradient-from-gate", "kernels/biased.py",
+        "tl.store(partial_row + n_cols + cols, tl.sum(acc_b, axis=0), mask=col_mask)",
+        "tl.store(partial_row + n_cols + cols, tl.sum(acc_a, axis=0), mask=col_mask)",
+        "a gated op's bias gradient for the up half summed from the gate's gradient",
+        (f"{BIASED}::test_parity",)),
+    Mutant(
+        "bias-up-half-misread", "kernels/biased.py",
+        "load(bias_ptr + n_cols, cols, mask)",
+        "load(bias_ptr, cols, mask)",
+        "a gated forward adds the gate's half of the bias to the up operand",
+        (f"{BIASED}::test_parity",)),
+    Mutant(
+        "bias-gradient-flag-from-input", "autograd/biased.py",
+        "dx, dbias = backward(ctx.math, dy, x, bias, need_bias)",
+        "dx, dbias = backward(ctx.math, dy, x, bias, need_x)",
+        "the bias gradient computed when the input needs one: none for a frozen input's bias",
+        (f"{BIASED}::test_one_gradient_asked_for",)),
 ]

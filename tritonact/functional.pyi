@@ -14,6 +14,9 @@ writes it from the registry; a test checks it is current).
 import torch
 
 __all__ = [
+    'bias_geglu',
+    'bias_gelu',
+    'bias_swiglu',
     'celu',
     'celu_',
     'elu',
@@ -666,5 +669,57 @@ def rrelu_(
     seed taken from torch's default generator (reproducible under ``torch.manual_seed``, not the
     same numbers as torch's), and backward draws the same slopes again instead of saving them:
     one saved tensor, not two.
+    """
+    ...
+
+
+def bias_gelu(
+    input: torch.Tensor,
+    bias: torch.Tensor,
+    *,
+    approximate: str = 'none',
+) -> torch.Tensor:
+    """bias_gelu(x, bias) = gelu(x + bias), bias over the last dim.
+
+    The activation of a Linear layer's result without its bias (``nn.Linear(..., bias=False)``),
+    the bias added inside the kernel: one launch forward (one read of ``input``); backward is one
+    pass giving the input gradient and per program partial sums of it over rows, then one small
+    sum for the bias gradient. Saves input and bias. ``approximate='tanh'`` is Megatron's (its
+    ``bias_gelu``/``bias_geglu``); 'none', torch's default, is the exact erf form. Other dtypes,
+    devices or bias shapes run the torch composite (its result or error).
+    """
+    ...
+
+
+def bias_geglu(
+    input: torch.Tensor,
+    bias: torch.Tensor,
+    *,
+    approximate: str = 'none',
+) -> torch.Tensor:
+    """bias_geglu(x, bias) = gelu(a) * b, (a, b) the halves of the last dim of x + bias, bias over
+    the last dim.
+
+    The activation of a Linear layer's result without its bias (``nn.Linear(..., bias=False)``),
+    the bias added inside the kernel: one launch forward (one read of ``input``); backward is one
+    pass giving the input gradient and per program partial sums of it over rows, then one small
+    sum for the bias gradient. Saves input and bias. The last dim (even) is split in half after
+    the bias: ``a`` the first half (the gate), ``b`` the second. ``approximate='tanh'`` is
+    Megatron's (its ``bias_gelu``/``bias_geglu``); 'none', torch's default, is the exact erf
+    form. Other dtypes, devices or bias shapes run the torch composite (its result or error).
+    """
+    ...
+
+
+def bias_swiglu(input: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+    """bias_swiglu(x, bias) = silu(a) * b, (a, b) the halves of the last dim of x + bias, bias over
+    the last dim.
+
+    The activation of a Linear layer's result without its bias (``nn.Linear(..., bias=False)``),
+    the bias added inside the kernel: one launch forward (one read of ``input``); backward is one
+    pass giving the input gradient and per program partial sums of it over rows, then one small
+    sum for the bias gradient. Saves input and bias. The last dim (even) is split in half after
+    the bias: ``a`` the first half (the gate), ``b`` the second. Other dtypes, devices or bias
+    shapes run the torch composite (its result or error).
     """
     ...

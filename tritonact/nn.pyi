@@ -21,6 +21,9 @@ __all__ = [
     'GELU',
     'GLU',
     'SELU',
+    'BiasGELU',
+    'BiasGeGLU',
+    'BiasSwiGLU',
     'FATReGLU',
     'GeGLU',
     'Hardshrink',
@@ -1212,4 +1215,55 @@ class RReLU(nn.RReLU):
 
 
     """
+    def forward(self, input: torch.Tensor) -> torch.Tensor: ...
+
+
+class BiasGELU(nn.Module):
+    """BiasGELU: gelu(x + bias), by tritonact's fused Triton kernels, with its own ``bias``
+    Parameter of ``features`` elements (zeros, as Megatron's and Transformer Engine's linear
+    layers start theirs). Put it after a Linear layer without bias: ``nn.Linear(d, features,
+    bias=False)`` then ``BiasGELU(features)`` computes ``bias_gelu`` of the Linear's result in
+    one read of it (copy a trained Linear's bias into ``bias``).
+    """
+    def __init__(
+        self,
+        features: int,
+        approximate: str = 'none',
+        *,
+        device=None,
+        dtype=None,
+    ) -> None: ...
+    def forward(self, input: torch.Tensor) -> torch.Tensor: ...
+
+
+class BiasGeGLU(nn.Module):
+    """BiasGeGLU: gelu(a) * b, (a, b) the halves of the last dim of x + bias, by tritonact's fused
+    Triton kernels, with its own ``bias`` Parameter of ``features`` elements (zeros, as
+    Megatron's and Transformer Engine's linear layers start theirs). The input's last dim
+    (``features``, even) is split in half after the bias: ``act(a) * b``, the gate ``a`` first.
+    Put it after a Linear layer without bias: ``nn.Linear(d, features, bias=False)`` then
+    ``BiasGeGLU(features)`` computes ``bias_geglu`` of the Linear's result in one read of it
+    (copy a trained Linear's bias into ``bias``).
+    """
+    def __init__(
+        self,
+        features: int,
+        approximate: str = 'none',
+        *,
+        device=None,
+        dtype=None,
+    ) -> None: ...
+    def forward(self, input: torch.Tensor) -> torch.Tensor: ...
+
+
+class BiasSwiGLU(nn.Module):
+    """BiasSwiGLU: silu(a) * b, (a, b) the halves of the last dim of x + bias, by tritonact's fused
+    Triton kernels, with its own ``bias`` Parameter of ``features`` elements (zeros, as
+    Megatron's and Transformer Engine's linear layers start theirs). The input's last dim
+    (``features``, even) is split in half after the bias: ``act(a) * b``, the gate ``a`` first.
+    Put it after a Linear layer without bias: ``nn.Linear(d, features, bias=False)`` then
+    ``BiasSwiGLU(features)`` computes ``bias_swiglu`` of the Linear's result in one read of it
+    (copy a trained Linear's bias into ``bias``).
+    """
+    def __init__(self, features: int, *, device=None, dtype=None) -> None: ...
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...

@@ -24,6 +24,7 @@ from tritonact.autograd.launch import compute_dtype, rounded
 from tritonact.autograd.prelu import PreluMath
 from tritonact.autograd.rowwise import RowMath, log_softmax_second, softmax_second
 from tritonact.families.base import REQUIRED, Param, Spec
+from tritonact.families.biased import Biased
 from tritonact.families.elementwise import Elementwise
 from tritonact.families.gated import Gated, GatedModule
 from tritonact.families.learnable import Learnable
@@ -44,6 +45,7 @@ from tritonact.switch.resolution import (
 __all__ = ["ELEMENTWISE", "GATED", "LEARNABLE", "OPS", "OP_NAMES", "RANDOMIZED", "REQUIRED",
            "ROWWISE", "SPECS", "Elementwise", "Gated", "Learnable", "Param", "Randomized",
            "Rowwise", "register", "resolve_ops"]
+__all__ += ["BIASED", "Biased"]
 
 
 def _nonnegative(value: float, *_) -> bool:
@@ -341,8 +343,19 @@ RANDOMIZED: tuple[Randomized, ...] = (
 )
 
 
+#: Megatron's bias + activation fusions: the activation of ``x + bias`` (bias over the last dim),
+#: the gated ones over the halves of the last dim; the math is the gates' records above.
+BIASED: tuple[Biased, ...] = (
+    Biased("bias_gelu", "gelu(x + bias)", GATE_GELU, False, "BiasGELU"),
+    Biased("bias_geglu", "gelu(a) * b, (a, b) the halves of the last dim of x + bias", GATE_GELU,
+           True, "BiasGeGLU"),
+    Biased("bias_swiglu", "silu(a) * b, (a, b) the halves of the last dim of x + bias",
+           GATE_SILU, True, "BiasSwiGLU"),
+)
+
+
 #: Every op, in the order the API, ``list``, ``verify``, ``bench`` and the audit show them.
-SPECS: list[Spec] = [*ELEMENTWISE, *ROWWISE, *GATED, *LEARNABLE, *RANDOMIZED]
+SPECS: list[Spec] = [*ELEMENTWISE, *ROWWISE, *GATED, *LEARNABLE, *RANDOMIZED, *BIASED]
 #: name -> spec, every op the registry knows.
 OPS: dict[str, Spec] = {spec.name: spec for spec in SPECS}
 #: Every public op name -> the registry op it names: the op's own name, a gated op's
