@@ -488,3 +488,69 @@ def clamped_up_plus_one(x, alpha, limit):
 def clamped_up_plus_one_backward(g, x, alpha, limit):
     """clamp's gradient: passed where -limit <= x <= limit (both bounds inclusive), else 0."""
     return tl.where((x >= -limit) & (x <= limit), g, 0.0)
+
+
+# --- learnable weights (kernels/parametric.py): forward(x, w1, w2, a, b) and
+# backward(g, x, w1, w2, a, b) -> (dx, w1's term, w2's term), each weight per channel or shared
+
+
+@triton.jit
+def star_relu_forward(x, scale, bias, a, b):
+    """scale * relu(x)^2 + bias (NaN stays NaN, as torch's relu)."""
+    r = tl.where(x < 0.0, 0.0, x)
+    return scale * (r * r) + bias
+
+
+@triton.jit
+def star_relu_backward(g, x, scale, bias, a, b):
+    r = tl.where(x < 0.0, 0.0, x)
+    return g * (2.0 * scale * r), g * (r * r), g
+
+
+@triton.jit
+def xielu_forward(x, alpha_p, alpha_n, beta, eps):
+    """alpha_p x^2 + beta x if x > 0 else (expm1(min(x, eps)) - x) alpha_n + beta x."""
+    negative = (expm1(tl.where(x < eps, x, eps)) - x) * alpha_n
+    return tl.where(x > 0.0, alpha_p * x * x, negative) + beta * x
+
+
+@triton.jit
+def xielu_backward(g, x, alpha_p, alpha_n, beta, eps):
+    positive = x > 0.0
+    below = x <= eps  # clamp(x, max=eps) passes the gradient at x == eps
+    d_negative = (tl.where(below, tl.exp(x), 0.0) - 1.0) * alpha_n
+    dx = g * (tl.where(positive, 2.0 * alpha_p * x, d_negative) + beta)
+    d_alpha_p = tl.where(positive, g * (x * x), 0.0)
+    d_alpha_n = tl.where(positive, 0.0, g * (expm1(tl.where(below, x, eps)) - x))
+    return dx, d_alpha_p, d_alpha_n
+
+
+@triton.jit
+def snake_forward(x, alpha, unused, guard, b):
+    """x + sin(alpha x)^2 / (alpha + guard)."""
+    s = tl.sin(alpha * x)
+    return x + (1.0 / (alpha + guard)) * (s * s)
+
+
+@triton.jit
+def snake_backward(g, x, alpha, unused, guard, b):
+    s = tl.sin(alpha * x)
+    sin_2ax = 2.0 * s * tl.cos(alpha * x)
+    inv = 1.0 / (alpha + guard)
+    return (g * (1.0 + sin_2ax * alpha * inv), g * (sin_2ax * x * inv - s * s * inv * inv),
+            0.0 * g)
+
+
+@triton.jit
+def snake_beta_forward(x, alpha, beta, guard, b):
+    """x + sin(alpha x)^2 / (beta + guard)."""
+    s = tl.sin(alpha * x)
+    return x + (1.0 / (beta + guard)) * (s * s)
+
+
+@triton.jit
+def snake_beta_backward(g, x, alpha, beta, guard, b):
+    s = tl.sin(alpha * x)
+    sin_2ax = 2.0 * s * tl.cos(alpha * x)
+    inv = 1.0 / (beta + guard)
+    return g * (1.0 + sin_2ax * alpha * inv), g * (sin_2ax * x * inv), -g * (s * s * inv * inv)
