@@ -20,7 +20,7 @@ holds at those points too.
 import triton
 import triton.language as tl
 
-from .math import expm1, log1p_exp_neg_abs, sigmoid, softplus, tanh
+from .math import expm1, log1p_exp_neg_abs, sigmoid, sincos, softplus, tanh
 
 # Global constants must be tl.constexpr for compiled kernels; keep a tensor on the left of each
 # product (``x * CONST``): the interpreter's constexpr * tensor wraps the tensor in a constexpr.
@@ -528,14 +528,14 @@ def xielu_backward(g, x, alpha_p, alpha_n, beta, eps):
 @triton.jit
 def snake_forward(x, alpha, unused, guard, b):
     """x + sin(alpha x)^2 / (alpha + guard)."""
-    s = tl.sin(alpha * x)
+    s, _ = sincos(alpha * x)
     return x + (1.0 / (alpha + guard)) * (s * s)
 
 
 @triton.jit
 def snake_backward(g, x, alpha, unused, guard, b):
-    s = tl.sin(alpha * x)
-    sin_2ax = 2.0 * s * tl.cos(alpha * x)
+    s, c = sincos(alpha * x)
+    sin_2ax = 2.0 * s * c
     inv = 1.0 / (alpha + guard)
     return (g * (1.0 + sin_2ax * alpha * inv), g * (sin_2ax * x * inv - s * s * inv * inv),
             0.0 * g)
@@ -544,13 +544,13 @@ def snake_backward(g, x, alpha, unused, guard, b):
 @triton.jit
 def snake_beta_forward(x, alpha, beta, guard, b):
     """x + sin(alpha x)^2 / (beta + guard)."""
-    s = tl.sin(alpha * x)
+    s, _ = sincos(alpha * x)
     return x + (1.0 / (beta + guard)) * (s * s)
 
 
 @triton.jit
 def snake_beta_backward(g, x, alpha, beta, guard, b):
-    s = tl.sin(alpha * x)
-    sin_2ax = 2.0 * s * tl.cos(alpha * x)
+    s, c = sincos(alpha * x)
+    sin_2ax = 2.0 * s * c
     inv = 1.0 / (beta + guard)
     return g * (1.0 + sin_2ax * alpha * inv), g * (sin_2ax * x * inv), -g * (s * s * inv * inv)
