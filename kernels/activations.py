@@ -516,13 +516,16 @@ def xielu_forward(x, alpha_p, alpha_n, beta, eps):
 
 @triton.jit
 def xielu_backward(g, x, alpha_p, alpha_n, beta, eps):
+    """The composite's gradients, each branch's term taken with the gradient torch.where
+    passes it (0 off the branch): 0 times an infinite or NaN term is NaN there too, as torch's
+    (x = -inf or NaN: dx and alpha_p's term; x = +inf or NaN: alpha_n's)."""
     positive = x > 0.0
+    g_p = tl.where(positive, g, 0.0)
+    g_n = tl.where(positive, 0.0, g)
     below = x <= eps  # clamp(x, max=eps) passes the gradient at x == eps
     d_negative = (tl.where(below, tl.exp(x), 0.0) - 1.0) * alpha_n
-    dx = g * (tl.where(positive, 2.0 * alpha_p * x, d_negative) + beta)
-    d_alpha_p = tl.where(positive, g * (x * x), 0.0)
-    d_alpha_n = tl.where(positive, 0.0, g * (expm1(tl.where(below, x, eps)) - x))
-    return dx, d_alpha_p, d_alpha_n
+    dx = g_p * (2.0 * alpha_p * x) + g_n * d_negative + g * beta
+    return dx, g_p * x * x, g_n * (expm1(tl.where(below, x, eps)) - x)
 
 
 @triton.jit

@@ -79,13 +79,16 @@ def sincos(t):
     parts, the first two short enough that k times them is exact for |k| < 2^14), then Cephes'
     minimax polynomials on |r| <= pi/4 (a few ulp, as tl.sin's fast path; no Payne-Hanek slow
     path, whose fp64 arithmetic and stack frame the compiled tl.sin carries) and the quadrant
-    k mod 4. Beyond |t| ~ 2^14 pi/2 the reduction loses digits; inf and NaN give NaN."""
+    k mod 4. Accurate for |t| < 1e5 (k times the first part exact); beyond, the reduction loses
+    digits and, past ~1e7, the result is bounded but arbitrary (|r| > 1 is taken as 0). inf and
+    NaN give NaN."""
     if t.dtype == tl.float64:
         return tl.sin(t), tl.cos(t)
     k = tl.floor(t * 0.6366197723675814 + 0.5)
     r = t - k * 1.5703125
     r = r - k * 4.837512969970703125e-4
     r = r - k * 7.54978995489188216e-8
+    r = tl.where(tl.abs(r) > 1.0, 0.0, r)  # k inexact: bounded, not inf (NaN stays NaN)
     z = r * r
     s = r + r * z * ((-1.9515295891e-4 * z + 8.3321608736e-3) * z - 1.6666654611e-1)
     c = 1.0 - 0.5 * z + z * z * ((2.443315711809948e-5 * z - 1.388731625493765e-3) * z
