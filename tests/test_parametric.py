@@ -91,6 +91,12 @@ def test_special_values(spec, device):
     for params in spec.param_sets():
         problem = spec.check(x, weights, torch.ones_like(x), params)
         assert problem is None, f"{params}: {problem}"
+    for params in spec.param_sets():  # at a kink exactly (xielu's eps: clamp passes there)
+        for point in spec.points(*params.values()):
+            x = torch.full((1, 2, 3), point, dtype=torch.float64, device=device)
+            problem = spec.check(x, tuple(w.double() for w in weights), torch.ones_like(x),
+                                 params)
+            assert problem is None, f"at {point}, {params}: {problem}"
     if spec.name.startswith("snake"):  # beyond: torch's forward (x dominates), bounded slopes
         x = torch.tensor([1e30, -1e30, 3e7], device=device).repeat(1, 2, 1).requires_grad_()
         y = spec.function(x, *weights)
