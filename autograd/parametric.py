@@ -159,7 +159,7 @@ def backward(m: ParametricMath, g: torch.Tensor, x: torch.Tensor, weights: list[
         sums = sums.sum((1, 3)).flatten(1)[:, :c]  # [weights, C]
         for i, (w, need) in enumerate(zip(weights, weight_grads)):
             if need:
-                grad = sums[i].sum() if w.numel() == 1 else sums[i]
+                grad = sums[i].sum() if w.numel() == 1 else sums[i].clone()  # no shared base
                 grads.append(grad.reshape(w.shape).to(w.dtype))
             else:
                 grads.append(None)

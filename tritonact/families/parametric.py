@@ -224,6 +224,18 @@ class Parametric(Spec):
                                                tile.rows // tile.block_n))
 
 
+def _result_dtype(input: torch.Tensor, weight: torch.Tensor) -> torch.dtype:
+    """``torch.result_type(input, weight)`` for the floating dtypes the kernels serve, in plain
+    Python (torch.compile traces it): a 0-d weight beside a dimensioned input does not promote;
+    fp16 with bf16 is fp32; otherwise the wider."""
+    a, b = input.dtype, weight.dtype
+    if a == b or (weight.dim() == 0 and input.dim() > 0):
+        return a
+    if {a, b} == {torch.float16, torch.bfloat16}:
+        return torch.float32
+    return a if a.itemsize > b.itemsize else b
+
+
 def _served_weights(spec: Parametric, input: torch.Tensor,
                     weights: tuple[torch.Tensor, ...]) -> list[torch.Tensor] | None:
     """The weights as the kernels take them, in the input's dtype where torch's type promotion
@@ -233,7 +245,7 @@ def _served_weights(spec: Parametric, input: torch.Tensor,
     result to."""
     for w in weights:
         if not (isinstance(w, torch.Tensor) and type(w) in PLAIN_TENSOR_TYPES and served(w)
-                and w.device == input.device and torch.result_type(input, w) == input.dtype):
+                and w.device == input.device and _result_dtype(input, w) == input.dtype):
             return None
         if spec.per_channel:
             if input.dim() < 2 or w.dim() != 1 or w.numel() not in (1, input.shape[1]):
