@@ -771,4 +771,10 @@ MUTANTS: list[Mutant] = [
         "Snake's alpha gradient loses a factor of 1 / alpha (the derivative of the 1 / alpha "
         "scale)",
         ("tests/test_parametric.py::test_parity[snake-torch.float32]",)),
+    Mutant(
+        "parametric-wide-decision", "autograd/parametric.py",
+        "wide = max(extent, n * c * s) + tile.rows + block > INT32_LIMIT",
+        "wide = n * c * s + tile.rows + block > INT32_LIMIT",
+        "the parametric launcher's 64-bit decision ignores a stepped input's extent",
+        ("tests/test_wide_index.py::test_parametric_on_a_stepped_view",)),
 ]
