@@ -306,3 +306,24 @@ def test_under_torch_compile_fullgraph(spec, device):
     refs = torch.autograd.grad(spec.torch_fn(x, *ws).sum(), (x, *ws))
     for a, b in zip(grads, refs):
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-4)
+
+
+def test_signatures_and_argument_errors():
+    """The documented signatures; Python's own TypeErrors for calls that do not fit."""
+    import inspect
+
+    empty = inspect.Parameter.empty
+    expected = {"star_relu": [("input", empty), ("scale", empty), ("bias", empty)],
+                "xielu": [("input", empty), ("alpha_p", empty), ("alpha_n", empty),
+                          ("beta", 0.5), ("eps", -1e-6)],
+                "snake": [("input", empty), ("alpha", empty)],
+                "snake_beta": [("input", empty), ("alpha", empty), ("beta", empty)]}
+    for name, params in expected.items():
+        signature = inspect.signature(getattr(TF, name))
+        assert [(p.name, p.default) for p in signature.parameters.values()] == params
+    x, w = torch.ones(2, 3), torch.ones(3)
+    for call, message in ((lambda: TF.snake(x), "missing required arguments: alpha"),
+                          (lambda: TF.snake(x, w, w), "takes 2 positional arguments"),
+                          (lambda: TF.snake_beta(x, w, w, gamma=w), "unexpected keyword")):
+        with pytest.raises(TypeError, match=message):
+            call()

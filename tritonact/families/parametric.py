@@ -259,13 +259,13 @@ def _make_function(spec: Parametric) -> Callable[..., torch.Tensor]:
     """``<op>(input, *weights, *params)``: the kernels where they serve the call, else the
     composite (its result or its error)."""
     m, torch_fn = spec.math, spec.torch_fn
-    names = ("input", *spec.weights, *(p.name for p in spec.params))
-    defaults = tuple([inspect.Parameter.empty] * (1 + len(spec.weights))
+    names = (*spec.weights, *(p.name for p in spec.params))
+    defaults = tuple([inspect.Parameter.empty] * len(spec.weights)
                      + [p.default for p in spec.params])
     n_weights = len(spec.weights)
 
-    def function(*args, **kwargs) -> torch.Tensor:
-        input, *rest = bind_arguments(spec.name, names, defaults, len(names), args, kwargs)
+    def function(input: torch.Tensor, *args, **kwargs) -> torch.Tensor:
+        rest = bind_arguments(spec.name, names, defaults, len(names), args, kwargs)
         weights, params = tuple(rest[:n_weights]), tuple(rest[n_weights:])
         if not (type(input) in PLAIN_TENSOR_TYPES and served(input)):
             return torch_fn(input, *weights, *params)
@@ -281,7 +281,7 @@ def _make_function(spec: Parametric) -> Callable[..., torch.Tensor]:
     kind = inspect.Parameter
     function.__signature__ = inspect.Signature([
         *(kind(n, kind.POSITIONAL_OR_KEYWORD, annotation=torch.Tensor)
-          for n in names[:1 + n_weights]),
+          for n in ("input", *spec.weights)),
         *(kind(p.name, kind.POSITIONAL_OR_KEYWORD, default=p.default, annotation=float)
           for p in spec.params)], return_annotation=torch.Tensor)
     shape = ("each a 1-D tensor of C elements (one per channel, dim 1) or of one"
