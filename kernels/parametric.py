@@ -96,10 +96,10 @@ _ACCUMULATORS = ("g and x in, dx out, and a per-element accumulator per weight k
                  "the row loop (summed across threads once, at the end, as PReLU's)")
 _SINCOS = ("sin and cos by a Cody-Waite reduction and two degree-7 polynomials (kernels/math.py "
            "sincos): ~30 instructions an element forward, ~50 backward, against 4-6 bytes an "
-           "element of 16-bit I/O: 1.1-1.2 of the H200's issue ceiling, 0.8 of the H100's")
+           "element of 16-bit I/O: 1.17-1.26 of the H200's issue ceiling, 0.8-0.9 of the H100's")
 _XIELU = ("expm1 built from exp and log (kernels/math.py: exact near 0, where x - expm1(x) "
           "cancels) on the x <= 0 branch, the quadratic on the other: ~66 instructions an "
-          "element forward, ~93 backward; 1.0-2.1 of the H200's issue ceiling")
+          "element forward, ~93 backward; 0.92-2.12 of the H200's issue ceiling")
 
 #: The kernel audit's exceptions for these kernels (see ``elementwise.AUDIT_EXCEPTIONS``).
 AUDIT_EXCEPTIONS: dict[str, dict[str, str]] = {
@@ -107,14 +107,14 @@ AUDIT_EXCEPTIONS: dict[str, dict[str, str]] = {
                       "registers": "expm1's exp, log and division beside the quadratic: 35-36 "
                                    "registers in fp16/bf16 (75% occupancy)"},
     "backward xielu": {"issue_rate": _XIELU,
-                       "registers": _ACCUMULATORS + " with expm1 on the x <= 0 branch: 46-47 "
-                                    "registers (62% occupancy). To be measured on a GPU."},
+                       "registers": _ACCUMULATORS + " with expm1 on the x <= 0 branch: 40-53 "
+                                    "registers (56-75% occupancy). To be measured on a GPU."},
     "forward snake": {"issue_rate": _SINCOS},
     "forward snake_beta": {"issue_rate": _SINCOS},
     "backward snake": {"issue_rate": _SINCOS,
-                       "registers": _ACCUMULATORS + ", sin and cos: 48-56 registers (50-62% "
+                       "registers": _ACCUMULATORS + ", sin and cos: 48-56 registers (56-62% "
                                     "occupancy). To be measured on a GPU."},
     "backward snake_beta": {"issue_rate": _SINCOS,
                             "registers": _ACCUMULATORS + " (two), sin and cos: 56-64 registers "
-                                         "(50% occupancy). To be measured on a GPU."},
+                                         "(50-56% occupancy). To be measured on a GPU."},
 }
