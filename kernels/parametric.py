@@ -94,9 +94,10 @@ def backward(g_ptr, x_ptr, w1_ptr, w2_ptr, dx_ptr, partial_ptr, N, C, S, rows_pe
 
 _ACCUMULATORS = ("g and x in, dx out, and a per-element accumulator per weight kept across "
                  "the row loop (summed across threads once, at the end, as PReLU's)")
-_SINCOS = ("sin and cos by a Cody-Waite reduction and polynomials of degree 7 and 8 (kernels/math.py "
-           "sincos): ~30 instructions an element forward, ~50 backward, against 4-6 bytes an "
-           "element of 16-bit I/O: 1.17-1.26 of the H200's issue ceiling, 0.8-0.9 of the H100's")
+_SINCOS = ("sin and cos by a Cody-Waite reduction and polynomials of degree 7 and 8 "
+           "(kernels/math.py sincos): ~30 instructions an element forward, ~50 backward, "
+           "against 4-6 bytes an element of 16-bit I/O: 1.17-1.26 of the H200's issue "
+           "ceiling, 0.8-0.9 of the H100's")
 _XIELU = ("expm1 built from exp and log (kernels/math.py: exact near 0, where x - expm1(x) "
           "cancels) on the x <= 0 branch, the quadratic on the other: ~66 instructions an "
           "element forward, ~93 backward; 0.92-2.12 of the H200's issue ceiling")
