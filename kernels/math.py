@@ -71,3 +71,29 @@ def log1p_exp_neg_abs(x):
 def softplus(x):
     """log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)), finite wherever the result is."""
     return tl.maximum(x, 0.0) + log1p_exp_neg_abs(x)
+
+
+@triton.jit
+def sincos(t):
+    """(sin t, cos t). fp64: tl.sin and tl.cos. fp32: t = r + k pi/2 (Cody-Waite: pi/2 in three
+    parts, the first two short enough that k times them is exact for |k| < 2^14), then Cephes'
+    minimax polynomials on |r| <= pi/4 (a few ulp, as tl.sin's fast path; no Payne-Hanek slow
+    path, whose fp64 arithmetic and stack frame the compiled tl.sin carries) and the quadrant
+    k mod 4. Accurate for |t| < 1e5 (k times the first part exact); beyond, the reduction loses
+    digits and, past ~1e7, the result is bounded but arbitrary (|r| > 1 is taken as 0). inf and
+    NaN give NaN."""
+    if t.dtype == tl.float64:
+        return tl.sin(t), tl.cos(t)
+    k = tl.floor(t * 0.6366197723675814 + 0.5)
+    r = t - k * 1.5703125
+    r = r - k * 4.837512969970703125e-4
+    r = r - k * 7.54978995489188216e-8
+    r = tl.where(tl.abs(r) > 1.0, 0.0, r)  # k inexact: bounded, not inf (NaN stays NaN)
+    z = r * r
+    s = r + r * z * ((-1.9515295891e-4 * z + 8.3321608736e-3) * z - 1.6666654611e-1)
+    c = 1.0 - 0.5 * z + z * z * ((2.443315711809948e-5 * z - 1.388731625493765e-3) * z
+                                 + 4.166664568298827e-2)
+    q = k - 4.0 * tl.floor(k * 0.25)  # the quadrant, 0 to 3
+    sin = tl.where(q == 0.0, s, tl.where(q == 1.0, c, tl.where(q == 2.0, -s, -c)))
+    cos = tl.where(q == 0.0, c, tl.where(q == 1.0, -s, tl.where(q == 2.0, -c, s)))
+    return sin, cos

@@ -15,7 +15,15 @@ from tritonact.audit import H200
 from tritonact.families.rowwise import AUDIT_SHAPES
 from tritonact.kernels.elementwise import AUDIT_EXCEPTIONS
 from tritonact.kernels.rowwise import AUDIT_EXCEPTIONS as ROWWISE_EXCEPTIONS
-from tritonact.registry import BIASED, ELEMENTWISE, GATED, LEARNABLE, RANDOMIZED, ROWWISE
+from tritonact.registry import (
+    BIASED,
+    ELEMENTWISE,
+    GATED,
+    LEARNABLE,
+    PARAMETRIC,
+    RANDOMIZED,
+    ROWWISE,
+)
 
 
 def test_every_kernel_passes_the_sm90_gate(tmp_path, exhaustive):
@@ -54,7 +62,8 @@ def test_every_kernel_passes_the_sm90_gate(tmp_path, exhaustive):
                 for kernel in kernels:
                     assert (f"rowwise.{kernel}", key, dtype, rows, columns) in row_shapes
     for module, keys in (("prelu", [s.math.key for s in LEARNABLE]),
-                         ("randomized", [s.name for s in RANDOMIZED])):
+                         ("randomized", [s.name for s in RANDOMIZED]),
+                         ("parametric", [s.math.key for s in PARAMETRIC])):
         for key in keys:
             for dtype in ("fp32", "fp16", "bf16"):
                 for kernel in ("forward", "backward"):

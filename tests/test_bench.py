@@ -71,6 +71,7 @@ from tritonact.registry import (
     ELEMENTWISE,
     GATED,
     LEARNABLE,
+    PARAMETRIC,
     RANDOMIZED,
     ROWWISE,
     Param,
@@ -90,7 +91,8 @@ def test_full_case_list_has_every_registry_op_dtype_mode_and_the_issue_sizes():
     assert {(c.op.kind, c.op.name) for c in full} == {
         *(("elementwise", s.name) for s in ELEMENTWISE), *(("rowwise", s.name) for s in ROWWISE),
         *(("gated", s.name) for s in GATED), *(("learnable", s.name) for s in LEARNABLE),
-        *(("randomized", s.name) for s in RANDOMIZED), *(("biased", s.name) for s in BIASED)}
+        *(("randomized", s.name) for s in RANDOMIZED),
+        *(("parametric", s.name) for s in PARAMETRIC), *(("biased", s.name) for s in BIASED)}
     assert {c.dtype for c in full} == {"float32", "bfloat16", "float16"}
     assert {c.mode for c in full} == set(MODES)
     shapes = lambda kind: {c.shape for c in full if c.op.kind == kind}

@@ -21,7 +21,8 @@ transformers = pytest.importorskip("transformers")
 #: The aten activation operators (and their backward operators) that a patched model must not
 #: run outside tritonact, but for the calls written inline in the model's code.
 ACTIVATIONS = {"silu", "gelu", "tanh", "sigmoid", "relu", "_softmax", "_log_softmax", "mish",
-               "softplus", "threshold", "glu"}
+               "softplus", "threshold", "glu",
+               "expm1"}  # xIELU's Python path (Apertus)
 
 _DECODER = dict(vocab_size=64, hidden_size=16, intermediate_size=32, num_hidden_layers=1,
                 num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=16)
@@ -59,6 +60,10 @@ ARCHS = {
         vocab_size=64, hidden_size=16, intermediate_size=32, num_hidden_layers=1,
         num_attention_heads=2, max_position_embeddings=16)), 0, 2,
         ("elementwise.forward",) * 2 + ("elementwise.backward",) * 2),
+    # xIELU with learnable alpha_p, alpha_n (ACT2FN's "xielu"), as Apertus builds it
+    "apertus": Arch(lambda: transformers.ApertusForCausalLM(transformers.ApertusConfig(
+        **_DECODER, dtype=torch.float32)), 0, 1, ("parametric.forward", "parametric.backward"),
+        frozenset({"softplus"})),  # the stored weights' transform: softplus of one element
 }
 
 

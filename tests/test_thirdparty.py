@@ -247,3 +247,54 @@ def test_neither_transformers_nor_timm_is_imported(monkeypatch):
     report = tritonact.patch(model)
     assert report.changed == 2
     tritonact.unpatch(model)
+
+
+class StarReLU(nn.Module):
+    """MetaFormer's StarReLU as timm.models.metaformer defines it (module path, name, forward)."""
+
+    def __init__(self, scale_value=1.0, bias_value=0.0, scale_learnable=True,
+                 bias_learnable=True, mode=None, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+        self.relu = nn.ReLU(inplace=inplace)
+        self.scale = nn.Parameter(scale_value * torch.ones(1), requires_grad=scale_learnable)
+        self.bias = nn.Parameter(bias_value * torch.ones(1), requires_grad=bias_learnable)
+
+    def forward(self, x):
+        return self.scale * self.relu(x) ** 2 + self.bias
+
+
+StarReLU.__module__ = "timm.models.metaformer"
+
+
+@pytest.mark.parametrize("make", [lambda: activations.XIELUActivation(dtype=torch.float32),
+                                  lambda: activations.XIELUActivation(0.5, 1.2),  # bf16 weights
+                                  lambda: StarReLU(0.8944, -0.4472, inplace=True)],
+                         ids=["xielu", "xielu-bf16", "star_relu"])
+def test_learnable_scalar_classes_keep_their_parameters_and_train_the_same(make, launches):
+    """Hugging Face's XIELUActivation and MetaFormer's StarReLU: the same Parameter objects
+    (and buffers) in tritonact's module, selected by ``ACT2FN``'s name or the op's, the same
+    results and parameter gradients, one kernel each way."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(6, 6), make(), nn.Linear(6, 6))
+    original = model[1]
+    kept = dict(original.named_parameters())
+    reference = copy.deepcopy(model)
+    name = "star_relu" if isinstance(original, StarReLU) else "xielu"
+    assert tritonact.replace_activations(model, exclude=[name])[1] is original
+    _, result = tritonact.replace.replace(model, include=[name])
+    assert type(model[1]) is getattr(tnn, "StarReLU" if name == "star_relu" else "XIELU")
+    assert dict(model[1].named_parameters()) == kept  # the same objects
+    assert model.state_dict().keys() == reference.state_dict().keys()
+    assert [r.new for r in result.replaced] == [model[1]]
+    assert ("relu(x)" in result.replaced[0].note) == (name == "star_relu")
+    x = torch.randn(3, 4, 6)
+    launches.clear()
+    y = model(x)
+    y.square().sum().backward()
+    assert launches == ["parametric.forward", "parametric.backward"]
+    expected = reference(x)
+    expected.square().sum().backward()
+    torch.testing.assert_close(y, expected, rtol=1e-5, atol=1e-5)
+    for (n, p), q in zip(model.named_parameters(), reference.parameters()):
+        torch.testing.assert_close(p.grad, q.grad, rtol=1e-4, atol=1e-4, msg=n)

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 import tritonact.functional as TF
-from tritonact.autograd import elementwise, gated, launch, prelu, rowwise
+from tritonact.autograd import elementwise, gated, launch, parametric, prelu, rowwise
 from tritonact.registry import OPS
 
 #: Elements of the big tensor: past 2**31 by 4 Mi (8 MiB), so that each view below reaches past
@@ -20,7 +20,7 @@ BIG = 2**31 + 2**22
 #: Rows and (even) row length of the big tensor as a matrix.
 ROWS, ROW = 2**15, 2**16 + 128
 
-LAUNCHERS = (elementwise, gated, prelu, rowwise)
+LAUNCHERS = (elementwise, gated, prelu, rowwise, parametric)
 
 
 @pytest.fixture(scope="module")
@@ -90,3 +90,12 @@ def test_prelu_on_a_stepped_view(big, decisions):
     x = big[:ROWS * ROW].view(ROWS, 2, ROW // 2)[..., ::2]
     TF.prelu(x, torch.rand(2, dtype=torch.float16, device=x.device))
     assert decisions == [("forward", True)]
+
+
+def test_parametric_on_a_stepped_view(big, decisions):
+    """Snake's per-channel weights and star_relu's shared ones on the same stepped view."""
+    x = big[:ROWS * ROW].view(ROWS, 2, ROW // 2)[..., ::2]
+    TF.snake(x, torch.rand(2, dtype=torch.float16, device=x.device))
+    one = torch.ones(1, dtype=torch.float16, device=x.device)
+    TF.star_relu(x, one, one)
+    assert decisions == [("forward", True), ("forward", True)]

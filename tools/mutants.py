@@ -790,4 +790,40 @@ MUTANTS: list[Mutant] = [
         "dx, dbias = backward(ctx.math, dy, x, bias, need_x)",
         "the bias gradient computed when the input needs one: none for a frozen input's bias",
         (f"{BIASED}::test_one_gradient_asked_for",)),
+    # --- the parametric family (star_relu, xielu, snake, snake_beta) ---------------------------
+    Mutant(
+        "parametric-second-partials-overwrite-first", "kernels/parametric.py",
+        "tl.store(partial_ptr + (programs + program) * BLOCK_C + channel,",
+        "tl.store(partial_ptr + program * BLOCK_C + channel,",
+        "the second weight's partials written over the first's: two-weight ops (star_relu's "
+        "bias, snake_beta's beta) get each other's gradients",
+        ("tests/test_parametric.py::test_parity[snake_beta-torch.float32]",
+         "tests/test_parametric.py::test_parity[star_relu-torch.float32]")),
+    Mutant(
+        "parametric-partials-summed-over-channels", "autograd/parametric.py",
+        "sums = sums.sum((1, 3)).flatten(1)[:, :c]",
+        "sums = sums.sum((1, 2)).flatten(1)[:, :c]",
+        "partials summed over the channel tiles instead of the S tiles: per-channel weight "
+        "gradients mixed across channels",
+        ("tests/test_parametric.py::"
+         "test_weight_gradients_across_many_programs_a_long_row_loop_and_int64",)),
+    Mutant(
+        "xielu-gradient-at-eps", "kernels/activations.py",
+        "    below = x <= eps  # clamp(x, max=eps) passes the gradient at x == eps",
+        "    below = x < eps",
+        "the clamp's gradient dropped at x == eps: torch's clamp passes it there",
+        ("tests/test_parametric.py::test_special_values[xielu]",)),
+    Mutant(
+        "snake-alpha-gradient-term", "kernels/activations.py",
+        "g * (sin_2ax * x * inv - s * s * inv * inv),",
+        "g * (sin_2ax * x * inv - s * s * inv),",
+        "Snake's alpha gradient loses a factor of 1 / alpha (the derivative of the 1 / alpha "
+        "scale)",
+        ("tests/test_parametric.py::test_parity[snake-torch.float32]",)),
+    Mutant(
+        "parametric-wide-decision", "autograd/parametric.py",
+        "wide = max(extent, n * c * s) + tile.rows + block > INT32_LIMIT",
+        "wide = n * c * s + tile.rows + block > INT32_LIMIT",
+        "the parametric launcher's 64-bit decision ignores a stepped input's extent",
+        ("tests/test_wide_index.py::test_parametric_on_a_stepped_view",)),
 ]

@@ -55,12 +55,15 @@ __all__ = [
     'sigmoid',
     'silu',
     'silu_mul',
+    'snake',
+    'snake_beta',
     'softmax',
     'softmin',
     'softplus',
     'softshrink',
     'softsign',
     'sreglu',
+    'star_relu',
     'swiglu',
     'swiglu_oai',
     'swiglu_oai_mul',
@@ -68,6 +71,7 @@ __all__ = [
     'tanhshrink',
     'threshold',
     'threshold_',
+    'xielu',
 ]
 
 
@@ -669,6 +673,61 @@ def rrelu_(
     seed taken from torch's default generator (reproducible under ``torch.manual_seed``, not the
     same numbers as torch's), and backward draws the same slopes again instead of saving them:
     one saved tensor, not two.
+    """
+    ...
+
+
+def star_relu(input: torch.Tensor, scale: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+    """star_relu(x) = scale * relu(x)^2 + bias, scale and bias learnable scalars.
+
+    Weights scale, bias: each a one-element tensor (shape (1,) or ()), in the input's dtype or
+    one that torch's type promotion converts to it (a narrower one, or 0-d). One launch forward;
+    backward is one pass over the data giving the input gradient and one partial gradient per
+    program and channel of each weight, then one small sum. Saves input and weights. Other
+    weights, inputs and dtypes run the torch composite.
+    """
+    ...
+
+
+def xielu(
+    input: torch.Tensor,
+    alpha_p: torch.Tensor,
+    alpha_n: torch.Tensor,
+    beta: float = 0.5,
+    eps: float = -1e-06,
+) -> torch.Tensor:
+    """xielu(x) = alpha_p x^2 + beta x if x > 0 else (expm1(min(x, eps)) - x) alpha_n + beta x,
+    alpha_p and alpha_n learnable scalars.
+
+    Weights alpha_p, alpha_n: each a one-element tensor (shape (1,) or ()), in the input's dtype
+    or one that torch's type promotion converts to it (a narrower one, or 0-d). One launch
+    forward; backward is one pass over the data giving the input gradient and one partial
+    gradient per program and channel of each weight, then one small sum. Saves input and weights.
+    Other weights, inputs and dtypes run the torch composite.
+    """
+    ...
+
+
+def snake(input: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
+    """snake(x) = x + sin(alpha[c] x)^2 / (alpha[c] + 1e-9), c the channel (dim 1).
+
+    Weights alpha: each a 1-D tensor of C elements (one per channel, dim 1) or of one, in the
+    input's dtype or one that torch's type promotion converts to it (a narrower one, or 0-d). One
+    launch forward; backward is one pass over the data giving the input gradient and one partial
+    gradient per program and channel of each weight, then one small sum. Saves input and weights.
+    Other weights, inputs and dtypes run the torch composite.
+    """
+    ...
+
+
+def snake_beta(input: torch.Tensor, alpha: torch.Tensor, beta: torch.Tensor) -> torch.Tensor:
+    """snake_beta(x) = x + sin(alpha[c] x)^2 / (beta[c] + 1e-9), c the channel (dim 1).
+
+    Weights alpha, beta: each a 1-D tensor of C elements (one per channel, dim 1) or of one, in
+    the input's dtype or one that torch's type promotion converts to it (a narrower one, or 0-d).
+    One launch forward; backward is one pass over the data giving the input gradient and one
+    partial gradient per program and channel of each weight, then one small sum. Saves input and
+    weights. Other weights, inputs and dtypes run the torch composite.
     """
     ...
 

@@ -21,6 +21,7 @@ __all__ = [
     'GELU',
     'GLU',
     'SELU',
+    'XIELU',
     'BiasGELU',
     'BiasGeGLU',
     'BiasSwiGLU',
@@ -45,12 +46,15 @@ __all__ = [
     'SReGLU',
     'SiLU',
     'Sigmoid',
+    'Snake',
+    'SnakeBeta',
     'Softmax',
     'Softmax2d',
     'Softmin',
     'Softplus',
     'Softshrink',
     'Softsign',
+    'StarReLU',
     'SwiGLU',
     'SwiGLUOAI',
     'Tanh',
@@ -1215,6 +1219,86 @@ class RReLU(nn.RReLU):
 
 
     """
+    def forward(self, input: torch.Tensor) -> torch.Tensor: ...
+
+
+class StarReLU(nn.Module):
+    """StarReLU: scale * relu(x)^2 + bias, scale and bias learnable scalars, computed by tritonact's
+    fused Triton kernels (:func:`tritonact.functional.star_relu`).
+
+    MetaFormer's (timm's ``timm.models.metaformer.StarReLU``) constructor and state: ``scale``
+    and ``bias`` are Parameters of shape (1,), learnable unless ``scale_learnable`` /
+    ``bias_learnable`` is False. ``mode`` is accepted and unused, as there; ``inplace`` too:
+    the input is never written (timm's writes relu(x) into it as a side effect).
+    """
+    def __init__(
+        self,
+        scale_value: float = 1.0,
+        bias_value: float = 0.0,
+        scale_learnable: bool = True,
+        bias_learnable: bool = True,
+        mode: str | None = None,
+        inplace: bool = False,
+    ) -> None: ...
+    def forward(self, input: torch.Tensor) -> torch.Tensor: ...
+
+
+class XIELU(nn.Module):
+    """XIELU: alpha_p x^2 + beta x if x > 0 else (expm1(min(x, eps)) - x) alpha_n + beta x, alpha_p
+    and alpha_n learnable scalars, computed by tritonact's fused Triton kernels
+    (:func:`tritonact.functional.xielu`).
+
+    Hugging Face's ``XIELUActivation`` constructor and state: the Parameters ``alpha_p`` and
+    ``alpha_n`` (shape (1,), in ``dtype``) hold softplus-inverses, the effective weights being
+    ``softplus(alpha_p)`` and ``beta + softplus(alpha_n)``; ``beta`` and ``eps`` are buffers in
+    ``dtype`` (eps rounded to it, as there). ``with_vector_loads`` (an option of its CUDA
+    extension) is accepted and unused.
+    """
+    def __init__(
+        self,
+        alpha_p_init: float = 0.8,
+        alpha_n_init: float = 0.8,
+        beta: float = 0.5,
+        eps: float = -1e-06,
+        dtype: torch.dtype = torch.bfloat16,
+        with_vector_loads: bool = False,
+    ) -> None: ...
+    def forward(self, input: torch.Tensor) -> torch.Tensor: ...
+
+
+class Snake(nn.Module):
+    """Snake: x + sin(alpha[c] x)^2 / (alpha[c] + 1e-9), c the channel (dim 1), computed by
+    tritonact's fused Triton kernels (:func:`tritonact.functional.snake`).
+
+    BigVGAN's ``Snake`` constructor and state: ``alpha`` has one element per channel (input
+    [B, C, T]); with ``alpha_logscale`` it holds log(alpha) (initialized to 0) and alpha is
+    ``exp(alpha)``.
+    """
+    def __init__(
+        self,
+        in_features: int,
+        alpha: float = 1.0,
+        alpha_trainable: bool = True,
+        alpha_logscale: bool = False,
+    ) -> None: ...
+    def forward(self, input: torch.Tensor) -> torch.Tensor: ...
+
+
+class SnakeBeta(nn.Module):
+    """SnakeBeta: x + sin(alpha[c] x)^2 / (beta[c] + 1e-9), c the channel (dim 1), computed by
+    tritonact's fused Triton kernels (:func:`tritonact.functional.snake_beta`).
+
+    BigVGAN's ``SnakeBeta`` constructor and state: ``alpha`` (the frequency) and ``beta``
+    (the magnitude) have one element per channel; with ``alpha_logscale`` both hold logs
+    (initialized to 0).
+    """
+    def __init__(
+        self,
+        in_features: int,
+        alpha: float = 1.0,
+        alpha_trainable: bool = True,
+        alpha_logscale: bool = False,
+    ) -> None: ...
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
 

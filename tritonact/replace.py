@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from torch import nn
 
-from tritonact.thirdparty import THIRD_PARTY, Conversion, convert, qualified_name
+from tritonact.thirdparty import ALIASES, THIRD_PARTY, Conversion, convert, qualified_name
 
 __all__ = ["Replaced", "Replacement", "replace_activations", "replacements"]
 
@@ -30,7 +30,7 @@ Factory = Callable[[nn.Module], nn.Module | None]
 
 #: Class names that look like activations: a model holding one that tritonact has no mapping
 #: for is worth a warning when nothing was replaced.
-_ACTIVATION_LIKE = re.compile(r"activation$|gelu|silu|swish|mish|relu|sigmoid|tanh|softplus",
+_ACTIVATION_LIKE = re.compile(r"activation$|gelu|silu|swish|mish|relu|sigmoid|tanh|softplus|snake",
                               re.IGNORECASE)
 
 
@@ -78,10 +78,10 @@ class Replacement:
 
 def _third_party_names() -> dict[str, set[str]]:
     """Selector key (lower case, no underscores) -> the qualified names it selects: each
-    class's own name and its qualified name."""
+    class's own name, its qualified name and its aliases (``ACT2FN``'s ``"xielu"``)."""
     keys: dict[str, set[str]] = {}
     for qualified in THIRD_PARTY:
-        for key in (qualified.rsplit(".", 1)[1], qualified):
+        for key in (qualified.rsplit(".", 1)[1], qualified, *ALIASES.get(qualified, ())):
             keys.setdefault(key.lower().replace("_", ""), set()).add(qualified)
     return keys
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["THIRD_PARTY", "Conversion", "convert", "qualified_name"]
+__all__ = ["ALIASES", "THIRD_PARTY", "Conversion", "convert", "qualified_name"]
 
 #: The note on the tanh-formula classes, whose result changes by rounding order only.
 TANH_FORMULA_NOTE = ("the tanh formula written out in Python becomes one fused kernel: results "
@@ -111,6 +111,30 @@ def _timm_prelu(module: nn.Module) -> Conversion:
     return Conversion(ours)
 
 
+def _hf_xielu(module: nn.Module) -> Conversion:
+    """transformers' ``XIELUActivation`` (Apertus): tritonact's XIELU holding the same
+    Parameters (``alpha_p``, ``alpha_n``: softplus-inverses) and buffers (``beta``, ``eps``), so
+    optimizers and state_dict keys are unchanged; the formula of its Python path, in one kernel
+    (its optional CUDA extension's path is left behind)."""
+    ours = _tnn().XIELU(dtype=module.alpha_p.dtype,
+                        with_vector_loads=getattr(module, "with_vector_loads", False))
+    ours.alpha_p, ours.alpha_n = module.alpha_p, module.alpha_n
+    ours.beta, ours.eps = module.beta, module.eps
+    ours._beta_scalar, ours._eps_scalar = float(module.beta), float(module.eps)
+    return Conversion(ours)
+
+
+def _timm_star_relu(module: nn.Module) -> Conversion:
+    """MetaFormer's ``StarReLU`` (timm): tritonact's StarReLU holding the same ``scale`` and
+    ``bias`` Parameters. With ``inplace=True`` timm's also writes relu(x) into its input;
+    tritonact's leaves the input as it is."""
+    inplace = bool(getattr(module, "inplace", False))
+    ours = _tnn().StarReLU(inplace=inplace)
+    ours.scale, ours.bias = module.scale, module.bias
+    return Conversion(ours, "the input is no longer overwritten with relu(x) (inplace=True)"
+                      if inplace else "")
+
+
 _HF = "transformers.activations."
 _TIMM_PREFIXES = ("timm.layers.activations.", "timm.models.layers.activations.")
 
@@ -135,6 +159,17 @@ THIRD_PARTY: dict[str, Converter] = {
         "Tanh": _to(lambda: _tnn().Tanh()),
         "PReLU": _timm_prelu,
     }.items()},
+}
+
+
+THIRD_PARTY[_HF + "XIELUActivation"] = _hf_xielu
+THIRD_PARTY["timm.models.metaformer.StarReLU"] = _timm_star_relu
+
+#: Further selector names of third-party classes for ``replace_activations``'s ``include`` and
+#: ``exclude``: the ``ACT2FN`` key of a Hugging Face class, tritonact's op name of a timm one.
+ALIASES: dict[str, tuple[str, ...]] = {
+    _HF + "XIELUActivation": ("xielu",),
+    "timm.models.metaformer.StarReLU": ("star_relu",),
 }
 
 
