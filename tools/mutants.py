@@ -591,8 +591,8 @@ MUTANTS: list[Mutant] = [
     # --- DTensor: kernels on shards (autograd/sharding.py) -----------------------------------
     Mutant(
         "dtensor-not-served", "autograd/launch.py",
-        "    ) or (is_dtensor(x) and served_sharded(x))\n",
-        "    )\n",
+        "    ) or (is_dtensor(x) and served_sharded(x)) or (REWRITE",
+        "    ) or (REWRITE",
         "DTensors silently fall back to torch's kernels (the issue's starting point)",
         (f"{DISTRIBUTED}::test_functional_ops_on_every_placement",)),
     Mutant(
