@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from tritonact import fewbit
 from tritonact.autograd import elementwise as launchers
 from tritonact.autograd.autocast import autocast_input, is_any_autocast_enabled
 from tritonact.autograd.elementwise import ElementwiseFunction, Math, run_forward
@@ -441,6 +442,11 @@ def _make_function(spec: Elementwise, inplace_twin: bool = False) -> Callable[..
                     leaf_in_place(input) or (inplace_grad and not inplace_grad(*floats))):
                 return torch_fn(input, *args, **kwargs)  # torch raises (now, or in backward)
             keep_output = decide(input.dtype, floats)[1]
+            bits = fewbit.current()
+            if bits is not None:  # tritonact.saved_bits: save codes (None: no few-bit mode)
+                y = fewbit.apply(spec, m, bits, input, floats, inplace, keep_output)
+                if y is not None:
+                    return y
             return ElementwiseFunction.apply(input, m, a, b, inplace, keep_output)
         y = run_forward(m, input, a, b, inplace)
         if inplace and not is_compiling():

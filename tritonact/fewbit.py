@@ -1,0 +1,213 @@
+"""Few-bit saved activations (issue 20): backward from a few bits per element instead of the
+saved input or output.
+
+``with tritonact.saved_bits(b):`` (or a module's ``saved_bits=b``) makes the covered ops save
+``b``-bit codes, packed eight elements to ``b`` bytes, instead of a whole tensor:
+
+- piecewise-linear ops (:data:`PIECEWISE`): their derivative takes two values, so one bit gives
+  exact mode's gradient bit for bit (kinks and NaN included), whatever ``b`` asks for;
+- smooth ops (:data:`SMOOTH`): the derivative is replaced by the optimal piecewise-constant
+  approximation with ``2**b`` levels (Novikov et al., "Few-Bit Backward", arXiv 2202.00441):
+  the boundaries and levels minimise ``integral (f'(x) - q(x))^2 w(x) dx`` with ``w`` the
+  standard normal density (pre-activations after a normalisation layer are close to it; the
+  paper's criterion weights by the input distribution). :func:`derive` finds them by dynamic
+  programming over a grid of :data:`GRID` cells; the defaults' are shipped in
+  ``tritonact.fewbit_levels`` (``tools/fewbit_levels.py`` writes it), other parameters' are
+  derived on first use and cached.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import math
+from collections.abc import Callable, Iterator
+
+import torch
+
+from tritonact.autograd.elementwise import Math
+from tritonact.autograd.fewbit import FewbitFunction, Scheme
+from tritonact.autograd.launch import rounded
+
+__all__ = ["ALLOWED_BITS", "PIECEWISE", "SMOOTH", "check_bits", "derive", "saved_bits",
+           "scheme_for"]
+
+#: The bit counts ``saved_bits`` takes.
+ALLOWED_BITS = (1, 2, 3, 4)
+
+_NAN, _INF = math.nan, math.inf
+
+#: Piecewise-linear ops (by kernel key): the representative points of code 0 and code 1, one
+#: on each branch of the op's backward (``kernels.activations``) whatever the parameters. Code 1
+#: is "the backward at this element equals the backward at the second point".
+PIECEWISE: dict[str, tuple[float, float]] = {
+    "relu": (-_INF, _NAN),           # y <= 0: 0; else (NaN too) g
+    "relu6": (_INF, _NAN),           # y at a bound: 0; else g
+    "hardtanh": (_INF, _NAN),
+    "threshold": (-_INF, _NAN),      # t <= threshold: 0; else g
+    "leaky_relu": (_NAN, _INF),      # t > 0: g; else (NaN too) g * negative_slope
+    "hardshrink": (0.0, _NAN),       # |x| <= lambd: 0; else g
+    "softshrink": (0.0, _NAN),
+    "hardsigmoid": (_NAN, 0.0),      # -3 < x < 3: g / 6; else 0
+}
+
+#: Smooth ops (by kernel key) whose derivative is quantized; ``rrelu`` in eval mode is
+#: leaky_relu's.
+SMOOTH: frozenset[str] = frozenset({"gelu:none", "gelu:tanh", "silu", "mish", "elu", "selu",
+                                    "celu", "softplus", "hardswish"})
+
+#: The grid :func:`derive` works on: ``GRID`` cells of equal width over
+#: ``[-GRID_LIMIT, GRID_LIMIT]``, the two outer cells extended to infinity.
+GRID = 1200
+GRID_LIMIT = 6.0
+
+_BITS: contextvars.ContextVar[int | None] = contextvars.ContextVar("tritonact_saved_bits",
+                                                                  default=None)
+
+
+def check_bits(bits: int | None) -> int | None:
+    """``bits`` if it is None or one of :data:`ALLOWED_BITS`, else ``ValueError``."""
+    if bits is not None and (isinstance(bits, bool) or bits not in ALLOWED_BITS):
+        raise ValueError(f"saved_bits must be None (exact) or one of {ALLOWED_BITS}, got "
+                         f"{bits!r}")
+    return bits
+
+
+def covers(key: str) -> bool:
+    """Whether the op under kernel ``key`` has a few-bit mode."""
+    return key in PIECEWISE or key in SMOOTH
+
+
+@contextlib.contextmanager
+def saved_bits(bits: int | None) -> Iterator[None]:
+    """Within the block, the covered activations called with autograd recording save
+    ``bits``-bit codes for backward instead of their input or output (None: exact, as
+    outside). Ops without a few-bit mode (softmax, sigmoid, ...) run exact mode."""
+    token = _BITS.set(check_bits(bits))
+    try:
+        yield
+    finally:
+        _BITS.reset(token)
+
+
+def current() -> int | None:
+    """The bits the enclosing ``saved_bits`` block asks for (None: exact)."""
+    return _BITS.get()
+
+
+# --- levels ------------------------------------------------------------------------------------
+
+
+def _normal_cdf(x: torch.Tensor) -> torch.Tensor:
+    return 0.5 * torch.erfc(-x / math.sqrt(2.0))
+
+
+def derive(derivative: Callable[[torch.Tensor], torch.Tensor], bits: int,
+           cells: int = GRID, limit: float = GRID_LIMIT) -> tuple[tuple[float, ...],
+                                                                  tuple[float, ...]]:
+    """The ``2**bits - 1`` boundaries and ``2**bits`` levels of the piecewise-constant ``q``
+    minimising ``sum_cells w_i (f'(c_i) - q(c_i))^2``: ``c_i`` the cells' centres, ``w_i`` their
+    standard normal mass. Each level is its interval's weighted mean of ``f'``; the boundaries
+    are cell edges, chosen by dynamic programming over the prefix sums (O(2**bits cells^2))."""
+    edges = torch.linspace(-limit, limit, cells + 1, dtype=torch.float64)
+    centres = (edges[:-1] + edges[1:]) / 2
+    # each cell's mass from the nearer tail, so no cell's mass is lost to rounding near 1
+    lower, upper = _normal_cdf(edges), _normal_cdf(-edges)
+    lower[0], upper[-1] = 0.0, 0.0
+    w = torch.where(centres < 0, lower[1:] - lower[:-1], upper[:-1] - upper[1:])
+    f = derivative(centres)
+    zero = torch.zeros(1, dtype=torch.float64)
+    p0 = torch.cat([zero, torch.cumsum(w, 0)])
+    p1 = torch.cat([zero, torch.cumsum(w * f, 0)])
+    p2 = torch.cat([zero, torch.cumsum(w * f * f, 0)])
+    # cost[i, j]: the weighted squared error of one level over cells i .. j - 1 (i < j)
+    m0 = p0[None, :] - p0[:, None]
+    m1 = p1[None, :] - p1[:, None]
+    cost = (p2[None, :] - p2[:, None]) - m1 * m1 / m0.clamp_min(1e-300)
+    idx = torch.arange(cells + 1)
+    cost = torch.where(idx[:, None] < idx[None, :], cost.clamp_min(0.0), math.inf)
+    best = cost[0]  # best[j]: one interval over cells 0 .. j - 1
+    choices = []
+    for _ in range(2**bits - 1):
+        total = best[:, None] + cost
+        best, arg = total.min(dim=0)
+        choices.append(arg)
+    cuts, end = [], cells
+    for arg in reversed(choices):  # back from the last interval: where each one starts
+        end = int(arg[end])
+        cuts.append(end)
+    starts = [0, *reversed(cuts)]
+    ends = [*starts[1:], cells]
+    boundaries = tuple(round(float(edges[s]), 9) + 0.0 for s in starts[1:])
+    levels = tuple(float((p1[e] - p1[s]) / (p0[e] - p0[s])) for s, e in zip(starts, ends))
+    return boundaries, levels
+
+
+def torch_derivative(fn: Callable, params: dict) -> Callable[[torch.Tensor], torch.Tensor]:
+    """``f'`` of torch's function (fp64 autograd, CPU)."""
+    def derivative(x: torch.Tensor) -> torch.Tensor:
+        x = x.detach().clone().requires_grad_()
+        (grad,) = torch.autograd.grad(fn(x, **params).sum(), x)
+        return grad.detach()
+    return derivative
+
+
+_DERIVED: dict[tuple, tuple[tuple[float, ...], tuple[float, ...]]] = {}
+
+
+def levels_for(spec, key: str, params: dict, bits: int) -> tuple[tuple[float, ...],
+                                                                  tuple[float, ...]]:
+    """The boundaries and levels for a smooth op: shipped for its default parameters, derived
+    once per parameter set otherwise."""
+    from tritonact.fewbit_levels import LEVELS
+
+    floats = tuple(float(params[p]) for p in spec.float_params)
+    defaults = tuple(float(spec.defaults[p]) for p in spec.float_params)
+    if floats == defaults and (key, bits) in LEVELS:
+        return LEVELS[key, bits]
+    cache_key = (key, floats, bits)
+    found = _DERIVED.get(cache_key)
+    if found is None:
+        fn = spec.reference or spec.torch_fn
+        found = _DERIVED[cache_key] = derive(torch_derivative(fn, params), bits)
+    return found
+
+
+_SCHEMES: dict[tuple, Scheme | None] = {}
+
+
+def scheme_for(spec, m: Math, bits: int, floats: tuple[float, ...]) -> Scheme | None:
+    """The few-bit scheme for an elementwise op's call (None: the op has no few-bit mode)."""
+    key = (m.key, bits, floats)
+    if key in _SCHEMES:
+        return _SCHEMES[key]
+    if m.key in PIECEWISE:
+        scheme = Scheme(m, 1, False, PIECEWISE[m.key])
+    elif m.key in SMOOTH:
+        params = dict(zip(spec.float_params, floats))
+        if spec.choice is not None:
+            params[spec.choice.name] = next(c for c in spec.choice.choices
+                                            if spec.math_for(c) is m)
+        boundaries, levels = levels_for(spec, m.key, params, bits)
+        scheme = Scheme(m, bits, True, boundaries + levels)
+    else:
+        scheme = None
+    if len(_SCHEMES) >= 1024:
+        _SCHEMES.clear()
+    _SCHEMES[key] = scheme
+    return scheme
+
+
+def apply(spec, m: Math, bits: int, x: torch.Tensor, floats: tuple[float, ...], inplace: bool,
+          keep_output: bool) -> torch.Tensor | None:
+    """The few-bit autograd call of an elementwise op (None: no few-bit mode; run exact)."""
+    s = scheme_for(spec, m, bits, floats)
+    if s is None:
+        return None
+    a, b = (*floats, 0.0, 0.0)[:2]
+    c, d = a, b
+    if m.forward_rounds:
+        a, b = rounded(a, x.dtype), rounded(b, x.dtype)
+    if m.backward_rounds:
+        c, d = rounded(c, x.dtype), rounded(d, x.dtype)
+    return FewbitFunction.apply(x, s, a, b, c, d, keep_output, inplace)
