@@ -20,25 +20,6 @@ LEVELS: dict[tuple[str, int], tuple[tuple[float, ...], tuple[float, ...]]] = {
 '''
 
 
-def derive_all() -> dict[tuple[str, int], tuple[tuple[float, ...], tuple[float, ...]]]:
-    """Every smooth op's levels at its defaults, by kernel key and bits."""
-    from tritonact import fewbit, registry
-
-    out = {}
-    for spec in registry.ELEMENTWISE:
-        for key, m in spec.kernels().items():
-            if key not in fewbit.SMOOTH:
-                continue
-            params = dict(spec.defaults)
-            if spec.choice is not None:
-                params[spec.choice.name] = next(c for c in spec.choice.choices
-                                                if spec.math_for(c) is m)
-            fn = spec.reference or spec.torch_fn
-            for bits in fewbit.ALLOWED_BITS:
-                out[key, bits] = fewbit.derive(fewbit.torch_derivative(fn, params), bits)
-    return out
-
-
 def _floats(values: tuple[float, ...]) -> str:
     """A tuple of floats, wrapped at 100 columns, indented eight spaces."""
     text = "(" + ", ".join(map(repr, values)) + ("," if len(values) == 1 else "") + ")"
@@ -46,8 +27,10 @@ def _floats(values: tuple[float, ...]) -> str:
 
 
 def main() -> None:
+    from tritonact import fewbit
+
     lines = [HEADER]
-    for (key, bits), (boundaries, levels) in sorted(derive_all().items()):
+    for (key, bits), (boundaries, levels) in sorted(fewbit.derive_defaults().items()):
         lines.append(f"    ({key!r}, {bits}): (\n{_floats(boundaries)},\n{_floats(levels)}),\n")
     lines.append("}\n")
     path = pathlib.Path(__file__).resolve().parent.parent / "tritonact" / "fewbit_levels.py"

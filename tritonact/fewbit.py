@@ -20,14 +20,15 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import inspect
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import torch
 
 from tritonact.autograd.elementwise import Math
 from tritonact.autograd.fewbit import FewbitFunction, Scheme
-from tritonact.autograd.launch import rounded
+from tritonact.autograd.launch import is_compiling, rounded
 
 __all__ = ["ALLOWED_BITS", "PIECEWISE", "SMOOTH", "check_bits", "derive", "saved_bits",
            "scheme_for"]
@@ -36,6 +37,9 @@ __all__ = ["ALLOWED_BITS", "PIECEWISE", "SMOOTH", "check_bits", "derive", "saved
 ALLOWED_BITS = (1, 2, 3, 4)
 
 _NAN, _INF = math.nan, math.inf
+
+#: A smooth op's few-bit quantization: (the boundaries, the levels).
+Levels = tuple[tuple[float, ...], tuple[float, ...]]
 
 #: Piecewise-linear ops (by kernel key): the representative points of code 0 and code 1, one
 #: on each branch of the op's backward (``kernels.activations``) whatever the parameters. Code 1
@@ -61,13 +65,18 @@ SMOOTH: frozenset[str] = frozenset({"gelu:none", "gelu:tanh", "silu", "mish", "e
 GRID = 1200
 GRID_LIMIT = 6.0
 
+#: The enclosing block's bits: a context variable (per thread and task) for eager calls, and
+#: its latest value in a plain dict for torch.compile, which cannot trace ``ContextVar.get``
+#: (a graph break per activation) but guards on a global dict's entries (it recompiles when
+#: the value changes). So under torch.compile the setting is the process's most recent one.
 _BITS: contextvars.ContextVar[int | None] = contextvars.ContextVar("tritonact_saved_bits",
                                                                   default=None)
+_TRACED: dict[str, int | None] = {"bits": None}
 
 
 def check_bits(bits: int | None) -> int | None:
     """``bits`` if it is None or one of :data:`ALLOWED_BITS`, else ``ValueError``."""
-    if bits is not None and (isinstance(bits, bool) or bits not in ALLOWED_BITS):
+    if bits is not None and (type(bits) is not int or bits not in ALLOWED_BITS):
         raise ValueError(f"saved_bits must be None (exact) or one of {ALLOWED_BITS}, got "
                          f"{bits!r}")
     return bits
@@ -83,15 +92,25 @@ def saved_bits(bits: int | None) -> Iterator[None]:
     """Within the block, the covered activations called with autograd recording save
     ``bits``-bit codes for backward instead of their input or output (None: exact, as
     outside). Ops without a few-bit mode (softmax, sigmoid, ...) run exact mode."""
-    token = _BITS.set(check_bits(bits))
+    with _using(check_bits(bits)):
+        yield
+
+
+@contextlib.contextmanager
+def _using(bits: int | None) -> Iterator[None]:
+    token, traced = _BITS.set(bits), _TRACED["bits"]
+    _TRACED["bits"] = bits
     try:
         yield
     finally:
         _BITS.reset(token)
+        _TRACED["bits"] = traced
 
 
 def current() -> int | None:
     """The bits the enclosing ``saved_bits`` block asks for (None: exact)."""
+    if is_compiling():
+        return _TRACED["bits"]
     return _BITS.get()
 
 
@@ -102,13 +121,13 @@ def _normal_cdf(x: torch.Tensor) -> torch.Tensor:
     return 0.5 * torch.erfc(-x / math.sqrt(2.0))
 
 
-def derive(derivative: Callable[[torch.Tensor], torch.Tensor], bits: int,
-           cells: int = GRID, limit: float = GRID_LIMIT) -> tuple[tuple[float, ...],
-                                                                  tuple[float, ...]]:
-    """The ``2**bits - 1`` boundaries and ``2**bits`` levels of the piecewise-constant ``q``
-    minimising ``sum_cells w_i (f'(c_i) - q(c_i))^2``: ``c_i`` the cells' centres, ``w_i`` their
-    standard normal mass. Each level is its interval's weighted mean of ``f'``; the boundaries
-    are cell edges, chosen by dynamic programming over the prefix sums (O(2**bits cells^2))."""
+def derive(derivative: Callable[[torch.Tensor], torch.Tensor], bits: tuple[int, ...] = ALLOWED_BITS,
+           cells: int = GRID, limit: float = GRID_LIMIT) -> dict[int, Levels]:
+    """For each of ``bits``, the ``2**bits - 1`` boundaries and ``2**bits`` levels of the
+    piecewise-constant ``q`` minimising ``sum_cells w_i (f'(c_i) - q(c_i))^2``: ``c_i`` the
+    cells' centres, ``w_i`` their standard normal mass. Each level is its interval's weighted
+    mean of ``f'``; the boundaries are cell edges, chosen by dynamic programming over prefix
+    sums (``O(2**max(bits) cells^2)``, one pass for every bit count)."""
     edges = torch.linspace(-limit, limit, cells + 1, dtype=torch.float64)
     centres = (edges[:-1] + edges[1:]) / 2
     # each cell's mass from the nearer tail, so no cell's mass is lost to rounding near 1
@@ -126,12 +145,21 @@ def derive(derivative: Callable[[torch.Tensor], torch.Tensor], bits: int,
     cost = (p2[None, :] - p2[:, None]) - m1 * m1 / m0.clamp_min(1e-300)
     idx = torch.arange(cells + 1)
     cost = torch.where(idx[:, None] < idx[None, :], cost.clamp_min(0.0), math.inf)
-    best = cost[0]  # best[j]: one interval over cells 0 .. j - 1
-    choices = []
-    for _ in range(2**bits - 1):
-        total = best[:, None] + cost
-        best, arg = total.min(dim=0)
-        choices.append(arg)
+    best = cost[0]  # best[j]: the least error of k intervals over cells 0 .. j - 1
+    choices = []  # choices[k - 2][j]: where the last of k intervals over cells 0 .. j - 1 starts
+    out = {}
+    for count in range(1, 2**max(bits) + 1):
+        if count > 1:
+            best, arg = (best[:, None] + cost).min(dim=0)
+            choices.append(arg)
+        if count.bit_length() - 1 in bits and count & (count - 1) == 0:
+            out[count.bit_length() - 1] = _intervals(choices, cells, edges, p0, p1)
+    return out
+
+
+def _intervals(choices: list[torch.Tensor], cells: int, edges: torch.Tensor, p0: torch.Tensor,
+               p1: torch.Tensor) -> Levels:
+    """The boundaries and levels of the DP's best split into ``len(choices) + 1`` intervals."""
     cuts, end = [], cells
     for arg in reversed(choices):  # back from the last interval: where each one starts
         end = int(arg[end])
@@ -152,11 +180,33 @@ def torch_derivative(fn: Callable, params: dict) -> Callable[[torch.Tensor], tor
     return derivative
 
 
-_DERIVED: dict[tuple, tuple[tuple[float, ...], tuple[float, ...]]] = {}
+def derive_defaults(keys: Iterable[str] = SMOOTH) -> dict[tuple[str, int], Levels]:
+    """The smooth ops' (``keys``') levels at their default parameters, by kernel key and bits
+    (what ``tritonact.fewbit_levels`` ships; ``tools/fewbit_levels.py`` writes it)."""
+    from tritonact import registry
+
+    out = {}
+    for spec in registry.ELEMENTWISE:
+        for key, m in spec.kernels().items():
+            if key in keys:
+                derivative = torch_derivative(spec.reference or spec.torch_fn,
+                                              _params(spec, m, spec.defaults))
+                out.update(((key, bits), levels) for bits, levels in derive(derivative).items())
+    return out
 
 
-def levels_for(spec, key: str, params: dict, bits: int) -> tuple[tuple[float, ...],
-                                                                  tuple[float, ...]]:
+def _params(spec, m: Math, floats: dict) -> dict:
+    """The op's keyword arguments for ``m``: the float parameters and the choice naming ``m``."""
+    params = {p: floats[p] for p in spec.float_params}
+    if spec.choice is not None:
+        params[spec.choice.name] = next(c for c in spec.choice.choices if spec.math_for(c) is m)
+    return params
+
+
+_DERIVED: dict[tuple, Levels] = {}
+
+
+def levels_for(spec, key: str, params: dict, bits: int) -> Levels:
     """The boundaries and levels for a smooth op: shipped for its default parameters, derived
     once per parameter set otherwise."""
     from tritonact.fewbit_levels import LEVELS
@@ -169,7 +219,7 @@ def levels_for(spec, key: str, params: dict, bits: int) -> tuple[tuple[float, ..
     found = _DERIVED.get(cache_key)
     if found is None:
         fn = spec.reference or spec.torch_fn
-        found = _DERIVED[cache_key] = derive(torch_derivative(fn, params), bits)
+        found = _DERIVED[cache_key] = derive(torch_derivative(fn, params), (bits,))[bits]
     return found
 
 
@@ -184,10 +234,7 @@ def scheme_for(spec, m: Math, bits: int, floats: tuple[float, ...]) -> Scheme | 
     if m.key in PIECEWISE:
         scheme = Scheme(m, 1, False, PIECEWISE[m.key])
     elif m.key in SMOOTH:
-        params = dict(zip(spec.float_params, floats))
-        if spec.choice is not None:
-            params[spec.choice.name] = next(c for c in spec.choice.choices
-                                            if spec.math_for(c) is m)
+        params = _params(spec, m, dict(zip(spec.float_params, floats)))
         boundaries, levels = levels_for(spec, m.key, params, bits)
         scheme = Scheme(m, bits, True, boundaries + levels)
     else:
@@ -211,3 +258,69 @@ def apply(spec, m: Math, bits: int, x: torch.Tensor, floats: tuple[float, ...], 
     if m.backward_rounds:
         c, d = rounded(c, x.dtype), rounded(d, x.dtype)
     return FewbitFunction.apply(x, s, a, b, c, d, keep_output, inplace)
+
+
+# --- modules ---------------------------------------------------------------------------------
+
+
+def with_saved_bits(cls: type[torch.nn.Module], name: str, keys: tuple[str, ...],
+                    note: str = "") -> type[torch.nn.Module]:
+    """``cls`` (a ``tritonact.nn`` class) with a keyword-only ``saved_bits`` constructor argument:
+    None (the default) follows the enclosing ``tritonact.saved_bits`` block (exact outside one);
+    1 to 4 makes the module save that many bits per element whatever the block says. ``keys``:
+    the op's kernel keys; an op without a few-bit mode raises ``ValueError`` for a bit count."""
+    base_init, base_forward, base_repr = cls.__init__, cls.forward, cls.extra_repr
+    covered = all(covers(key) for key in keys)
+
+    def __init__(self, *args, saved_bits: int | None = None, **kwargs) -> None:
+        base_init(self, *args, **kwargs)
+        check_bits(saved_bits)
+        if saved_bits is not None and not covered:
+            raise ValueError(f"{cls.__name__}: {name} has no few-bit mode (saved_bits covers "
+                             f"{', '.join(sorted(covered_names()))})")
+        self.saved_bits = saved_bits
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        bits = getattr(self, "saved_bits", None)
+        if bits is None:
+            return base_forward(self, input)
+        if is_compiling():  # a plain dict write, which the trace replays (no ContextVar)
+            outer = _TRACED["bits"]
+            _TRACED["bits"] = bits
+            try:
+                return base_forward(self, input)
+            finally:
+                _TRACED["bits"] = outer
+        with _using(bits):
+            return base_forward(self, input)
+
+    def extra_repr(self) -> str:
+        text = base_repr(self)
+        bits = getattr(self, "saved_bits", None)
+        if bits is None:
+            return text
+        return f"{text}, saved_bits={bits}" if text else f"saved_bits={bits}"
+
+    signature = inspect.signature(base_init)
+    params = list(signature.parameters.values())
+    tail = [p for p in params if p.kind == inspect.Parameter.VAR_KEYWORD]
+    params = [p for p in params if p.kind != inspect.Parameter.VAR_KEYWORD]
+    params.append(inspect.Parameter("saved_bits", inspect.Parameter.KEYWORD_ONLY, default=None,
+                                    annotation="int | None"))
+    __init__.__signature__ = signature.replace(parameters=params + tail)
+    __init__.__doc__ = base_init.__doc__
+    forward.__doc__ = base_forward.__doc__
+    cls.__init__, cls.forward, cls.extra_repr = __init__, forward, extra_repr
+    if cls.__doc__ and covered:
+        cls.__doc__ += (f"\n\nKeyword-only ``saved_bits`` (1 to 4, default None): save that many "
+                        f"bits per element for backward instead of a whole tensor "
+                        f"(``tritonact.saved_bits``){note}.")
+    return cls
+
+
+def covered_names() -> list[str]:
+    """The registry ops with a few-bit mode."""
+    from tritonact import registry
+
+    return [s.name for s in registry.SPECS
+            if s.saved_bits_keys() and all(map(covers, s.saved_bits_keys()))]

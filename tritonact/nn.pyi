@@ -87,6 +87,9 @@ class ReLU(nn.ReLU):
             >>> input = torch.randn(2).unsqueeze(0)
             >>> output = torch.cat((m(input), m(-input)))
 
+
+    Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
+    backward instead of a whole tensor (``tritonact.saved_bits``).
     """
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
@@ -117,6 +120,9 @@ class ReLU6(nn.ReLU6):
             >>> input = torch.randn(2)
             >>> output = m(input)
 
+
+    Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
+    backward instead of a whole tensor (``tritonact.saved_bits``).
     """
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
@@ -160,6 +166,9 @@ class LeakyReLU(nn.LeakyReLU):
             >>> input = torch.randn(2)
             >>> output = m(input)
 
+
+    Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
+    backward instead of a whole tensor (``tritonact.saved_bits``).
     """
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
@@ -199,6 +208,9 @@ class ELU(nn.ELU):
             >>> input = torch.randn(2)
             >>> output = m(input)
 
+
+    Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
+    backward instead of a whole tensor (``tritonact.saved_bits``).
     """
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
@@ -243,6 +255,9 @@ class SELU(nn.SELU):
 
         .. _Self-Normalizing Neural Networks: https://arxiv.org/abs/1706.02515
 
+
+    Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
+    backward instead of a whole tensor (``tritonact.saved_bits``).
     """
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
@@ -280,6 +295,9 @@ class CELU(nn.CELU):
         .. _`Continuously Differentiable Exponential Linear Units`:
             https://arxiv.org/abs/1704.07483
 
+
+    Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
+    backward instead of a whole tensor (``tritonact.saved_bits``).
     """
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
@@ -317,6 +335,9 @@ class GELU(nn.GELU):
             >>> input = torch.randn(2)
             >>> output = m(input)
 
+
+    Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
+    backward instead of a whole tensor (``tritonact.saved_bits``).
     """
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
@@ -354,6 +375,9 @@ class SiLU(nn.SiLU):
             >>> input = torch.randn(2)
             >>> output = m(input)
 
+
+    Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
+    backward instead of a whole tensor (``tritonact.saved_bits``).
     """
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
@@ -386,6 +410,9 @@ class Mish(nn.Mish):
             >>> input = torch.randn(2)
             >>> output = m(input)
 
+
+    Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
+    backward instead of a whole tensor (``tritonact.saved_bits``).
     """
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
@@ -483,6 +510,9 @@ class Hardtanh(nn.Hardtanh):
             >>> input = torch.randn(2)
             >>> output = m(input)
 
+
+    Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
+    backward instead of a whole tensor (``tritonact.saved_bits``).
     """
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
@@ -519,6 +549,9 @@ class Hardsigmoid(nn.Hardsigmoid):
             >>> input = torch.randn(2)
             >>> output = m(input)
 
+
+    Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
+    backward instead of a whole tensor (``tritonact.saved_bits``).
     """
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
@@ -558,6 +591,9 @@ class Hardswish(nn.Hardswish):
             >>> input = torch.randn(2)
             >>> output = m(input)
 
+
+    Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
+    backward instead of a whole tensor (``tritonact.saved_bits``).
     """
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
@@ -596,6 +632,9 @@ class Softplus(nn.Softplus):
             >>> input = torch.randn(2)
             >>> output = m(input)
 
+
+    Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
+    backward instead of a whole tensor (``tritonact.saved_bits``).
     """
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
@@ -715,6 +754,9 @@ class Threshold(nn.Threshold):
             >>> input = torch.arange(-3, 3)
             >>> output = m(input)
 
+
+    Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
+    backward instead of a whole tensor (``tritonact.saved_bits``).
     """
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
@@ -752,6 +794,9 @@ class Hardshrink(nn.Hardshrink):
             >>> input = torch.randn(2)
             >>> output = m(input)
 
+
+    Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
+    backward instead of a whole tensor (``tritonact.saved_bits``).
     """
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
@@ -789,6 +834,9 @@ class Softshrink(nn.Softshrink):
             >>> input = torch.randn(2)
             >>> output = m(input)
 
+
+    Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
+    backward instead of a whole tensor (``tritonact.saved_bits``).
     """
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
@@ -799,7 +847,7 @@ class QuickGELU(nn.Module):
 
     Shape: input ``(*)``, output ``(*)``, the same shape.
     """
-    def __init__(self): ...
+    def __init__(self, *, saved_bits: int | None = None): ...
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
 
@@ -809,7 +857,7 @@ class ReLUSquared(nn.Module):
 
     Shape: input ``(*)``, output ``(*)``, the same shape.
     """
-    def __init__(self): ...
+    def __init__(self, *, saved_bits: int | None = None): ...
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
 
@@ -1211,5 +1259,9 @@ class RReLU(nn.RReLU):
             >>> output = m(input)
 
 
+
+    Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
+    backward instead of a whole tensor (``tritonact.saved_bits``) (eval mode; training draws
+    slopes and saves them, as exact mode).
     """
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...

@@ -202,11 +202,16 @@ class Elementwise(Spec):
             return function(input, **{a: getattr(self, a) for a in attrs})
 
         if self.module is not None:
-            return [subclass(self.module, forward, self.formula)]
-        return [subclass(_own_module_base(self), forward, self.formula, self.module_name,
-                         f"{self.module_name}: {self.name}(x) = {self.formula}, by tritonact's "
-                         f"fused Triton kernels (torch has no such module).\n\n"
-                         f"Shape: input ``(*)``, output ``(*)``, the same shape.")]
+            cls = subclass(self.module, forward, self.formula)
+        else:
+            cls = subclass(_own_module_base(self), forward, self.formula, self.module_name,
+                           f"{self.module_name}: {self.name}(x) = {self.formula}, by "
+                           f"tritonact's fused Triton kernels (torch has no such module).\n\n"
+                           f"Shape: input ``(*)``, output ``(*)``, the same shape.")
+        return [fewbit.with_saved_bits(cls, self.name, self.saved_bits_keys())]
+
+    def saved_bits_keys(self) -> tuple[str, ...]:
+        return tuple(self.kernels())
 
     def list_row(self) -> ListRow:
         params = ", ".join(f"{p.name}={p.default!r}" if p.default is not REQUIRED else p.name
