@@ -21,9 +21,9 @@ LEVELS: dict[tuple[str, int], tuple[tuple[float, ...], tuple[float, ...]]] = {
 
 
 def _floats(values: tuple[float, ...]) -> str:
-    """A tuple of floats, wrapped at 100 columns, indented eight spaces."""
+    """A tuple of floats, wrapped to leave room for the closing "),", indented eight spaces."""
     text = "(" + ", ".join(map(repr, values)) + ("," if len(values) == 1 else "") + ")"
-    return textwrap.fill(text, 100, initial_indent=" " * 8, subsequent_indent=" " * 9)
+    return textwrap.fill(text, 98, initial_indent=" " * 8, subsequent_indent=" " * 9)
 
 
 def main() -> None:

@@ -58,7 +58,7 @@ PIECEWISE: dict[str, tuple[float, float]] = {
 #: Smooth ops (by kernel key) whose derivative is quantized; ``rrelu`` in eval mode is
 #: leaky_relu's.
 SMOOTH: frozenset[str] = frozenset({"gelu:none", "gelu:tanh", "silu", "mish", "elu", "selu",
-                                    "celu", "softplus", "hardswish"})
+                                    "celu", "softplus", "hardswish", "quick_gelu"})
 
 #: The grid :func:`derive` works on: ``GRID`` cells of equal width over
 #: ``[-GRID_LIMIT, GRID_LIMIT]``, the two outer cells extended to infinity.
@@ -302,12 +302,13 @@ def with_saved_bits(cls: type[torch.nn.Module], name: str, keys: tuple[str, ...]
         return f"{text}, saved_bits={bits}" if text else f"saved_bits={bits}"
 
     signature = inspect.signature(base_init)
-    params = list(signature.parameters.values())
-    tail = [p for p in params if p.kind == inspect.Parameter.VAR_KEYWORD]
-    params = [p for p in params if p.kind != inspect.Parameter.VAR_KEYWORD]
-    params.append(inspect.Parameter("saved_bits", inspect.Parameter.KEYWORD_ONLY, default=None,
-                                    annotation="int | None"))
-    __init__.__signature__ = signature.replace(parameters=params + tail)
+    if covered:  # the signature shows saved_bits where it takes a bit count
+        params = list(signature.parameters.values())
+        params.insert(len(params) - any(p.kind == p.VAR_KEYWORD for p in params),
+                      inspect.Parameter("saved_bits", inspect.Parameter.KEYWORD_ONLY,
+                                        default=None, annotation="int | None"))
+        signature = signature.replace(parameters=params)
+    __init__.__signature__ = signature
     __init__.__doc__ = base_init.__doc__
     forward.__doc__ = base_forward.__doc__
     cls.__init__, cls.forward, cls.extra_repr = __init__, forward, extra_repr

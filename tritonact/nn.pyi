@@ -91,6 +91,7 @@ class ReLU(nn.ReLU):
     Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
     backward instead of a whole tensor (``tritonact.saved_bits``).
     """
+    def __init__(self, inplace: bool = False, *, saved_bits: int | None = None) -> None: ...
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
 
@@ -124,6 +125,7 @@ class ReLU6(nn.ReLU6):
     Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
     backward instead of a whole tensor (``tritonact.saved_bits``).
     """
+    def __init__(self, inplace: bool = False, *, saved_bits: int | None = None) -> None: ...
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
 
@@ -170,6 +172,13 @@ class LeakyReLU(nn.LeakyReLU):
     Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
     backward instead of a whole tensor (``tritonact.saved_bits``).
     """
+    def __init__(
+        self,
+        negative_slope: float = 0.01,
+        inplace: bool = False,
+        *,
+        saved_bits: int | None = None,
+    ) -> None: ...
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
 
@@ -212,6 +221,13 @@ class ELU(nn.ELU):
     Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
     backward instead of a whole tensor (``tritonact.saved_bits``).
     """
+    def __init__(
+        self,
+        alpha: float = 1.0,
+        inplace: bool = False,
+        *,
+        saved_bits: int | None = None,
+    ) -> None: ...
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
 
@@ -259,6 +275,7 @@ class SELU(nn.SELU):
     Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
     backward instead of a whole tensor (``tritonact.saved_bits``).
     """
+    def __init__(self, inplace: bool = False, *, saved_bits: int | None = None) -> None: ...
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
 
@@ -299,6 +316,13 @@ class CELU(nn.CELU):
     Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
     backward instead of a whole tensor (``tritonact.saved_bits``).
     """
+    def __init__(
+        self,
+        alpha: float = 1.0,
+        inplace: bool = False,
+        *,
+        saved_bits: int | None = None,
+    ) -> None: ...
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
 
@@ -339,6 +363,7 @@ class GELU(nn.GELU):
     Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
     backward instead of a whole tensor (``tritonact.saved_bits``).
     """
+    def __init__(self, approximate: str = 'none', *, saved_bits: int | None = None) -> None: ...
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
 
@@ -379,6 +404,7 @@ class SiLU(nn.SiLU):
     Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
     backward instead of a whole tensor (``tritonact.saved_bits``).
     """
+    def __init__(self, inplace: bool = False, *, saved_bits: int | None = None) -> None: ...
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
 
@@ -414,6 +440,7 @@ class Mish(nn.Mish):
     Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
     backward instead of a whole tensor (``tritonact.saved_bits``).
     """
+    def __init__(self, inplace: bool = False, *, saved_bits: int | None = None) -> None: ...
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
 
@@ -514,6 +541,16 @@ class Hardtanh(nn.Hardtanh):
     Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
     backward instead of a whole tensor (``tritonact.saved_bits``).
     """
+    def __init__(
+        self,
+        min_val: float = -1.0,
+        max_val: float = 1.0,
+        inplace: bool = False,
+        min_value: float | None = None,
+        max_value: float | None = None,
+        *,
+        saved_bits: int | None = None,
+    ) -> None: ...
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
 
@@ -553,6 +590,7 @@ class Hardsigmoid(nn.Hardsigmoid):
     Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
     backward instead of a whole tensor (``tritonact.saved_bits``).
     """
+    def __init__(self, inplace: bool = False, *, saved_bits: int | None = None) -> None: ...
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
 
@@ -595,6 +633,7 @@ class Hardswish(nn.Hardswish):
     Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
     backward instead of a whole tensor (``tritonact.saved_bits``).
     """
+    def __init__(self, inplace: bool = False, *, saved_bits: int | None = None) -> None: ...
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
 
@@ -636,6 +675,13 @@ class Softplus(nn.Softplus):
     Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
     backward instead of a whole tensor (``tritonact.saved_bits``).
     """
+    def __init__(
+        self,
+        beta: float = 1.0,
+        threshold: float = 20.0,
+        *,
+        saved_bits: int | None = None,
+    ) -> None: ...
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
 
@@ -758,6 +804,14 @@ class Threshold(nn.Threshold):
     Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
     backward instead of a whole tensor (``tritonact.saved_bits``).
     """
+    def __init__(
+        self,
+        threshold: float,
+        value: float,
+        inplace: bool = False,
+        *,
+        saved_bits: int | None = None,
+    ) -> None: ...
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
 
@@ -798,6 +852,7 @@ class Hardshrink(nn.Hardshrink):
     Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
     backward instead of a whole tensor (``tritonact.saved_bits``).
     """
+    def __init__(self, lambd: float = 0.5, *, saved_bits: int | None = None) -> None: ...
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
 
@@ -838,6 +893,7 @@ class Softshrink(nn.Softshrink):
     Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
     backward instead of a whole tensor (``tritonact.saved_bits``).
     """
+    def __init__(self, lambd: float = 0.5, *, saved_bits: int | None = None) -> None: ...
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
 
@@ -846,6 +902,9 @@ class QuickGELU(nn.Module):
     has no such module).
 
     Shape: input ``(*)``, output ``(*)``, the same shape.
+
+    Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
+    backward instead of a whole tensor (``tritonact.saved_bits``).
     """
     def __init__(self, *, saved_bits: int | None = None): ...
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
@@ -857,7 +916,7 @@ class ReLUSquared(nn.Module):
 
     Shape: input ``(*)``, output ``(*)``, the same shape.
     """
-    def __init__(self, *, saved_bits: int | None = None): ...
+    def __init__(self): ...
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
 
@@ -1264,4 +1323,12 @@ class RReLU(nn.RReLU):
     backward instead of a whole tensor (``tritonact.saved_bits``) (eval mode; training draws
     slopes and saves them, as exact mode).
     """
+    def __init__(
+        self,
+        lower: float = 0.125,
+        upper: float = 0.3333333333333333,
+        inplace: bool = False,
+        *,
+        saved_bits: int | None = None,
+    ) -> None: ...
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
