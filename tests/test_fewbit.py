@@ -310,3 +310,30 @@ def test_torch_compile(launches):
         y = f(x)
     y.sum().backward()
     assert launches == ["fewbit.forward"] * 2 + ["fewbit.backward"] * 2
+
+
+def test_replace_and_patch():
+    """replace_activations and patch pass saved_bits on to the activations with a few-bit mode
+    (not softmax); unpatch takes it away with the class; a bad count raises first."""
+    def model():
+        return torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.GELU(), torch.nn.ReLU(),
+                                   torch.nn.Softmax(-1))
+
+    m = tritonact.replace_activations(model(), saved_bits=2)
+    assert [getattr(c, "saved_bits", "-") for c in m] == ["-", 2, 2, "-"]
+    assert repr(m[1]) == "GELU(approximate='none', saved_bits=2)"
+    x = torch.randn(3, 4)
+    found = []
+    with torch.autograd.graph.saved_tensors_hooks(lambda t: found.append(t) or t, lambda t: t):
+        m(x)
+    assert sum(t.dtype == torch.uint8 for t in found) == 2
+    m = model()
+    tritonact.patch(m, saved_bits=1)
+    assert m[1].saved_bits == 1 and type(m[1]) is tnn.GELU
+    tritonact.unpatch(m)
+    assert type(m[1]) is torch.nn.GELU and not hasattr(m[1], "saved_bits")
+    for call in (tritonact.replace_activations, tritonact.patch):
+        m = model()
+        with pytest.raises(ValueError, match="saved_bits"):
+            call(m, saved_bits=8)
+        assert type(m[1]) is torch.nn.GELU

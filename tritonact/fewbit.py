@@ -312,11 +312,24 @@ def with_saved_bits(cls: type[torch.nn.Module], name: str, keys: tuple[str, ...]
     __init__.__doc__ = base_init.__doc__
     forward.__doc__ = base_forward.__doc__
     cls.__init__, cls.forward, cls.extra_repr = __init__, forward, extra_repr
+    cls.saved_bits_covered = covered
     if cls.__doc__ and covered:
         cls.__doc__ += (f"\n\nKeyword-only ``saved_bits`` (1 to 4, default None): save that many "
                         f"bits per element for backward instead of a whole tensor "
                         f"(``tritonact.saved_bits``){note}.")
     return cls
+
+
+def set_saved_bits(model: torch.nn.Module, bits: int | None) -> int:
+    """Set ``saved_bits`` on every module of ``model`` (itself included) that has a few-bit
+    mode (``replace_activations`` and ``patch`` pass theirs on); returns how many."""
+    check_bits(bits)
+    count = 0
+    for module in model.modules():
+        if getattr(type(module), "saved_bits_covered", False):
+            module.saved_bits = bits
+            count += 1
+    return count
 
 
 def covered_names() -> list[str]:
