@@ -337,3 +337,21 @@ def test_replace_and_patch():
         with pytest.raises(ValueError, match="saved_bits"):
             call(m, saved_bits=8)
         assert type(m[1]) is torch.nn.GELU
+
+
+def test_cli_bench_and_verify(capsys, monkeypatch):
+    """``bench --saved-bits`` measures the saved bytes per element; ``verify --saved-bits``
+    passes, and fails when a piecewise-linear op's code points are both on one branch."""
+    from tritonact.__main__ import main
+
+    assert main(["bench", "--saved-bits", "--ops", "gelu", "relu", "--dtypes", "bfloat16"]) == 0
+    out = capsys.readouterr().out
+    assert "| gelu | bfloat16 | 2     | 0.125 | 0.25  | 0.375 | 0.5   | 8x" in out
+    assert "| relu | bfloat16 | 2     | 0.125 | 0.125 | 0.125 | 0.125 | 16x" in out
+    assert main(["verify", "--saved-bits", "--ops", "relu", "silu", "--dtypes", "bfloat16"]) == 0
+    out = capsys.readouterr().out
+    assert "silu | saved_bits=4 (max |f' - q| " in out and "5 passed, 0 failed" in out
+    monkeypatch.setitem(fewbit.PIECEWISE, "relu", (math.nan, math.nan))
+    monkeypatch.setattr(fewbit, "_SCHEMES", {})
+    assert main(["verify", "--saved-bits", "--ops", "relu", "--dtypes", "float32"]) == 1
+    assert "0 passed, 1 failed" in capsys.readouterr().out
