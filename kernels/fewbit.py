@@ -97,5 +97,27 @@ def backward(g_ptr, codes_ptr, table_ptr, dx_ptr, n, c, c_bits: tl.int64, d, d_b
     store(dx_ptr, idx, dx, mask)
 
 
-#: The audit's exceptions for these kernels (see ``kernels/elementwise.py``).
-AUDIT_EXCEPTIONS: dict[str, dict[str, str]] = {}
+#: The audit's exceptions for these kernels (see ``kernels/elementwise.py``): the forward
+#: computes the op's own forward (whose exceptions there apply) plus the code and its packing.
+AUDIT_EXCEPTIONS: dict[str, dict[str, str]] = {
+    "forward gelu:none": {"issue_rate": "erf is libdevice's polynomial (tl.erf), as exact "
+                                        "mode's forward, plus three compares and the packing: "
+                                        "52.8 instructions an element, 1.26 of the H200's "
+                                        "ceiling at 16-bit (6 B an element: x, y, 2 bits)"},
+    **{f"forward {op}": {"issue_rate": f"{what}, as exact mode's forward (which has the same "
+                                       f"exception), plus three compares and the packing: "
+                                       f"71-78 instructions an element, 1.7-1.9 of the H200's "
+                                       f"ceiling at 16-bit, 1.02-1.07 at fp32"}
+       for op, what in (("elu", "expm1 from exp and log"), ("selu", "expm1 from exp and log"),
+                        ("celu", "expm1 from exp and log"),
+                        ("softplus", "log1p(exp(-|x|)) from exp and log"))},
+}
+_PACKING_REGISTERS = ("the packing's layout conversion (eight codes a byte group, through "
+                      "shared memory) while the forward's exp/log intermediates are live: "
+                      "{} registers at 16-bit (exact mode's forward: 32); a follow-up could "
+                      "pack in the load's own layout")
+AUDIT_EXCEPTIONS["forward selu"] = {**AUDIT_EXCEPTIONS["forward selu"],
+                                    "registers": _PACKING_REGISTERS.format("42-54")}
+AUDIT_EXCEPTIONS["forward softplus"] = {**AUDIT_EXCEPTIONS["forward softplus"],
+                                        "registers": _PACKING_REGISTERS.format("34-35")}
+AUDIT_EXCEPTIONS["forward mish"] = {"registers": _PACKING_REGISTERS.format("36 (bf16)")}
