@@ -28,7 +28,7 @@ import torch
 
 from tritonact.autograd.elementwise import Math
 from tritonact.autograd.fewbit import FewbitFunction, Scheme
-from tritonact.autograd.launch import is_compiling, rounded
+from tritonact.autograd.launch import PLAIN_TENSOR_TYPES, is_compiling, rounded
 
 __all__ = ["ALLOWED_BITS", "PIECEWISE", "SMOOTH", "check_bits", "derive", "saved_bits",
            "scheme_for"]
@@ -247,7 +247,10 @@ def scheme_for(spec, m: Math, bits: int, floats: tuple[float, ...]) -> Scheme | 
 
 def apply(spec, m: Math, bits: int, x: torch.Tensor, floats: tuple[float, ...], inplace: bool,
           keep_output: bool) -> torch.Tensor | None:
-    """The few-bit autograd call of an elementwise op (None: no few-bit mode; run exact)."""
+    """The few-bit autograd call of an elementwise op (None: no few-bit mode, or a DTensor or
+    other tensor subclass, whose sharding the few-bit ops do not describe: run exact)."""
+    if type(x) not in PLAIN_TENSOR_TYPES:
+        return None
     s = scheme_for(spec, m, bits, floats)
     if s is None:
         return None
