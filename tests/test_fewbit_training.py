@@ -13,12 +13,11 @@ block size, and the block size is covered by ``tests/test_fewbit.py``.
 """
 
 import pytest
+import sklearn.datasets as sklearn_datasets  # the test extra's: scikit-learn==1.9.0
 import torch
 
 import tritonact.nn as tnn
 from tritonact.autograd import elementwise, fewbit
-
-sklearn_datasets = pytest.importorskip("sklearn.datasets")
 
 
 def _digits():
