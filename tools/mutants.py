@@ -42,6 +42,7 @@ BIASED = "tests/test_biased.py"
 THIRD = "tests/test_thirdparty.py"
 MODELS = "tests/test_models.py"
 PATCHED = "test_patch_fuses_every_gated_mlp_and_unpatch_restores"
+FEWBIT = "tests/test_fewbit.py"
 
 MUTANTS: list[Mutant] = [
     # --- kernels: the math -------------------------------------------------------------------
@@ -826,4 +827,33 @@ MUTANTS: list[Mutant] = [
         "wide = n * c * s + tile.rows + block > INT32_LIMIT",
         "the parametric launcher's 64-bit decision ignores a stepped input's extent",
         ("tests/test_wide_index.py::test_parametric_on_a_stepped_view",)),
+    # --- few-bit saved activations (tritonact.saved_bits) ------------------------------------
+    Mutant(
+        "fewbit-pack-order", "kernels/fewbit.py",
+        "<< (tl.arange(0, 8) * BITS)[None, :], axis=1)",
+        "<< ((7 - tl.arange(0, 8)) * BITS)[None, :], axis=1)",
+        "the codes packed in the reverse order backward unpacks them: each element's gradient "
+        "from another element's code",
+        (f"{FEWBIT}::test_smooth_gradient_is_the_quantized_derivative[silu-defaults]",
+         f"{FEWBIT}::test_piecewise_gradients_are_exact[relu-defaults]")),
+    Mutant(
+        "fewbit-levels-offset", "kernels/fewbit.py",
+        "tl.load(table_ptr + ((1 << BITS) - 1) + code",
+        "tl.load(table_ptr + code",
+        "backward reads the boundaries as the levels",
+        (f"{FEWBIT}::test_smooth_gradient_is_the_quantized_derivative[gelu-approximate=none]",)),
+    Mutant(
+        "fewbit-gradient-layout", "autograd/fewbit.py",
+        "if not s.math.gradient_like_saved and is_dense(g):",
+        "if is_dense(g):",
+        "relu's gradient laid out like the upstream gradient, where torch's follows the saved "
+        "tensor",
+        (f"{FEWBIT}::test_layouts[relu-transposed]",)),
+    Mutant(
+        "fewbit-backward-params-unrounded", "tritonact/fewbit.py",
+        "c, d = rounded(c, x.dtype), rounded(d, x.dtype)",
+        "c, d = c, d",
+        "softshrink's backward compares with lambd rounded to the input's dtype (torch's): "
+        "unrounded, a bf16 element next to the kink takes the other branch",
+        (f"{FEWBIT}::test_piecewise_gradients_are_exact[softshrink-lambd=0.1]",)),
 ]

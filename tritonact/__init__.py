@@ -44,16 +44,17 @@ _require_installed()
 
 __version__ = "0.1.0"
 __all__ = ["OPS", "__version__", "disable", "enable", "functional", "nn", "patch",
-           "replace_activations", "unpatch", "use"]
+           "replace_activations", "saved_bits", "unpatch", "use"]
 
 #: Public names defined in submodules: name -> submodule.
 _EXPORTS = {"replace_activations": "replace", "enable": "switch", "disable": "switch",
-            "use": "switch", "patch": "patching", "unpatch": "patching"}
+            "use": "switch", "patch": "patching", "unpatch": "patching",
+            "saved_bits": "fewbit"}
 
 
 def __getattr__(name: str):
     if name in ("functional", "nn", "registry", "testing", "replace", "switch", "thirdparty",
-                "patching"):
+                "patching", "fewbit"):
         return importlib.import_module(f"tritonact.{name}")
     if name in _EXPORTS:
         return getattr(importlib.import_module(f"tritonact.{_EXPORTS[name]}"), name)

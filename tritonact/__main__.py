@@ -95,6 +95,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     name = lambda dtype: str(dtype).removeprefix("torch.")
     mode = "Triton interpreter" if device.startswith("cpu") else torch.cuda.get_device_name(device)
     print(f"tritonact verify on {device} ({mode}), torch {torch.__version__}", flush=True)
+    if args.saved_bits:
+        return _verify_saved_bits(ops, dtypes, device)
     each = lambda units: progress(units, lambda u: f"{u[0].name} {name(u[1])}", "verify", "op")
     rows = []
     for row in verify.rows(ops, dtypes, device, each):
@@ -125,6 +127,21 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def _verify_saved_bits(ops, dtypes, device: str) -> int:
+    """``verify --saved-bits``: the few-bit modes against exact mode (``fewbit.verify_rows``)."""
+    from tritonact import fewbit
+
+    rows = list(fewbit.verify_rows(ops, dtypes, device))
+    for row in rows:
+        for problem in row.problems:
+            print(f"FAIL {row.op} [{row.params}] {row.dtype}: {problem}", file=sys.stderr)
+    print(markdown_table(["op", "parameters", "dtype", "few-bit vs exact mode", "result"],
+                         [[*row.cells()[:4], row.cells()[-1]] for row in rows]))
+    failures = sum(row.failed for row in rows)
+    print(f"{len(rows) - failures} passed, {failures} failed")
+    return 1 if failures else 0
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
     ops = _ops(args.ops)  # names only: no kernel is compiled in this process
     if os.environ.get("TRITON_INTERPRET", "0") not in ("", "0"):
@@ -149,6 +166,17 @@ def cmd_audit(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     import torch
 
+    if args.saved_bits:  # measured on any device: the interpreter's CPU tensors will do
+        device = _device(None)
+        from tritonact import fewbit
+
+        dtypes = [getattr(torch, d) for d in args.dtypes or ("bfloat16", "float32")]
+        print("Bytes per element autograd saves for backward (saved_tensors_hooks, 2^12 "
+              "elements, the first parameter set):")
+        print(markdown_table(["op", "dtype", "exact", *(f"{b} bit" for b in fewbit.ALLOWED_BITS),
+                              "exact / 2 bits"],
+                             fewbit.saved_bytes_table(_ops(args.ops), dtypes, device)))
+        return 0
     if not (args.smoke or args.plan) and not torch.cuda.is_available():
         raise UsageError("no CUDA device: the suite measures GPUs. --smoke runs a tiny case "
                          "list through Triton's interpreter to check the harness; --plan "
@@ -181,6 +209,9 @@ def main(argv: list[str] | None = None) -> int:
                                                         "float64"], help="default: all four")
     verify.add_argument("--device", help="cuda, cuda:1, cpu (default: cuda if present, else cpu "
                                          "through Triton's interpreter)")
+    verify.add_argument("--saved-bits", action="store_true", help="check the few-bit saved "
+                        "activations instead: piecewise-linear ops bit for bit against exact "
+                        "mode, smooth ones within their stated quantization error")
     audit = parsers["audit"] = sub.add_parser(
         "audit", help="compile every kernel for sm_90/sm_80 on the CPU and check its machine "
                       "code (registers, spills, vector width, fp64, special functions)")
@@ -216,6 +247,9 @@ def main(argv: list[str] | None = None) -> int:
     scale.add_argument("--smoke", action="store_true", help="a tiny case list on the CPU "
                                                             "through Triton's interpreter: proves "
                                                             "the harness, measures nothing")
+    bench.add_argument("--saved-bits", action="store_true", help="instead of timing: the bytes "
+                       "per element saved for backward in exact mode and with 1-4 saved bits "
+                       "(runs anywhere, the interpreter included)")
     bench.add_argument("--out", default="bench-out", help="output folder (default: bench-out)")
     bench.add_argument("--budget", type=float, help="seconds within which the run ends: a step "
                                                     "starts only when its estimate fits what is "

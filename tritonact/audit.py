@@ -248,7 +248,8 @@ def cases(ops: list[str] | None = None, archs=(90, 80), dtypes=("fp32", "fp16", 
 
 
 _TRITON_TYPES = {"torch.float32": "fp32", "torch.float16": "fp16", "torch.bfloat16": "bf16",
-                 "torch.float64": "fp64", "torch.int64": "i64", "torch.int32": "i32"}
+                 "torch.float64": "fp64", "torch.int64": "i64", "torch.int32": "i32",
+                 "torch.uint8": "u8"}
 
 
 def signature(launch: Launch) -> tuple[dict, dict, dict]:

@@ -94,7 +94,11 @@ class ReLU(nn.ReLU):
             >>> input = torch.randn(2).unsqueeze(0)
             >>> output = torch.cat((m(input), m(-input)))
 
+
+    Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
+    backward instead of a whole tensor (``tritonact.saved_bits``).
     """
+    def __init__(self, inplace: bool = False, *, saved_bits: int | None = None) -> None: ...
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
 
@@ -124,7 +128,11 @@ class ReLU6(nn.ReLU6):
             >>> input = torch.randn(2)
             >>> output = m(input)
 
+
+    Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
+    backward instead of a whole tensor (``tritonact.saved_bits``).
     """
+    def __init__(self, inplace: bool = False, *, saved_bits: int | None = None) -> None: ...
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
 
@@ -167,7 +175,17 @@ class LeakyReLU(nn.LeakyReLU):
             >>> input = torch.randn(2)
             >>> output = m(input)
 
+
+    Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
+    backward instead of a whole tensor (``tritonact.saved_bits``).
     """
+    def __init__(
+        self,
+        negative_slope: float = 0.01,
+        inplace: bool = False,
+        *,
+        saved_bits: int | None = None,
+    ) -> None: ...
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
 
@@ -206,7 +224,17 @@ class ELU(nn.ELU):
             >>> input = torch.randn(2)
             >>> output = m(input)
 
+
+    Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
+    backward instead of a whole tensor (``tritonact.saved_bits``).
     """
+    def __init__(
+        self,
+        alpha: float = 1.0,
+        inplace: bool = False,
+        *,
+        saved_bits: int | None = None,
+    ) -> None: ...
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
 
@@ -250,7 +278,11 @@ class SELU(nn.SELU):
 
         .. _Self-Normalizing Neural Networks: https://arxiv.org/abs/1706.02515
 
+
+    Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
+    backward instead of a whole tensor (``tritonact.saved_bits``).
     """
+    def __init__(self, inplace: bool = False, *, saved_bits: int | None = None) -> None: ...
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
 
@@ -287,7 +319,17 @@ class CELU(nn.CELU):
         .. _`Continuously Differentiable Exponential Linear Units`:
             https://arxiv.org/abs/1704.07483
 
+
+    Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
+    backward instead of a whole tensor (``tritonact.saved_bits``).
     """
+    def __init__(
+        self,
+        alpha: float = 1.0,
+        inplace: bool = False,
+        *,
+        saved_bits: int | None = None,
+    ) -> None: ...
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
 
@@ -324,7 +366,11 @@ class GELU(nn.GELU):
             >>> input = torch.randn(2)
             >>> output = m(input)
 
+
+    Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
+    backward instead of a whole tensor (``tritonact.saved_bits``).
     """
+    def __init__(self, approximate: str = 'none', *, saved_bits: int | None = None) -> None: ...
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
 
@@ -361,7 +407,11 @@ class SiLU(nn.SiLU):
             >>> input = torch.randn(2)
             >>> output = m(input)
 
+
+    Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
+    backward instead of a whole tensor (``tritonact.saved_bits``).
     """
+    def __init__(self, inplace: bool = False, *, saved_bits: int | None = None) -> None: ...
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
 
@@ -393,7 +443,11 @@ class Mish(nn.Mish):
             >>> input = torch.randn(2)
             >>> output = m(input)
 
+
+    Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
+    backward instead of a whole tensor (``tritonact.saved_bits``).
     """
+    def __init__(self, inplace: bool = False, *, saved_bits: int | None = None) -> None: ...
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
 
@@ -490,7 +544,20 @@ class Hardtanh(nn.Hardtanh):
             >>> input = torch.randn(2)
             >>> output = m(input)
 
+
+    Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
+    backward instead of a whole tensor (``tritonact.saved_bits``).
     """
+    def __init__(
+        self,
+        min_val: float = -1.0,
+        max_val: float = 1.0,
+        inplace: bool = False,
+        min_value: float | None = None,
+        max_value: float | None = None,
+        *,
+        saved_bits: int | None = None,
+    ) -> None: ...
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
 
@@ -526,7 +593,11 @@ class Hardsigmoid(nn.Hardsigmoid):
             >>> input = torch.randn(2)
             >>> output = m(input)
 
+
+    Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
+    backward instead of a whole tensor (``tritonact.saved_bits``).
     """
+    def __init__(self, inplace: bool = False, *, saved_bits: int | None = None) -> None: ...
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
 
@@ -565,7 +636,11 @@ class Hardswish(nn.Hardswish):
             >>> input = torch.randn(2)
             >>> output = m(input)
 
+
+    Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
+    backward instead of a whole tensor (``tritonact.saved_bits``).
     """
+    def __init__(self, inplace: bool = False, *, saved_bits: int | None = None) -> None: ...
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
 
@@ -603,7 +678,17 @@ class Softplus(nn.Softplus):
             >>> input = torch.randn(2)
             >>> output = m(input)
 
+
+    Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
+    backward instead of a whole tensor (``tritonact.saved_bits``).
     """
+    def __init__(
+        self,
+        beta: float = 1.0,
+        threshold: float = 20.0,
+        *,
+        saved_bits: int | None = None,
+    ) -> None: ...
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
 
@@ -722,7 +807,18 @@ class Threshold(nn.Threshold):
             >>> input = torch.arange(-3, 3)
             >>> output = m(input)
 
+
+    Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
+    backward instead of a whole tensor (``tritonact.saved_bits``).
     """
+    def __init__(
+        self,
+        threshold: float,
+        value: float,
+        inplace: bool = False,
+        *,
+        saved_bits: int | None = None,
+    ) -> None: ...
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
 
@@ -759,7 +855,11 @@ class Hardshrink(nn.Hardshrink):
             >>> input = torch.randn(2)
             >>> output = m(input)
 
+
+    Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
+    backward instead of a whole tensor (``tritonact.saved_bits``).
     """
+    def __init__(self, lambd: float = 0.5, *, saved_bits: int | None = None) -> None: ...
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
 
@@ -796,7 +896,11 @@ class Softshrink(nn.Softshrink):
             >>> input = torch.randn(2)
             >>> output = m(input)
 
+
+    Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
+    backward instead of a whole tensor (``tritonact.saved_bits``).
     """
+    def __init__(self, lambd: float = 0.5, *, saved_bits: int | None = None) -> None: ...
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
 
@@ -805,8 +909,11 @@ class QuickGELU(nn.Module):
     has no such module).
 
     Shape: input ``(*)``, output ``(*)``, the same shape.
+
+    Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
+    backward instead of a whole tensor (``tritonact.saved_bits``).
     """
-    def __init__(self): ...
+    def __init__(self, *, saved_bits: int | None = None): ...
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
 
@@ -1218,7 +1325,19 @@ class RReLU(nn.RReLU):
             >>> output = m(input)
 
 
+
+    Keyword-only ``saved_bits`` (1 to 4, default None): save that many bits per element for
+    backward instead of a whole tensor (``tritonact.saved_bits``) (eval mode; training draws
+    slopes and saves them, as exact mode).
     """
+    def __init__(
+        self,
+        lower: float = 0.125,
+        upper: float = 0.3333333333333333,
+        inplace: bool = False,
+        *,
+        saved_bits: int | None = None,
+    ) -> None: ...
     def forward(self, input: torch.Tensor) -> torch.Tensor: ...
 
 

@@ -330,17 +330,22 @@ class PatchReport:
 
 def patch(model: nn.Module, *, mlps: bool = True, activations: bool = True,
           include: Iterable[Selector] | None = None, exclude: Iterable[Selector] | None = None,
-          extra: Mapping[type, Factory] | None = None) -> PatchReport:
+          extra: Mapping[type, Factory] | None = None,
+          saved_bits: int | None = None) -> PatchReport:
     """Put ``model`` on tritonact's kernels: fuse every gated MLP tritonact recognises (see the
-    module's docstring) and replace every activation module (``include``, ``exclude`` and
-    ``extra`` as :func:`tritonact.replace_activations` takes them; ``activations=False`` or
-    ``mlps=False`` leaves that part out). Returns what changed; logs it at INFO (a WARNING when
+    module's docstring) and replace every activation module (``include``, ``exclude``,
+    ``extra`` and ``saved_bits`` as :func:`tritonact.replace_activations` takes them;
+    ``activations=False`` or ``mlps=False`` leaves that part out; a fused gated MLP has no
+    few-bit mode and saves as before). Returns what changed; logs it at INFO (a WARNING when
     nothing changed although the model holds activation classes tritonact left).
 
     Parameters, buffers, the state_dict and module objects holding parameters are untouched;
     a patched MLP keeps its activation module (no longer called). Idempotent: a second call
     changes nothing. :func:`unpatch` restores the model as it was.
     """
+    from tritonact import fewbit
+
+    fewbit.check_bits(saved_bits)
     report = PatchReport()
     record = model.__dict__.setdefault(_RECORD, [])
     paths = {}
@@ -371,7 +376,8 @@ def patch(model: nn.Module, *, mlps: bool = True, activations: bool = True,
                                            "'grouped_mm' or 'batched_mm' (its activation module "
                                            "is tritonact's either way)"))
     if activations:
-        _, result = replace(model, include, exclude, extra, root=False, report=False)
+        _, result = replace(model, include, exclude, extra, root=False, report=False,
+                            saved_bits=saved_bits)
         for path, module, cls in result.swapped:
             record.append(("class", module, cls))
             report.activations.append((path, cls.__name__, f"tritonact.nn.{cls.__name__}"))
@@ -403,6 +409,7 @@ def unpatch(model: nn.Module) -> PatchReport:
                 kind = report.activations if type(module) in ours else report.mlps
                 kind.append((paths.get(id(module), "?"), type(module).__name__, cls.__name__))
                 module.__class__ = cls
+                module.__dict__.pop("saved_bits", None)  # patch's, if it set one
         else:
             _, slots, old, new = entry
             for parent, name in slots:

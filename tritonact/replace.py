@@ -140,10 +140,13 @@ def _conversion(module: nn.Module, extra: Mapping[type, Factory]) -> Conversion:
 def replace(model: nn.Module, include: Iterable[Selector] | None = None,
             exclude: Iterable[Selector] | None = None,
             extra: Mapping[type, Factory] | None = None, *, root: bool = True,
-            report: bool = True) -> tuple[nn.Module, Replacement]:
+            report: bool = True, saved_bits: int | None = None) -> tuple[nn.Module, Replacement]:
     """:func:`replace_activations`, returning the model (or the model's replacement, where the
     model itself is a third-party activation) and what it changed. ``root=False`` leaves a
     third-party model itself as it is; ``report=False`` logs nothing (the caller does)."""
+    from tritonact import fewbit
+
+    fewbit.check_bits(saved_bits)
     table = replacements()
     extra = dict(extra or {})
     everything = set(table) | set(THIRD_PARTY) | set(extra)
@@ -186,6 +189,8 @@ def replace(model: nn.Module, include: Iterable[Selector] | None = None,
                                             conversion.note))
     if any(r.slots == [] for r in result.replaced):
         model = next(r.new for r in result.replaced if not r.slots)
+    if saved_bits is not None:
+        fewbit.set_saved_bits(model, saved_bits)
     if report:
         _log(model, result)
     return model, result
@@ -228,9 +233,14 @@ def _log(model: nn.Module, result: Replacement) -> None:
 
 def replace_activations(model: nn.Module, include: Iterable[Selector] | None = None,
                         exclude: Iterable[Selector] | None = None,
-                        extra: Mapping[type, Factory] | None = None) -> nn.Module:
+                        extra: Mapping[type, Factory] | None = None, *,
+                        saved_bits: int | None = None) -> nn.Module:
     """Put tritonact's activation modules into ``model`` (at any depth, ``model`` itself
     included); return ``model``.
+
+    ``saved_bits`` (1 to 4): every activation module of ``model`` with a few-bit mode (its own
+    tritonact modules included) saves that many bits per element for backward instead of a
+    tensor (:func:`tritonact.saved_bits`); None (the default) leaves their setting as it is.
 
     A torch.nn activation changes class and nothing else (tritonact's classes subclass torch's
     and override ``forward`` only): the object, its hyperparameters (``inplace``,
@@ -254,4 +264,4 @@ def replace_activations(model: nn.Module, include: Iterable[Selector] | None = N
     tritonact modules run tritonact's kernels on CUDA tensors (and on the CPU only while
     ``TRITON_INTERPRET=1``); elsewhere they run torch's own kernels, as before the swap.
     """
-    return replace(model, include, exclude, extra)[0]
+    return replace(model, include, exclude, extra, saved_bits=saved_bits)[0]

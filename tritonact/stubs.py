@@ -111,14 +111,15 @@ def functional_stub() -> str:
 
 def _class(name: str, cls: type[nn.Module]) -> list[str]:
     """A module class: torch's class as its base where it subclasses one (its constructor is
-    torch's), else ``nn.Module`` with its own constructor."""
+    torch's, written out where tritonact adds ``saved_bits``), else ``nn.Module`` with its own
+    constructor."""
     base = cls.__bases__[0]
     torch_base = base.__module__.startswith("torch.nn") and getattr(nn, base.__name__,
                                                                     None) is base
     lines = [f"class {name}(nn.{base.__name__ if torch_base else 'Module'}):",
              *_docstring(cls.__doc__, "    ")]
-    if not torch_base:
-        init = inspect.signature(cls.__init__)
+    init = inspect.signature(cls.__init__)
+    if not torch_base or "saved_bits" in init.parameters:  # torch's, plus saved_bits
         lines += _def("def __init__", _signature(init), "    ", ": ...")
     lines.append("    def forward(self, input: torch.Tensor) -> torch.Tensor: ...")
     return lines

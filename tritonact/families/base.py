@@ -119,6 +119,11 @@ class Spec(ABC):
         ``silu_mul``)."""
         return tuple(self.functions)
 
+    def saved_bits_keys(self) -> tuple[str, ...]:
+        """The kernel keys whose few-bit mode (``tritonact.saved_bits``) this op's calls use:
+        none by default (the op has no few-bit mode)."""
+        return ()
+
     @abstractmethod
     def list_row(self) -> ListRow:
         """This op's row in ``python -m tritonact list``."""

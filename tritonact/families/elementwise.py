@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from tritonact import fewbit
 from tritonact.autograd import elementwise as launchers
 from tritonact.autograd.autocast import autocast_input, is_any_autocast_enabled
 from tritonact.autograd.elementwise import ElementwiseFunction, Math, run_forward
@@ -201,11 +202,16 @@ class Elementwise(Spec):
             return function(input, **{a: getattr(self, a) for a in attrs})
 
         if self.module is not None:
-            return [subclass(self.module, forward, self.formula)]
-        return [subclass(_own_module_base(self), forward, self.formula, self.module_name,
-                         f"{self.module_name}: {self.name}(x) = {self.formula}, by tritonact's "
-                         f"fused Triton kernels (torch has no such module).\n\n"
-                         f"Shape: input ``(*)``, output ``(*)``, the same shape.")]
+            cls = subclass(self.module, forward, self.formula)
+        else:
+            cls = subclass(_own_module_base(self), forward, self.formula, self.module_name,
+                           f"{self.module_name}: {self.name}(x) = {self.formula}, by "
+                           f"tritonact's fused Triton kernels (torch has no such module).\n\n"
+                           f"Shape: input ``(*)``, output ``(*)``, the same shape.")
+        return [fewbit.with_saved_bits(cls, self.name, self.saved_bits_keys())]
+
+    def saved_bits_keys(self) -> tuple[str, ...]:
+        return tuple(self.kernels())
 
     def list_row(self) -> ListRow:
         params = ", ".join(f"{p.name}={p.default!r}" if p.default is not REQUIRED else p.name
@@ -307,6 +313,10 @@ class Elementwise(Spec):
                             for k in ("forward", "backward")]
                     out += [Case(k, key, "fp32", False, arch, spec=self.name)
                             for k in ("forward_strided", "backward_strided", "second")]
+                if full and fewbit.covers(key):  # few-bit saved activations (saved_bits)
+                    out += [Case(f"fewbit.{k}", key, dtype, False, arch, spec=self.name,
+                                 module="tritonact.kernels.fewbit", group=f"fewbit {key}")
+                            for dtype in dtypes for k in ("forward", "backward")]
         return out
 
     def audit_launch(self, case):
@@ -322,6 +332,8 @@ class Elementwise(Spec):
         empty = lambda *shape: torch.empty(shape, dtype=dtype, device="meta")
         flat = lambda count: [empty(2**31 if case.wide else 2**24) for _ in range(count)]
         stepped = lambda: empty(8, 16, 32, 128)[..., ::2]
+        if case.kernel.startswith("fewbit."):
+            return _audit_fewbit(self, case, m, a, b, flat)
         kernel = getattr(kernels, case.kernel)
         if case.kernel == "forward":
             planned = launchers.plan_flat(flat(2), a, b, FORWARD=m.forward)
@@ -337,6 +349,29 @@ class Elementwise(Spec):
                                              BACKWARD=m.backward)
         _, args, meta = planned
         return Launch(kernel, args, meta, Work(NUM_WARPS, meta["BLOCK"]))
+
+
+def _audit_fewbit(spec: Elementwise, case, m: Math, a: float, b: float, flat):
+    """The few-bit kernels' launch (``autograd.fewbit``'s plans) over 2^24 elements: 2 bits for
+    a smooth op, the one bit of a piecewise-linear one, its table on the device."""
+    from tritonact.audit import Launch, Work
+    from tritonact.autograd import fewbit as fewbit_launch
+    from tritonact.kernels import fewbit as fewbit_kernels
+
+    params = (spec.param_sets() or [{}])[0]
+    floats = tuple(float(params[p]) for p in spec.float_params)
+    s = fewbit.scheme_for(spec, m, 2, floats)
+    x, out = flat(2)
+    codes = torch.empty(s.codes_bytes(x.numel()), dtype=torch.uint8, device="meta")
+    table = torch.empty(len(s.table), dtype=torch.float32, device="meta")
+    if case.kernel_name == "forward":
+        planned = fewbit_launch.plan_forward(x, out, codes, table, s, a, b, a, b,
+                                             spec.keeps_output(x.dtype, floats))
+    else:
+        planned = fewbit_launch.plan_backward(x, codes, table, out, s, a, b)
+    _, args, meta = planned
+    kernel = getattr(fewbit_kernels, case.kernel_name)
+    return Launch(kernel, args, meta, Work(NUM_WARPS, meta["BLOCK"]))
 
 
 def audit_dtype(name: str) -> torch.dtype:
@@ -441,6 +476,11 @@ def _make_function(spec: Elementwise, inplace_twin: bool = False) -> Callable[..
                     leaf_in_place(input) or (inplace_grad and not inplace_grad(*floats))):
                 return torch_fn(input, *args, **kwargs)  # torch raises (now, or in backward)
             keep_output = decide(input.dtype, floats)[1]
+            bits = fewbit.current()
+            if bits is not None:  # tritonact.saved_bits: save codes (None: no few-bit mode)
+                y = fewbit.apply(spec, m, bits, input, floats, inplace, keep_output)
+                if y is not None:
+                    return y
             return ElementwiseFunction.apply(input, m, a, b, inplace, keep_output)
         y = run_forward(m, input, a, b, inplace)
         if inplace and not is_compiling():

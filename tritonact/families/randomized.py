@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
+from tritonact import fewbit
 from tritonact.autograd import randomized
 from tritonact.autograd.elementwise import Math
 from tritonact.autograd.launch import (
@@ -83,7 +84,12 @@ class Randomized(Spec):
             return function(input, *(getattr(self, n) for n in names), self.training,
                             self.inplace)
 
-        return [subclass(self.module, forward, self.formula)]
+        return [fewbit.with_saved_bits(subclass(self.module, forward, self.formula), self.name,
+                                       self.saved_bits_keys(), " (eval mode; training draws "
+                                       "slopes and saves them, as exact mode)")]
+
+    def saved_bits_keys(self) -> tuple[str, ...]:
+        return (self.math.key,)
 
     def list_row(self) -> ListRow:
         params = ", ".join(f"{p.name}={p.default!r}" for p in self.params)
