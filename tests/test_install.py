@@ -55,11 +55,12 @@ def installed_requirements(distribution: str) -> set[str]:
 
 #: The top-level modules that importing tritonact's dependencies imports by itself (torch's
 #: optional imports of whatever is installed: torch.hub's tqdm, which transformers, a test
-#: dependency, brings).
+#: dependency, brings; Inductor's config, which the switch sets for its graph pass, imports
+#: colorama where it is installed).
 DEPENDENCIES_OWN_MODULES = """
 import json, sys
 before = set(sys.modules)
-import numpy, torch, triton
+import numpy, torch, triton, torch._inductor.config
 top = lambda names: {m.split(".")[0] for m in names}
 print(json.dumps(sorted(top(sys.modules) - top(before))))
 """
