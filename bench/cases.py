@@ -80,7 +80,7 @@ MEMORY_SHAPES = {scale: {f: b.memory[scale] for f, b in _families().items()}
 #: The quick and smoke suites keep a few representative ops (those the registry still has).
 SUBSETS = {
     "quick": ("relu", "gelu", "silu", "softmax", "swiglu", "geglu[approximate=tanh]", "prelu"),
-    "smoke": ("relu", "softmax", "swiglu", "bias_swiglu"),
+    "smoke": ("relu", "softmax", "swiglu", "bias_swiglu", "snake"),
 }
 SUBSET_DTYPES = {"quick": ("bfloat16",), "smoke": ("float32",)}
 

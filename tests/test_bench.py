@@ -258,10 +258,10 @@ def _check_summary_and_plots(smoke: Path) -> None:
     assert "liger: skipped: Liger-Kernel runs on CUDA" in text
     assert "liger-fused: skipped: Liger-Kernel runs on CUDA" in text
     assert "| swiglu | float32 | 4x1024 | forward+backward | L2 |" in text  # the latency table
-    assert "| latency | 7/7 | 0 |" in text  # the phases: every step run, none left out
+    assert "| latency | 9/9 | 0 |" in text  # the phases: every step run, none left out
     pngs = sorted(p.name for p in smoke.glob("*.png"))
     # no speed-up bars: they are drawn from bandwidth sizes only, and the smoke sizes fit the L2
-    assert pngs == ["gbps_bias_swiglu.png", "gbps_relu.png", "gbps_softmax.png",
+    assert pngs == ["gbps_bias_swiglu.png", "gbps_relu.png", "gbps_snake.png", "gbps_softmax.png",
                     "gbps_swiglu.png"]
     assert all((smoke / p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
 
