@@ -135,15 +135,17 @@ class Spec(ABC):
         """``verify``'s rows for this op in ``dtype`` on ``device``."""
         ...
 
-    @abstractmethod
     def bench_ops(self) -> list[Op]:
-        """The parameter sets this op is benchmarked at."""
-        ...
+        """The parameter sets this op is benchmarked at (default: one, the op as called with
+        its input and ``bench_leaves``)."""
+        from tritonact.bench.cases import Op
 
-    @abstractmethod
+        return [Op(self.family, self.name, (), self)]
+
     def bench_call(self, op: Op, provider: str) -> Callable[..., torch.Tensor]:
-        """``provider``'s call (``tritonact`` or ``eager``) on the input and ``bench_leaves``."""
-        ...
+        """``provider``'s call (``tritonact`` or ``eager``) on the input and ``bench_leaves``
+        (default: the functional form, or torch's function)."""
+        return self.function if provider == "tritonact" else self.torch_fn
 
     def bench_leaves(self, op: Op, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
         """Leaves the op takes besides its input (PReLU's weight)."""

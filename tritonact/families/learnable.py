@@ -132,14 +132,6 @@ class Learnable(Spec):
 
     # --- benchmarks and machine code ----------------------------------------------------------
 
-    def bench_ops(self):
-        from tritonact.bench.cases import Op
-
-        return [Op(self.family, self.name, (), self)]
-
-    def bench_call(self, op, provider: str):
-        return self.function if provider == "tritonact" else self.torch_fn
-
     def bench_leaves(self, op, x):
         """One weight per channel (dim 1)."""
         return (torch.full((x.shape[1],), 0.25, dtype=x.dtype, device=x.device,
