@@ -39,6 +39,14 @@ def _channels(exponents, channels: int = 64) -> tuple[tuple[int, int], ...]:
     return tuple((2**e // channels, channels) for e in exponents)
 
 
+#: The benchmark inputs of an op with a weight per channel: ``[rows, 64]`` of 2^e elements.
+CHANNEL_BENCH_SHAPES = BenchShapes(
+    full=_channels(range(10, 29)), quick=_channels((10, 16, 22, 28)),
+    smoke=_channels((10, 12)), headline=(2**28 // 64, 64), host=(16, 64),
+    memory={"full": (2**24 // 64, 64), "quick": (2**22 // 64, 64),
+            "smoke": (2**12 // 64, 64)})
+
+
 @dataclass(frozen=True)
 class Learnable(Spec):
     """An activation with a learnable weight (PReLU): one slope per channel (dim 1) or one for
@@ -46,11 +54,7 @@ class Learnable(Spec):
     """
 
     family: ClassVar[str] = "learnable"
-    bench_shapes: ClassVar[BenchShapes] = BenchShapes(
-        full=_channels(range(10, 29)), quick=_channels((10, 16, 22, 28)),
-        smoke=_channels((10, 12)), headline=(2**28 // 64, 64), host=(16, 64),
-        memory={"full": (2**24 // 64, 64), "quick": (2**22 // 64, 64),
-                "smoke": (2**12 // 64, 64)})
+    bench_shapes: ClassVar[BenchShapes] = CHANNEL_BENCH_SHAPES
 
     name: str
     formula: str

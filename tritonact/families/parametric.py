@@ -33,7 +33,7 @@ from tritonact.families.base import (
     random_input,
     subclass,
 )
-from tritonact.families.learnable import AUDIT_PROGRAMS, AUDIT_SHAPE, _channels
+from tritonact.families.learnable import AUDIT_PROGRAMS, AUDIT_SHAPE, CHANNEL_BENCH_SHAPES
 from tritonact.kernels import parametric as kernels
 from tritonact.testing import Row, gradcheck_into, mismatch
 
@@ -52,11 +52,7 @@ class Parametric(Spec):
     """
 
     family: ClassVar[str] = "parametric"
-    bench_shapes: ClassVar[BenchShapes] = BenchShapes(
-        full=_channels(range(10, 29)), quick=_channels((10, 16, 22, 28)),
-        smoke=_channels((10, 12)), headline=(2**28 // 64, 64), host=(16, 64),
-        memory={"full": (2**24 // 64, 64), "quick": (2**22 // 64, 64),
-                "smoke": (2**12 // 64, 64)})
+    bench_shapes: ClassVar[BenchShapes] = CHANNEL_BENCH_SHAPES  # PReLU's
 
     name: str
     formula: str
