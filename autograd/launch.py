@@ -35,7 +35,7 @@ is_compiling = torch.compiler.is_compiling
 
 class _RewriteTracing(threading.local):
     """Set while aot_autograd traces a call the switch's Inductor pass rewrote
-    (``tritonact.switch.rewrite``): the functions then take its functional tensors."""
+    (``tritonact.integrations.switch.rewrite``): the functions then take its functional tensors."""
 
     active = False
 

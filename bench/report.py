@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tritonact.bench.cases import HEADLINE_SHAPES, MODES, PROVIDERS, shape_label
 from tritonact.bench.plan import DRAM_FACTOR, PHASES, PhaseRecord
-from tritonact.table import markdown_table
+from tritonact.core.table import markdown_table
 
 ENVIRONMENT_COLUMNS = ("device", "driver", "torch", "triton", "tritonact_commit", "date")
 COLUMNS = (

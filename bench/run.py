@@ -55,7 +55,7 @@ from tritonact.bench.providers import (
     liger_version,
 )
 from tritonact.bench.report import Row, add_speedups, phase_table, plots, summary, write_csv
-from tritonact.progress import progress
+from tritonact.core.progress import progress
 
 #: Timing effort per scale: do_bench's warm-up and timed milliseconds, interpreter repetitions.
 TIMERS = {"full": (25, 100, 5), "quick": (10, 40, 5), "smoke": (0, 0, 3)}

@@ -20,7 +20,15 @@ holds at those points too.
 import triton
 import triton.language as tl
 
-from .math import expm1, log1p_exp_neg_abs, sigmoid, sincos, softplus, tanh
+from .math import (
+    expm1,
+    log1p_exp_neg_abs,
+    sigmoid,
+    sigmoid_gated,
+    sigmoid_gated_backward,
+    softplus,
+    tanh,
+)
 
 # Global constants must be tl.constexpr for compiled kernels; keep a tensor on the left of each
 # product (``x * CONST``): the interpreter's constexpr * tensor wraps the tensor in a constexpr.
@@ -60,12 +68,6 @@ def leaky_relu_forward(x, negative_slope, b):
 @triton.jit
 def leaky_relu_backward(g, t, negative_slope, b):
     return tl.where(t > 0.0, g, g * negative_slope)  # t is x, or y when negative_slope >= 0
-
-
-@triton.jit
-def prelu_weight_backward(g, x):
-    """PReLU's weight gradient term per element (summed over all but the channel dim)."""
-    return tl.where(x > 0.0, 0.0, x * g)
 
 
 @triton.jit
@@ -281,26 +283,13 @@ def silu_second(gg, g, x, a, b):
 
 
 @triton.jit
-def _sigmoid_gated(x, alpha):
-    """x * sigmoid(alpha x): quick_gelu at alpha = 1.702 (silu at alpha = 1)."""
-    return x * sigmoid(x * alpha)
-
-
-@triton.jit
-def _sigmoid_gated_backward(g, x, alpha):
-    """d/dx x sigmoid(alpha x) = s (1 + alpha x (1 - s)), s = sigmoid(alpha x)."""
-    s = sigmoid(x * alpha)
-    return g * s * (1.0 + x * alpha * (1.0 - s))
-
-
-@triton.jit
 def quick_gelu_forward(x, a, b):
-    return _sigmoid_gated(x, QUICK_GELU_ALPHA)
+    return sigmoid_gated(x, QUICK_GELU_ALPHA)
 
 
 @triton.jit
 def quick_gelu_backward(g, x, a, b):
-    return _sigmoid_gated_backward(g, x, QUICK_GELU_ALPHA)
+    return sigmoid_gated_backward(g, x, QUICK_GELU_ALPHA)
 
 
 @triton.jit
@@ -456,104 +445,3 @@ def shrink_backward(g, x, lambd, b):
 @triton.jit
 def softshrink_forward(x, lambd, b):
     return tl.where(x > lambd, x - lambd, tl.where(x < -lambd, x + lambd, x * 0.0))
-
-
-# --- the gated ops' gate activations and up transforms (``tritonact.kernels.gated``) ----------
-# A gated op computes ``ACT(gate, a, b) * UP(up, a, b)`` (most have no ``UP``: up as it is);
-# its backward takes ``ACT_BACKWARD`` and ``UP_BACKWARD`` from the inputs.
-
-
-@triton.jit
-def clamped_sigmoid_gated_forward(x, alpha, limit):
-    """gpt-oss's gate: c * sigmoid(alpha c), c = min(x, limit) (NaN kept, as torch.clamp)."""
-    return _sigmoid_gated(tl.where(x > limit, limit, x), alpha)
-
-
-@triton.jit
-def clamped_sigmoid_gated_backward(g, x, alpha, limit):
-    """The composite's gradient: clamp passes it where x <= limit (inclusive; 0 at NaN). Taken
-    at the clamped value, which is x wherever it passes, so that a kernel computing the forward
-    too shares its sigmoid."""
-    clamped = tl.where(x > limit, limit, x)
-    return tl.where(x <= limit, _sigmoid_gated_backward(g, clamped, alpha), 0.0)
-
-
-@triton.jit
-def clamped_up_plus_one(x, alpha, limit):
-    """gpt-oss's up: clamp(x, -limit, limit) + 1 (NaN kept)."""
-    return tl.where(x < -limit, -limit, tl.where(x > limit, limit, x)) + 1.0
-
-
-@triton.jit
-def clamped_up_plus_one_backward(g, x, alpha, limit):
-    """clamp's gradient: passed where -limit <= x <= limit (both bounds inclusive), else 0."""
-    return tl.where((x >= -limit) & (x <= limit), g, 0.0)
-
-
-# --- learnable weights (kernels/parametric.py): forward(x, w1, w2, a, b) and
-# backward(g, x, w1, w2, a, b) -> (dx, w1's term, w2's term), each weight per channel or shared
-
-
-@triton.jit
-def star_relu_forward(x, scale, bias, a, b):
-    """scale * relu(x)^2 + bias (NaN stays NaN, as torch's relu)."""
-    r = tl.where(x < 0.0, 0.0, x)
-    return scale * (r * r) + bias
-
-
-@triton.jit
-def star_relu_backward(g, x, scale, bias, a, b):
-    r = tl.where(x < 0.0, 0.0, x)
-    return g * (2.0 * scale * r), g * (r * r), g
-
-
-@triton.jit
-def xielu_forward(x, alpha_p, alpha_n, beta, eps):
-    """alpha_p x^2 + beta x if x > 0 else (expm1(min(x, eps)) - x) alpha_n + beta x."""
-    negative = (expm1(tl.where(x < eps, x, eps)) - x) * alpha_n
-    return tl.where(x > 0.0, alpha_p * x * x, negative) + beta * x
-
-
-@triton.jit
-def xielu_backward(g, x, alpha_p, alpha_n, beta, eps):
-    """The composite's gradients, each branch's term taken with the gradient torch.where
-    passes it (0 off the branch): 0 times an infinite or NaN term is NaN there too, as torch's
-    (x = -inf or NaN: dx and alpha_p's term; x = +inf or NaN: alpha_n's)."""
-    positive = x > 0.0
-    g_p = tl.where(positive, g, 0.0)
-    g_n = tl.where(positive, 0.0, g)
-    below = x <= eps  # clamp(x, max=eps) passes the gradient at x == eps
-    d_negative = (tl.where(below, tl.exp(x), 0.0) - 1.0) * alpha_n
-    dx = g_p * (2.0 * alpha_p * x) + g_n * d_negative + g * beta
-    return dx, g_p * x * x, g_n * (expm1(tl.where(below, x, eps)) - x)
-
-
-@triton.jit
-def snake_forward(x, alpha, unused, guard, b):
-    """x + sin(alpha x)^2 / (alpha + guard)."""
-    s, _ = sincos(alpha * x)
-    return x + (1.0 / (alpha + guard)) * (s * s)
-
-
-@triton.jit
-def snake_backward(g, x, alpha, unused, guard, b):
-    s, c = sincos(alpha * x)
-    sin_2ax = 2.0 * s * c
-    inv = 1.0 / (alpha + guard)
-    return (g * (1.0 + sin_2ax * alpha * inv), g * (sin_2ax * x * inv - s * s * inv * inv),
-            0.0 * g)
-
-
-@triton.jit
-def snake_beta_forward(x, alpha, beta, guard, b):
-    """x + sin(alpha x)^2 / (beta + guard)."""
-    s, _ = sincos(alpha * x)
-    return x + (1.0 / (beta + guard)) * (s * s)
-
-
-@triton.jit
-def snake_beta_backward(g, x, alpha, beta, guard, b):
-    s, c = sincos(alpha * x)
-    sin_2ax = 2.0 * s * c
-    inv = 1.0 / (beta + guard)
-    return g * (1.0 + sin_2ax * alpha * inv), g * (sin_2ax * x * inv), -g * (s * s * inv * inv)

@@ -16,6 +16,7 @@ import triton
 import triton.language as tl
 
 from .io import load, param, store
+from .math import sigmoid_gated, sigmoid_gated_backward
 
 
 @triton.jit
@@ -140,3 +141,35 @@ AUDIT_EXCEPTIONS: dict[str, dict[str, str]] = {
     "backward gelu:none": {"issue_rate": "erf, exp and two products: 57.5-61.4 instructions an "
                                          "output, 0.83-0.88 of the H200's ceiling (goal 0.8)"},
 }
+
+
+# --- gpt-oss's clamped SwiGLU: a gate activation and an up transform of its own -----------
+# A gated op computes ``ACT(gate, a, b) * UP(up, a, b)`` (most have no ``UP``: up as it is);
+# its backward takes ``ACT_BACKWARD`` and ``UP_BACKWARD`` from the inputs.
+
+
+@triton.jit
+def clamped_sigmoid_gated_forward(x, alpha, limit):
+    """gpt-oss's gate: c * sigmoid(alpha c), c = min(x, limit) (NaN kept, as torch.clamp)."""
+    return sigmoid_gated(tl.where(x > limit, limit, x), alpha)
+
+
+@triton.jit
+def clamped_sigmoid_gated_backward(g, x, alpha, limit):
+    """The composite's gradient: clamp passes it where x <= limit (inclusive; 0 at NaN). Taken
+    at the clamped value, which is x wherever it passes, so that a kernel computing the forward
+    too shares its sigmoid."""
+    clamped = tl.where(x > limit, limit, x)
+    return tl.where(x <= limit, sigmoid_gated_backward(g, clamped, alpha), 0.0)
+
+
+@triton.jit
+def clamped_up_plus_one(x, alpha, limit):
+    """gpt-oss's up: clamp(x, -limit, limit) + 1 (NaN kept)."""
+    return tl.where(x < -limit, -limit, tl.where(x > limit, limit, x)) + 1.0
+
+
+@triton.jit
+def clamped_up_plus_one_backward(g, x, alpha, limit):
+    """clamp's gradient: passed where -limit <= x <= limit (both bounds inclusive), else 0."""
+    return tl.where((x >= -limit) & (x <= limit), g, 0.0)

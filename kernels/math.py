@@ -34,6 +34,19 @@ def sigmoid(x):
 
 
 @triton.jit
+def sigmoid_gated(x, alpha):
+    """x * sigmoid(alpha x): quick_gelu at alpha = 1.702 (silu at alpha = 1)."""
+    return x * sigmoid(x * alpha)
+
+
+@triton.jit
+def sigmoid_gated_backward(g, x, alpha):
+    """d/dx x sigmoid(alpha x) = s (1 + alpha x (1 - s)), s = sigmoid(alpha x)."""
+    s = sigmoid(x * alpha)
+    return g * s * (1.0 + x * alpha * (1.0 - s))
+
+
+@triton.jit
 def tanh(x):
     """tanh with the sign of x (tanh(-0.0) = -0.0).
 

@@ -20,6 +20,7 @@ import triton
 import triton.language as tl
 
 from .io import load, param, store
+from .math import expm1, sincos
 from .prelu import _rows, _tile
 
 
@@ -119,3 +120,72 @@ AUDIT_EXCEPTIONS: dict[str, dict[str, str]] = {
                             "registers": _ACCUMULATORS + " (two), sin and cos: 56-64 registers "
                                          "(50-56% occupancy). To be measured on a GPU."},
 }
+
+
+# --- the ops' math: forward(x, w1, w2, a, b) and
+# backward(g, x, w1, w2, a, b) -> (dx, w1's term, w2's term), each weight per channel or shared
+
+
+@triton.jit
+def star_relu_forward(x, scale, bias, a, b):
+    """scale * relu(x)^2 + bias (NaN stays NaN, as torch's relu)."""
+    r = tl.where(x < 0.0, 0.0, x)
+    return scale * (r * r) + bias
+
+
+@triton.jit
+def star_relu_backward(g, x, scale, bias, a, b):
+    r = tl.where(x < 0.0, 0.0, x)
+    return g * (2.0 * scale * r), g * (r * r), g
+
+
+@triton.jit
+def xielu_forward(x, alpha_p, alpha_n, beta, eps):
+    """alpha_p x^2 + beta x if x > 0 else (expm1(min(x, eps)) - x) alpha_n + beta x."""
+    negative = (expm1(tl.where(x < eps, x, eps)) - x) * alpha_n
+    return tl.where(x > 0.0, alpha_p * x * x, negative) + beta * x
+
+
+@triton.jit
+def xielu_backward(g, x, alpha_p, alpha_n, beta, eps):
+    """The composite's gradients, each branch's term taken with the gradient torch.where
+    passes it (0 off the branch): 0 times an infinite or NaN term is NaN there too, as torch's
+    (x = -inf or NaN: dx and alpha_p's term; x = +inf or NaN: alpha_n's)."""
+    positive = x > 0.0
+    g_p = tl.where(positive, g, 0.0)
+    g_n = tl.where(positive, 0.0, g)
+    below = x <= eps  # clamp(x, max=eps) passes the gradient at x == eps
+    d_negative = (tl.where(below, tl.exp(x), 0.0) - 1.0) * alpha_n
+    dx = g_p * (2.0 * alpha_p * x) + g_n * d_negative + g * beta
+    return dx, g_p * x * x, g_n * (expm1(tl.where(below, x, eps)) - x)
+
+
+@triton.jit
+def snake_forward(x, alpha, unused, guard, b):
+    """x + sin(alpha x)^2 / (alpha + guard)."""
+    s, _ = sincos(alpha * x)
+    return x + (1.0 / (alpha + guard)) * (s * s)
+
+
+@triton.jit
+def snake_backward(g, x, alpha, unused, guard, b):
+    s, c = sincos(alpha * x)
+    sin_2ax = 2.0 * s * c
+    inv = 1.0 / (alpha + guard)
+    return (g * (1.0 + sin_2ax * alpha * inv), g * (sin_2ax * x * inv - s * s * inv * inv),
+            0.0 * g)
+
+
+@triton.jit
+def snake_beta_forward(x, alpha, beta, guard, b):
+    """x + sin(alpha x)^2 / (beta + guard)."""
+    s, _ = sincos(alpha * x)
+    return x + (1.0 / (beta + guard)) * (s * s)
+
+
+@triton.jit
+def snake_beta_backward(g, x, alpha, beta, guard, b):
+    s, c = sincos(alpha * x)
+    sin_2ax = 2.0 * s * c
+    inv = 1.0 / (beta + guard)
+    return g * (1.0 + sin_2ax * alpha * inv), g * (sin_2ax * x * inv), -g * (s * s * inv * inv)

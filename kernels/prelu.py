@@ -93,3 +93,12 @@ AUDIT_EXCEPTIONS: dict[str, dict[str, str]] = {
                      "measured on a GPU.",
     },
 }
+
+
+# --- the weight gradient's term (leaky_relu's math is ``kernels/activations.py``'s) ---------
+
+
+@triton.jit
+def prelu_weight_backward(g, x):
+    """PReLU's weight gradient term per element (summed over all but the channel dim)."""
+    return tl.where(x > 0.0, 0.0, x * g)

@@ -10,8 +10,8 @@ import torch
 import tritonact.functional as TF
 import tritonact.nn as tnn
 from tritonact.autograd import biased
+from tritonact.core.testing import DTYPES, special_sample
 from tritonact.registry import BIASED, OPS
-from tritonact.testing import DTYPES, special_sample
 
 #: (spec, keyword arguments[, dtype]): each approximation; gelu's tanh approximation runs its
 #: math in fp32 (the kernels' addressing is the default's), every dtype with --exhaustive.

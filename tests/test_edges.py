@@ -13,8 +13,8 @@ import tritonact
 import tritonact.functional as TF
 import tritonact.nn as tnn
 from tritonact.autograd.launch import rounded
+from tritonact.core.testing import mismatch
 from tritonact.registry import ELEMENTWISE, GATED, ROWWISE
-from tritonact.testing import mismatch
 
 
 def _grad(fn, x, *args, **kwargs):

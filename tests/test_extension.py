@@ -74,7 +74,7 @@ import throwaway_kernels as kernels
 from tritonact.autograd.launch import launch, served
 from tritonact.families.base import BenchShapes, ListRow, Spec, named, random_input
 from tritonact.registry import register
-from tritonact.testing import Row, mismatch
+from tritonact.core.testing import Row, mismatch
 
 BLOCK = 1024
 
@@ -144,13 +144,13 @@ class Doubled(Spec):
         return self.function if provider == "tritonact" else (lambda x: x * 2)
 
     def audit_cases(self, archs, dtypes, full):
-        from tritonact.audit import Case
+        from tritonact.checks.audit import Case
 
         return [Case("double.scale", self.name, dtype, False, arch, spec=self.name,
                      module=kernels.__name__) for arch in archs for dtype in dtypes]
 
     def audit_launch(self, case):
-        from tritonact.audit import Launch, Work
+        from tritonact.checks.audit import Launch, Work
         from tritonact.families.elementwise import audit_dtype
 
         x, y = (torch.empty(2**20, dtype=audit_dtype(case.dtype), device="meta")
@@ -169,11 +169,11 @@ import torch
 import throwaway_activation, throwaway_family
 import tritonact.functional as TF
 import tritonact.nn as tnn
-from tritonact import verify
+from tritonact.checks import verify
 from tritonact.__main__ import main
 from tritonact.bench.cases import cases
 from tritonact.bench.providers import build
-from tritonact.testing import mismatch
+from tritonact.core.testing import mismatch
 
 x = torch.randn(64, dtype=torch.float64) * 3
 exact = 0.5 * (x + torch.sqrt(x * x + 4.0))
@@ -206,7 +206,7 @@ AUDIT = '''
 import sys
 sys.path.insert(0, sys.argv[1])
 import throwaway_activation, throwaway_family
-from tritonact import audit
+from tritonact.checks import audit
 
 reports = audit.run(audit.cases(["squareplus", "double"], archs=(90,), dtypes=("bf16",),
                                 full=False), jobs=1)

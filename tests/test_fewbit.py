@@ -12,8 +12,8 @@ import torch.nn.functional as F
 import tritonact
 import tritonact.functional as TF
 import tritonact.nn as tnn
-from tritonact import fewbit
-from tritonact.fewbit_levels import LEVELS
+from tritonact.core import fewbit
+from tritonact.core.fewbit_levels import LEVELS
 from tritonact.registry import ELEMENTWISE, OPS
 
 DTYPES = (torch.float32, torch.bfloat16, torch.float16, torch.float64)

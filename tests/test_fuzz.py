@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from tests.torch_db import compare, rowwise_backward
 from tritonact import functional
+from tritonact.core.testing import DTYPES
 from tritonact.registry import ELEMENTWISE, GATED, ROWWISE
-from tritonact.testing import DTYPES
 
 #: The largest tensor drawn (Triton's interpreter runs a few thousand elements in milliseconds).
 MOST_ELEMENTS = 2048
@@ -56,7 +56,7 @@ def tensors(draw, dtype: torch.dtype, min_dims: int = 0) -> torch.Tensor:
 def _non_leaf(t: torch.Tensor) -> torch.Tensor:
     """``t``'s values as a non-leaf in a stepped layout (a view of ``stack([t, t], -1)``): an
     in-place op on it is differentiable, and torch's CPU kernels take their scalar loop there,
-    which reads as its CUDA kernels (see ``tritonact.testing.scalar_path_copy``)."""
+    which reads as its CUDA kernels (see ``tritonact.core.testing.scalar_path_copy``)."""
     return t * 1.0 if t.dim() == 0 else torch.stack([t, t], -1)[..., 0]
 
 

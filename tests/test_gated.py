@@ -8,8 +8,8 @@ import torch
 
 import tritonact.functional as TF
 import tritonact.nn as tnn
+from tritonact.core.testing import DTYPES
 from tritonact.registry import GATED, OPS
-from tritonact.testing import DTYPES
 
 #: (spec, keyword arguments): each approximation at the default parameters (the non-default
 #: sets run in verify and, at their bounds, in the clamp and threshold tests below).

@@ -141,4 +141,4 @@ def test_the_wheel_ships_py_typed_and_the_mapped_packages(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "tritonact/py.typed" in names
     assert {"tritonact/kernels/io.py", "tritonact/autograd/launch.py",
-            "tritonact/table.py"} <= names
+            "tritonact/core/table.py"} <= names

@@ -11,8 +11,8 @@ import torch.nn.functional as F
 import tritonact.functional as TF
 import tritonact.nn as tnn
 from tritonact.autograd import prelu as prelu_ops
+from tritonact.core.testing import DTYPES, mismatch
 from tritonact.registry import LEARNABLE, RANDOMIZED
-from tritonact.testing import DTYPES, mismatch
 
 
 def _prelu_inputs(dtype, device):

@@ -317,7 +317,7 @@ def test_a_patched_model_pickles_and_deep_copies_patched(launches):
     too: the patched class is rebuilt from its name (simulated by emptying the cache)."""
     import pickle
 
-    from tritonact import patching
+    from tritonact.integrations import patching
 
     model = nn.Sequential(ReluMLP())
     tritonact.patch(model)

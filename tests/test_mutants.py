@@ -50,8 +50,9 @@ def test_the_list_covers_every_part_of_the_project():
     folders = {m.file.split("/")[0] for m in runnable}
     files = {m.file for m in runnable}
     assert {"kernels", "autograd"} <= folders
-    assert {"tritonact/switch/resolution.py", "tritonact/switch/dispatch.py",
-            "tritonact/switch/state.py", "tritonact/replace.py", "autograd/launch.py",
+    switch = "tritonact/integrations/switch"
+    assert {f"{switch}/resolution.py", f"{switch}/dispatch.py", f"{switch}/state.py",
+            "tritonact/integrations/replace.py", "autograd/launch.py",
             "tritonact/families/elementwise.py", "tritonact/families/randomized.py"} <= files
 
 
@@ -120,9 +121,9 @@ def test_stale_and_exempt_mutants_are_not_run(monkeypatch):
     """A mutant whose original text is gone is stale, an exempt one keeps its status; neither
     starts pytest. Survivors fail the run; stale ones alone ask for a refresh (status 2)."""
     monkeypatch.setattr(mutate, "run_tests", lambda *a, **k: pytest.fail("pytest was run"))
-    gone = mutants.Mutant("gone", "tritonact/switch.py", "text that is not there", "x", "why",
-                          ("tests/test_switch.py",))
-    exempt = mutants.Mutant("exempt", "tritonact/switch.py", "x", "y", "why",
+    gone = mutants.Mutant("gone", "tritonact/integrations/switch.py", "text that is not there",
+                          "x", "why", ("tests/test_switch.py",))
+    exempt = mutants.Mutant("exempt", "tritonact/integrations/switch.py", "x", "y", "why",
                             ("tests/test_switch.py",), status="equivalent", reason="because")
     outcomes = [mutate.run_mutant(gone, 1), mutate.run_mutant(exempt, 1)]
     assert [o.status for o in outcomes] == ["stale", "equivalent"]

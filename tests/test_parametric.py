@@ -17,8 +17,8 @@ import tritonact.functional as TF
 import tritonact.nn as tnn
 from tritonact.__main__ import main
 from tritonact.autograd import parametric as parametric_ops
+from tritonact.core.testing import DTYPES
 from tritonact.registry import PARAMETRIC
-from tritonact.testing import DTYPES
 
 SPECS = [pytest.param(s, id=s.name) for s in PARAMETRIC]
 OPS = {s.name: s for s in PARAMETRIC}

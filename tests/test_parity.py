@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from tests.cases import SHAPES, layouts, op_params
-from tritonact.testing import DTYPES
+from tritonact.core.testing import DTYPES
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)

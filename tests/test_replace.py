@@ -10,7 +10,7 @@ from torch import nn
 
 import tritonact
 import tritonact.nn as tnn
-from tritonact.replace import replacements
+from tritonact.integrations.replace import replacements
 
 
 class Block(nn.Module):

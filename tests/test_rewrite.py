@@ -1,6 +1,6 @@
-"""The switch under Inductor (``tritonact.switch.rewrite``): while the switch is on, Inductor's
-pre-grad pass puts a model's inline activation calls on tritonact's kernels and fuses
-``act(a) * b`` into the gated two-tensor call."""
+"""The switch under Inductor (``tritonact.integrations.switch.rewrite``): while the switch is
+on, Inductor's pre-grad pass puts a model's inline activation calls on tritonact's kernels and
+fuses ``act(a) * b`` into the gated two-tensor call."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from torch._inductor import config
 
 import tritonact
-from tritonact.switch import rewrite
+from tritonact.integrations.switch import rewrite
 
 
 def inline(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, ...]:
@@ -63,7 +63,7 @@ def targets(gm: torch.fx.GraphModule) -> list[str]:
             if n.op in ("call_function", "call_method")]
 
 
-ALL = frozenset(tritonact.switch.covered_ops())
+ALL = frozenset(tritonact.integrations.switch.covered_ops())
 
 
 def test_what_the_pass_leaves_to_inductor():

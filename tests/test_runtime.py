@@ -7,12 +7,13 @@ import sys
 
 import torch
 
-from tritonact import runtime
+from tritonact.core import runtime
 
 IMPORT_EVERY_ENTRY_POINT = """
 import logging
 logging.basicConfig(level=logging.INFO, format="%(name)s %(levelname)s %(message)s")
-import tritonact.functional, tritonact.nn, tritonact.switch, tritonact.replace, tritonact.verify
+import tritonact.functional, tritonact.nn, tritonact.checks.verify
+import tritonact.integrations.switch, tritonact.integrations.replace
 """
 
 

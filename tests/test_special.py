@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from tests.cases import op_params
-from tritonact.testing import DTYPES
+from tritonact.core.testing import DTYPES
 
 SPECIAL = [-math.inf, math.inf, math.nan, -0.0, 0.0, -20.0, 20.0, -50.0, 50.0, -1e4, 1e4]
 

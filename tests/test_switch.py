@@ -6,8 +6,9 @@ import torch
 import torch.nn.functional as F
 
 import tritonact
-from tritonact import switch, verify
-from tritonact.testing import scalar_path_copy
+from tritonact.checks import verify
+from tritonact.core.testing import scalar_path_copy
+from tritonact.integrations import switch
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,7 @@ from torch import nn
 
 import tritonact
 import tritonact.nn as tnn
-from tritonact.thirdparty import THIRD_PARTY, qualified_name
+from tritonact.integrations.thirdparty import THIRD_PARTY, qualified_name
 
 activations = pytest.importorskip("transformers.activations")
 
@@ -112,7 +112,7 @@ def test_each_class_is_replaced_by_a_tritonact_module_that_matches(cls, launches
     assert tritonact.replace_activations(model) is model
     if not available:  # tritonact.nn lacks the op here: left as it is, said why
         assert model[1] is original
-        _, result = tritonact.replace.replace(model)
+        _, result = tritonact.integrations.replace.replace(model)
         assert "this tritonact has no" in result.skipped[0][2]
         return
     assert type(model[1]).__module__ == "tritonact.nn" and model[1] is not original
@@ -134,7 +134,7 @@ def test_each_class_is_replaced_by_a_tritonact_module_that_matches(cls, launches
 def test_gelu_tanh_formula_classes_say_their_result_changes_by_an_ulp():
     model = nn.Sequential(activations.NewGELUActivation(), activations.GELUTanh(),
                           activations.GELUTanh(use_gelu_tanh_python=True))
-    model, result = tritonact.replace.replace(model)
+    model, result = tritonact.integrations.replace.replace(model)
     assert [type(r.new) for r in result.replaced] == [tnn.GELU] * 3
     assert all(r.new.approximate == "tanh" for r in result.replaced)
     assert ["ulp" in r.note for r in result.replaced] == [True, False, True]
@@ -282,7 +282,7 @@ def test_learnable_scalar_classes_keep_their_parameters_and_train_the_same(make,
     reference = copy.deepcopy(model)
     name = "star_relu" if isinstance(original, StarReLU) else "xielu"
     assert tritonact.replace_activations(model, exclude=[name])[1] is original
-    _, result = tritonact.replace.replace(model, include=[name])
+    _, result = tritonact.integrations.replace.replace(model, include=[name])
     assert type(model[1]) is getattr(tnn, "StarReLU" if name == "star_relu" else "XIELU")
     assert dict(model[1].named_parameters()) == kept  # the same objects
     assert model.state_dict().keys() == reference.state_dict().keys()

@@ -24,8 +24,8 @@ from tests.torch_db import (
     rowwise_backward,
     samples,
 )
+from tritonact.core.testing import DTYPES
 from tritonact.registry import ELEMENTWISE, ROWWISE
-from tritonact.testing import DTYPES
 
 #: In the default run, every how-many-th of op_db's reference inputs is taken, and inputs of
 #: at most this many elements.

@@ -5,7 +5,7 @@ inputs (``common_modules``), for every registry op that torch has.
 Each call is made twice, once with torch's function and once with tritonact's, and compared:
 the exception type where torch raises, else values (against torch's op on fp64 copies of the
 inputs, within torch's own error in the tested dtype plus the tolerances of
-``tritonact.testing``), output strides, and the gradient of every input that requires one.
+``tritonact.core.testing``), output strides, and the gradient of every input that requires one.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterator
 import torch
 
 from tritonact import functional
+from tritonact.core.testing import TOLERANCES, layout_mismatch, mismatch, scalar_path_copy
 from tritonact.registry import ELEMENTWISE, GATED, LEARNABLE, RANDOMIZED, ROWWISE
-from tritonact.testing import TOLERANCES, layout_mismatch, mismatch, scalar_path_copy
 
 #: Every registry op that torch has, by name (the ops torch lacks have no entry there).
 TORCH_OPS: tuple[str, ...] = tuple(

@@ -1,6 +1,6 @@
-"""Write ``tritonact/fewbit_levels.py``: the few-bit boundaries and levels of every smooth op at
-its default parameters, for 1 to 4 bits (``tritonact.fewbit.derive``: dynamic programming over
-a fine grid, standard normal weight). ``tests/test_fewbit.py`` re-derives them.
+"""Write ``tritonact/core/fewbit_levels.py``: the few-bit boundaries and levels of every smooth
+op at its default parameters, for 1 to 4 bits (``tritonact.core.fewbit.derive``: dynamic
+programming over a fine grid, standard normal weight). ``tests/test_fewbit.py`` re-derives them.
 
     python tools/fewbit_levels.py
 """
@@ -11,7 +11,7 @@ import pathlib
 import textwrap
 
 HEADER = '''"""Few-bit boundaries and levels of the smooth ops at their default parameters,
-written by ``tools/fewbit_levels.py`` (``tritonact.fewbit.derive``; do not edit by hand).
+written by ``tools/fewbit_levels.py`` (``tritonact.core.fewbit.derive``; do not edit by hand).
 
 ``LEVELS[key, bits]``: (the ``2**bits - 1`` boundaries, the ``2**bits`` levels).
 """
@@ -27,7 +27,7 @@ def _floats(values: tuple[float, ...]) -> str:
 
 
 def main() -> None:
-    from tritonact import fewbit
+    from tritonact.core import fewbit
 
     lines = [HEADER]
     for (key, bits), (boundaries, levels) in sorted(fewbit.derive_defaults().items()):

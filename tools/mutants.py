@@ -410,7 +410,7 @@ MUTANTS: list[Mutant] = [
         ("tests/test_learnable.py::test_rrelu_eval_parity[torch.float32]",)),
     # --- the switch ----------------------------------------------------------------------------
     Mutant(
-        "switch-outermost-block", "tritonact/switch/state.py",
+        "switch-outermost-block", "tritonact/integrations/switch/state.py",
         "            _blocks[:] = [b for b in _blocks if b[0] is not token]\n"
         "            _settle()",
         "            _blocks[:] = [b for b in _blocks if b[0] is not token]\n"
@@ -419,50 +419,50 @@ MUTANTS: list[Mutant] = [
         "block at two deep)",
         (f"{SWITCH}::test_use_blocks_three_deep_in_and_out_of_order",)),
     Mutant(
-        "switch-enable-inside-block", "tritonact/switch/state.py",
+        "switch-enable-inside-block", "tritonact/integrations/switch/state.py",
         "        _outside = _selection(include, exclude)\n        _apply(_outside)",
         "        _outside = _selection(include, exclude)\n        _settle()",
         "enable() inside a block does not take effect until every block is left",
         (f"{SWITCH}::test_use_blocks_three_deep_in_and_out_of_order",)),
     Mutant(
-        "switch-disable-forgotten", "tritonact/switch/state.py",
+        "switch-disable-forgotten", "tritonact/integrations/switch/state.py",
         "        _outside = frozenset()\n        _apply(_outside)",
         "        _apply(frozenset())",
         "disable() inside a block is undone when the block is left",
         (f"{SWITCH}::test_use_blocks_leaving_out_of_order_restore_the_right_state",)),
     Mutant(
-        "switch-exclude-ignored", "tritonact/switch/state.py",
+        "switch-exclude-ignored", "tritonact/integrations/switch/state.py",
         "return frozenset(chosen - dropped)",
         "return frozenset(chosen)",
         "use(exclude=...) still switches the excluded ops",
         (f"{SWITCH}::test_nesting_repeated_enable_and_include_exclude",)),
     Mutant(
-        "switch-half-to-float-on-cpu", "tritonact/switch/dispatch.py",
+        "switch-half-to-float-on-cpu", "tritonact/integrations/switch/dispatch.py",
         "if not (x.is_cuda and x.dtype == torch.float16):",
         "if not x.dtype == torch.float16:",
         "softmax(half_to_float=True) served on the CPU, where torch raises",
         (f"{CANNOT_SERVE}[softmax half_to_float on the CPU]",)),
     Mutant(
-        "switch-odd-glu", "tritonact/switch/dispatch.py",
+        "switch-odd-glu", "tritonact/integrations/switch/dispatch.py",
         "        if x.shape[dim] % 2:\n            return None  # torch's error\n",
         "",
         "glu of an odd size served instead of torch's error",
         (f"{CANNOT_SERVE}[glu of an odd size]",)),
     Mutant(
-        "switch-mixed-dtypes", "tritonact/switch/dispatch.py",
+        "switch-mixed-dtypes", "tritonact/integrations/switch/dispatch.py",
         "return all(t.dtype == first.dtype and t.device == first.device",
         "return all(t.device == first.device",
         "a backward call with operands of two dtypes served instead of torch's",
         (f"{CANNOT_SERVE}[mixed dtypes in threshold_backward]",)),
     Mutant(
-        "switch-leaky-relu-result-slope", "tritonact/switch/resolution.py",
+        "switch-leaky-relu-result-slope", "tritonact/integrations/switch/resolution.py",
         "if self_is_result and float(negative_slope) < 0:",
         "if self_is_result and float(negative_slope) > 0:",
         "leaky_relu_'s backward from its result with a negative slope served where torch "
         "raises",
         (f"{SWITCH}::test_negative_slope_in_place_backward_is_torchs_error",)),
     Mutant(
-        "switch-celu-float32-alpha", "tritonact/switch/resolution.py",
+        "switch-celu-float32-alpha", "tritonact/integrations/switch/resolution.py",
         "1.0 / alpha, 1.0 / rounded(alpha, torch.float32)):",
         "1.0 / alpha,):",
         "celu's backward (torch passes 1/float32(alpha)) handed to torch: the switch stops "
@@ -470,45 +470,45 @@ MUTANTS: list[Mutant] = [
         (f"{SWITCH}::test_every_override_matches_torch_and_is_reached",)),
     # --- drop-ins ------------------------------------------------------------------------------
     Mutant(
-        "replace-include-ignored", "tritonact/replace.py",
+        "replace-include-ignored", "tritonact/integrations/replace.py",
         "        if key not in selected:",
         "        if key not in everything:",
         "include/exclude ignored: every activation replaced",
         ("tests/test_replace.py::test_include_and_exclude_take_names_and_classes",)),
     Mutant(
-        "replace-top-level-only", "tritonact/replace.py",
+        "replace-top-level-only", "tritonact/integrations/replace.py",
         "    for module in [model, *model.modules()]:",
         "    for module in [model, *model.children()]:",
         "nested activations (and the model itself) not replaced",
         ("tests/test_replace.py::test_swaps_at_any_depth_and_keeps_everything_else",)),
     Mutant(
-        "replace-names-with-underscores", "tritonact/replace.py",
+        "replace-names-with-underscores", "tritonact/integrations/replace.py",
         "key = selector.lower().replace(\"_\", \"\")",
         "key = selector.lower()",
         "functional names with an underscore (\"leaky_relu\") refused",
         ("tests/test_replace.py::test_include_and_exclude_take_names_and_classes",)),
     Mutant(
-        "replace-tritonact-class-selector", "tritonact/replace.py",
+        "replace-tritonact-class-selector", "tritonact/integrations/replace.py",
         "base = next((b for b in selector.__mro__ if b in table), None)",
         "base = selector if selector in table else None",
         "tritonact's own class (tnn.ReLU) refused as a selector",
         ("tests/test_replace.py::test_include_and_exclude_take_names_and_classes",)),
     Mutant(
-        "replace-shared-module-one-slot", "tritonact/replace.py",
+        "replace-shared-module-one-slot", "tritonact/integrations/replace.py",
         "            for parent, name in holders:",
         "            for parent, name in holders[:1]:",
         "a third-party activation held in two slots replaced in one: the model runs both",
         (f"{THIRD}::test_a_module_held_twice_is_replaced_in_both_slots_and_timm_prelu_keeps_"
          "its_weight",)),
     Mutant(
-        "replace-nothing-replaced-info-only", "tritonact/replace.py",
+        "replace-nothing-replaced-info-only", "tritonact/integrations/replace.py",
         '        log.warning("tritonact: replaced no activation module in %s',
         '        log.info("tritonact: replaced no activation module in %s',
         "the silent 0-replaced INFO line of issue 19 again: no warning for the classes left",
         (f"{THIRD}::test_gelu_python_formula_is_left_with_a_warning",
          f"{THIRD}::test_unknown_activation_classes_warn_and_extra_maps_them")),
     Mutant(
-        "thirdparty-newgelu-exact", "tritonact/thirdparty.py",
+        "thirdparty-newgelu-exact", "tritonact/integrations/thirdparty.py",
         '_HF + "NewGELUActivation": _to(lambda: _tnn().GELU(approximate="tanh"), '
         "TANH_FORMULA_NOTE),",
         '_HF + "NewGELUActivation": _to(lambda: _tnn().GELU(), TANH_FORMULA_NOTE),',
@@ -516,37 +516,37 @@ MUTANTS: list[Mutant] = [
         (f"{THIRD}::test_each_class_is_replaced_by_a_tritonact_module_that_matches"
          "[transformers.NewGELUActivation]", f"{MODELS}::{PATCHED}[gpt2]")),
     Mutant(
-        "thirdparty-gelu-python-replaced", "tritonact/thirdparty.py",
+        "thirdparty-gelu-python-replaced", "tritonact/integrations/thirdparty.py",
         '    if _is_gelu(getattr(module, "act", None), "none"):',
         "    if True:",
         "GELUActivation(use_gelu_python=True) replaced although its result would change",
         (f"{THIRD}::test_gelu_python_formula_is_left_with_a_warning",)),
     Mutant(
-        "patch-gate-up-swapped", "tritonact/patching.py",
+        "patch-gate-up-swapped", "tritonact/integrations/patching.py",
         "return self.down_proj(fused(self.gate_proj(x), self.up_proj(x)))",
         "return self.down_proj(fused(self.up_proj(x), self.gate_proj(x)))",
         "the fused MLP applies the activation to the up projection instead of the gate",
         (f"{MODELS}::{PATCHED}[llama]",)),
     Mutant(
-        "patch-silu-as-gelu", "tritonact/patching.py",
+        "patch-silu-as-gelu", "tritonact/integrations/patching.py",
         '    if name == _HF + "SiLUActivation":\n        return Gate("silu")',
         '    if name == _HF + "SiLUActivation":\n        return Gate("gelu")',
         "Hugging Face's SiLU gate fused as a GELU gate",
         (f"{MODELS}::{PATCHED}[llama]",)),
     Mutant(
-        "patch-any-forward-fused", "tritonact/patching.py",
+        "patch-any-forward-fused", "tritonact/integrations/patching.py",
         "    return _pattern_dumps().get(_statements(cls.forward))",
         "    return _PATTERNS[0] if _statements(cls.forward) else None",
         "an MLP whose forward is not the gated pattern is fused anyway",
         (f"{MODELS}::test_only_the_exact_forward_pattern_is_fused",)),
     Mutant(
-        "unpatch-keeps-patched-class", "tritonact/patching.py",
+        "unpatch-keeps-patched-class", "tritonact/integrations/patching.py",
         "                module.__class__ = cls",
         "                module.__class__ = type(module)",
         "unpatch leaves the fused MLPs and swapped activations in place",
         (f"{MODELS}::{PATCHED}[llama]",)),
     Mutant(
-        "unpatch-keeps-replaced-object", "tritonact/patching.py",
+        "unpatch-keeps-replaced-object", "tritonact/integrations/patching.py",
         "                    parent._modules[name] = old",
         "                    parent._modules[name] = new",
         "unpatch leaves the tritonact module where a third-party activation was",
@@ -581,7 +581,7 @@ MUTANTS: list[Mutant] = [
         reason="for n <= 2**31 - 1 every unmasked index pid * BLOCK + i < n fits in 32 bits; "
                "only masked lanes past n can wrap, and they are never loaded or stored"),
     Mutant(
-        "switch-reregisters-same-selection", "tritonact/switch/state.py",
+        "switch-reregisters-same-selection", "tritonact/integrations/switch/state.py",
         "        if selection == _active:\n            return\n",
         "",
         "enable() with the active selection destroys and re-registers the same kernels",
@@ -634,7 +634,7 @@ MUTANTS: list[Mutant] = [
         status="gpu-only",
         reason="needs CUDA (and two devices): on the CPU the guard is never reached"),
     Mutant(
-        "switch-half-to-float-dtype", "tritonact/switch/dispatch.py",
+        "switch-half-to-float-dtype", "tritonact/integrations/switch/dispatch.py",
         "if not (x.is_cuda and x.dtype == torch.float16):",
         "if not (x.is_cuda and x.dtype == torch.bfloat16):",
         "half_to_float served for bf16 (torch's CUDA kernel refuses it) and not for fp16",
@@ -657,7 +657,7 @@ MUTANTS: list[Mutant] = [
         "path) would run the other op's math",
         ("tests/test_extension.py::test_a_taken_name_or_kernel_key_is_refused",)),
     Mutant(
-        "switch-shared-forward-serves-one-op", "tritonact/switch/resolution.py",
+        "switch-shared-forward-serves-one-op", "tritonact/integrations/switch/resolution.py",
         "        ops = tuple(s.name for s, _ in entries)",
         "        ops = (spec.name,)",
         "aten::elu serves only elu, not selu and celu (aten::hardtanh not relu6): the switch "
@@ -689,13 +689,13 @@ MUTANTS: list[Mutant] = [
         "d/dx relu(x)^2 loses its 2",
         (f"{PARITY}[relu_squared-defaults-torch.float32]",)),
     Mutant(
-        "clamped-gate-gradient-bound-exclusive", "kernels/activations.py",
-        "return tl.where(x <= limit, _sigmoid_gated_backward(g, clamped, alpha), 0.0)",
-        "return tl.where(x < limit, _sigmoid_gated_backward(g, clamped, alpha), 0.0)",
+        "clamped-gate-gradient-bound-exclusive", "kernels/gated.py",
+        "return tl.where(x <= limit, sigmoid_gated_backward(g, clamped, alpha), 0.0)",
+        "return tl.where(x < limit, sigmoid_gated_backward(g, clamped, alpha), 0.0)",
         "torch's clamp passes the gradient at x == limit: an exclusive bound drops it",
         (f"{GATED}::test_clamp_bounds_pass_the_gradient_as_the_composite[torch.float32]",)),
     Mutant(
-        "clamped-up-gradient-bound-exclusive", "kernels/activations.py",
+        "clamped-up-gradient-bound-exclusive", "kernels/gated.py",
         "return tl.where((x >= -limit) & (x <= limit), g, 0.0)",
         "return tl.where((x > -limit) & (x <= limit), g, 0.0)",
         "the up operand's clamp passes the gradient at -limit too",
@@ -744,18 +744,18 @@ MUTANTS: list[Mutant] = [
         "results)",
         (f"{GATED}::test_interleaved_and_up_first_halves_equal_the_composites",)),
     Mutant(
-        "rewrite-fuses-shared-activation", "tritonact/switch/rewrite.py",
+        "rewrite-fuses-shared-activation", "tritonact/integrations/switch/rewrite.py",
         "or len(act.users) != 1:", "or len(act.users) < 1:",
         "an activation whose result is also used elsewhere is fused into the product and "
         "erased: the graph's other user loses its input",
         ("tests/test_rewrite.py::test_what_the_pass_leaves_to_inductor",)),
     Mutant(
-        "rewrite-fuses-broadcast", "tritonact/switch/rewrite.py",
+        "rewrite-fuses-broadcast", "tritonact/integrations/switch/rewrite.py",
         "gate.shape == up.shape and ", "",
         "act(a) * b fused where b broadcasts: the gated kernel reads b as a's shape",
         ("tests/test_rewrite.py::test_what_the_pass_leaves_to_inductor",)),
     Mutant(
-        "rewrite-ignores-selection", "tritonact/switch/rewrite.py",
+        "rewrite-ignores-selection", "tritonact/integrations/switch/rewrite.py",
         "if name is None or OP_NAMES[name] not in ops:", "if name is None:",
         "the pass rewrites ops the user excluded from the switch",
         ("tests/test_rewrite.py::test_only_the_selected_ops_are_rewritten_and_products_fused",)),
@@ -809,13 +809,13 @@ MUTANTS: list[Mutant] = [
         ("tests/test_parametric.py::"
          "test_weight_gradients_across_many_programs_a_long_row_loop_and_int64",)),
     Mutant(
-        "xielu-gradient-at-eps", "kernels/activations.py",
+        "xielu-gradient-at-eps", "kernels/parametric.py",
         "    below = x <= eps  # clamp(x, max=eps) passes the gradient at x == eps",
         "    below = x < eps",
         "the clamp's gradient dropped at x == eps: torch's clamp passes it there",
         ("tests/test_parametric.py::test_special_values[xielu]",)),
     Mutant(
-        "snake-alpha-gradient-term", "kernels/activations.py",
+        "snake-alpha-gradient-term", "kernels/parametric.py",
         "g * (sin_2ax * x * inv - s * s * inv * inv),",
         "g * (sin_2ax * x * inv - s * s * inv),",
         "Snake's alpha gradient loses a factor of 1 / alpha (the derivative of the 1 / alpha "
@@ -850,7 +850,7 @@ MUTANTS: list[Mutant] = [
         "tensor",
         (f"{FEWBIT}::test_layouts[relu-transposed]",)),
     Mutant(
-        "fewbit-backward-params-unrounded", "tritonact/fewbit.py",
+        "fewbit-backward-params-unrounded", "tritonact/core/fewbit.py",
         "c, d = rounded(c, x.dtype), rounded(d, x.dtype)",
         "c, d = c, d",
         "softshrink's backward compares with lambd rounded to the input's dtype (torch's): "

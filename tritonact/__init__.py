@@ -47,14 +47,14 @@ __all__ = ["OPS", "__version__", "disable", "enable", "functional", "nn", "patch
            "replace_activations", "saved_bits", "unpatch", "use"]
 
 #: Public names defined in submodules: name -> submodule.
-_EXPORTS = {"replace_activations": "replace", "enable": "switch", "disable": "switch",
-            "use": "switch", "patch": "patching", "unpatch": "patching",
-            "saved_bits": "fewbit"}
+_EXPORTS = {"replace_activations": "integrations.replace", "enable": "integrations.switch",
+            "disable": "integrations.switch", "use": "integrations.switch",
+            "patch": "integrations.patching", "unpatch": "integrations.patching",
+            "saved_bits": "core.fewbit"}
 
 
 def __getattr__(name: str):
-    if name in ("functional", "nn", "registry", "testing", "replace", "switch", "thirdparty",
-                "patching", "fewbit"):
+    if name in ("functional", "nn", "registry", "core", "families", "integrations", "checks"):
         return importlib.import_module(f"tritonact.{name}")
     if name in _EXPORTS:
         return getattr(importlib.import_module(f"tritonact.{_EXPORTS[name]}"), name)

@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 
-from tritonact.table import markdown_table
+from tritonact.core.table import markdown_table
 
 DESCRIPTION = ("tritonact's command line: list the ops, verify them against PyTorch, audit their "
                "machine code, benchmark them.")
@@ -86,9 +86,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     # numpy, inside Triton's interpreter, on NaN/inf lanes that the kernels then discard
     warnings.filterwarnings("ignore", category=RuntimeWarning, module="triton.runtime.interpreter")
-    from tritonact import switch, verify
-    from tritonact.progress import progress
-    from tritonact.testing import DTYPES
+    from tritonact.checks import verify
+    from tritonact.core.progress import progress
+    from tritonact.core.testing import DTYPES
+    from tritonact.integrations import switch
 
     ops = _ops(args.ops)
     dtypes = [d for d in DTYPES if not args.dtypes or str(d).removeprefix("torch.") in args.dtypes]
@@ -129,7 +130,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def _verify_saved_bits(ops, dtypes, device: str) -> int:
     """``verify --saved-bits``: the few-bit modes against exact mode (``fewbit.verify_rows``)."""
-    from tritonact import fewbit
+    from tritonact.core import fewbit
 
     rows = list(fewbit.verify_rows(ops, dtypes, device))
     for row in rows:
@@ -151,7 +152,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         return subprocess.run(argv, env=env).returncode
     import json
 
-    from tritonact import audit
+    from tritonact.checks import audit
 
     reports = audit.run(audit.cases(ops, tuple(args.arch), full=not args.hot), args.jobs)
     print(audit.summary(reports) if args.summary else audit.table(reports))
@@ -168,7 +169,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     if args.saved_bits:  # measured on any device: the interpreter's CPU tensors will do
         device = _device(None)
-        from tritonact import fewbit
+        from tritonact.core import fewbit
 
         dtypes = [getattr(torch, d) for d in args.dtypes or ("bfloat16", "float32")]
         print("Bytes per element autograd saves for backward (saved_tensors_hooks, 2^12 "

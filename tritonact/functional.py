@@ -6,7 +6,7 @@ keyword names and defaults: ``tritonact.functional.silu(x)`` is a drop-in for
 ``TRITON_INTERPRET=1``) run the fused Triton kernels; anything else (CPU tensors without the
 interpreter, integer, bool or complex tensors, parameters torch rejects) goes to torch itself,
 so results and errors are torch's. ``functional.pyi`` beside this file declares every function
-with its signature and docstring for IDEs and type checkers (``python -m tritonact.stubs``
+with its signature and docstring for IDEs and type checkers (``python -m tritonact.checks.stubs``
 writes it from the registry; a test checks it is current).
 """
 

@@ -1,4 +1,4 @@
-# Written by `python -m tritonact.stubs` from the registry: do not edit.
+# Written by `python -m tritonact.checks.stubs` from the registry: do not edit.
 """``torch.nn.functional``-style activations backed by Triton kernels.
 
 Every function here is built from its registry spec and has torch's name, positional order,
@@ -7,7 +7,7 @@ keyword names and defaults: ``tritonact.functional.silu(x)`` is a drop-in for
 ``TRITON_INTERPRET=1``) run the fused Triton kernels; anything else (CPU tensors without the
 interpreter, integer, bool or complex tensors, parameters torch rejects) goes to torch itself,
 so results and errors are torch's. ``functional.pyi`` beside this file declares every function
-with its signature and docstring for IDEs and type checkers (``python -m tritonact.stubs``
+with its signature and docstring for IDEs and type checkers (``python -m tritonact.checks.stubs``
 writes it from the registry; a test checks it is current).
 """
 

@@ -8,7 +8,7 @@ declares them all for IDEs and type checkers.
 
 Float tensors on CUDA (and on the CPU while ``TRITON_INTERPRET=1``, set before triton is
 imported) run the Triton kernels; on the CPU without the interpreter every module runs torch's
-own kernel, silently (``tritonact.runtime`` logs which, once, at INFO).
+own kernel, silently (``tritonact.core.runtime`` logs which, once, at INFO).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-# Written by `python -m tritonact.stubs` from the registry: do not edit.
+# Written by `python -m tritonact.checks.stubs` from the registry: do not edit.
 """Drop-in ``torch.nn`` activation modules backed by Triton kernels.
 
 Each class of an op torch has subclasses the ``torch.nn`` class of the same name and overrides
@@ -9,7 +9,7 @@ declares them all for IDEs and type checkers.
 
 Float tensors on CUDA (and on the CPU while ``TRITON_INTERPRET=1``, set before triton is
 imported) run the Triton kernels; on the CPU without the interpreter every module runs torch's
-own kernel, silently (``tritonact.runtime`` logs which, once, at INFO).
+own kernel, silently (``tritonact.core.runtime`` logs which, once, at INFO).
 """
 
 import torch

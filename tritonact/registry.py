@@ -24,6 +24,7 @@ from tritonact.autograd.launch import compute_dtype, rounded
 from tritonact.autograd.parametric import ParametricMath
 from tritonact.autograd.prelu import PreluMath
 from tritonact.autograd.rowwise import RowMath, log_softmax_second, softmax_second
+from tritonact.core.runtime import log_kernel_paths
 from tritonact.families.base import REQUIRED, Param, Spec
 from tritonact.families.biased import Biased
 from tritonact.families.elementwise import Elementwise
@@ -32,10 +33,7 @@ from tritonact.families.learnable import Learnable
 from tritonact.families.parametric import Parametric
 from tritonact.families.randomized import Randomized
 from tritonact.families.rowwise import Rowwise
-from tritonact.kernels import activations as k
-from tritonact.kernels import rowwise as rk
-from tritonact.runtime import log_kernel_paths
-from tritonact.switch.resolution import (
+from tritonact.integrations.switch.resolution import (
     Aten,
     elu_backward,
     elu_family,
@@ -43,6 +41,11 @@ from tritonact.switch.resolution import (
     leaky_relu_backward,
     threshold_backward,
 )
+from tritonact.kernels import activations as k
+from tritonact.kernels import gated as gk
+from tritonact.kernels import parametric as pk
+from tritonact.kernels import prelu as lk
+from tritonact.kernels import rowwise as rk
 
 __all__ = ["ELEMENTWISE", "GATED", "LEARNABLE", "OPS", "OP_NAMES", "RANDOMIZED", "REQUIRED",
            "ROWWISE", "SPECS", "Elementwise", "Gated", "Learnable", "Param", "Randomized",
@@ -301,9 +304,9 @@ GATE_RELU_SQUARED = GateMath("relu_squared", k.relu_squared_forward, k.relu_squa
 GATE_FATRELU = GateMath("fatrelu", k.fatrelu_forward, k.fatrelu_backward, fatrelu_composite)
 #: gpt-oss's clamped SwiGLU: the gate ``min(a, limit)`` through ``c sigmoid(alpha c)``, the up
 #: operand ``clamp(b, -limit, limit) + 1``.
-GATE_CLAMPED = GateMath("swiglu_oai", k.clamped_sigmoid_gated_forward,
-                        k.clamped_sigmoid_gated_backward, clamped_gate_composite,
-                        k.clamped_up_plus_one, k.clamped_up_plus_one_backward,
+GATE_CLAMPED = GateMath("swiglu_oai", gk.clamped_sigmoid_gated_forward,
+                        gk.clamped_sigmoid_gated_backward, clamped_gate_composite,
+                        gk.clamped_up_plus_one, gk.clamped_up_plus_one_backward,
                         clamped_up_composite)
 
 GATED: tuple[Gated, ...] = (
@@ -333,7 +336,7 @@ GATED: tuple[Gated, ...] = (
 LEARNABLE: tuple[Learnable, ...] = (
     Learnable("prelu", "x if x > 0 else weight[c] * x, c the channel (dim 1) or one weight",
               PreluMath("prelu", k.leaky_relu_forward, k.leaky_relu_backward,
-                        k.prelu_weight_backward, F.prelu), nn.PReLU),
+                        lk.prelu_weight_backward, F.prelu), nn.PReLU),
 )
 
 
@@ -476,25 +479,25 @@ def _uniform(low: float, high: float):
 
 PARAMETRIC: tuple[Parametric, ...] = (
     Parametric("star_relu", "scale * relu(x)^2 + bias, scale and bias learnable scalars",
-               ParametricMath("star_relu", k.star_relu_forward, k.star_relu_backward, 2,
+               ParametricMath("star_relu", pk.star_relu_forward, pk.star_relu_backward, 2,
                               star_relu_composite),
                ("scale", "bias"), False, StarReLUModule, "StarReLU",
                lambda n, device: (_uniform(0.5, 1.5)(n, device), _uniform(-0.5, 0.5)(n, device))),
     Parametric("xielu", "alpha_p x^2 + beta x if x > 0 else (expm1(min(x, eps)) - x) alpha_n "
                "+ beta x, alpha_p and alpha_n learnable scalars",
-               ParametricMath("xielu", k.xielu_forward, k.xielu_backward, 2, xielu_composite),
+               ParametricMath("xielu", pk.xielu_forward, pk.xielu_backward, 2, xielu_composite),
                ("alpha_p", "alpha_n"), False, XIELUModule, "XIELU",
                lambda n, device: (_uniform(0.5, 1.0)(n, device), _uniform(0.6, 1.1)(n, device)),
                params=(Param("beta", 0.5), Param("eps", -1e-6)),
                test_params=({"beta": 0.25, "eps": -0.5},), points=lambda beta, eps: (0.0, eps)),
     Parametric("snake", "x + sin(alpha[c] x)^2 / (alpha[c] + 1e-9), c the channel (dim 1)",
-               ParametricMath("snake", k.snake_forward, k.snake_backward, 1, snake_composite,
+               ParametricMath("snake", pk.snake_forward, pk.snake_backward, 1, snake_composite,
                               (SNAKE_GUARD,)),
                ("alpha",), True, SnakeModule, "Snake",
                lambda n, device: (_uniform(0.5, 1.5)(n, device),), points=lambda: ()),
     Parametric("snake_beta",
                "x + sin(alpha[c] x)^2 / (beta[c] + 1e-9), c the channel (dim 1)",
-               ParametricMath("snake_beta", k.snake_beta_forward, k.snake_beta_backward, 2,
+               ParametricMath("snake_beta", pk.snake_beta_forward, pk.snake_beta_backward, 2,
                               snake_beta_composite, (SNAKE_GUARD,)),
                ("alpha", "beta"), True, SnakeBetaModule, "SnakeBeta",
                lambda n, device: (_uniform(0.5, 1.5)(n, device), _uniform(0.5, 1.5)(n, device)),

@@ -4,8 +4,8 @@ import pytest
 import torch
 
 import tritonact.functional as TF
+from tritonact.core.testing import mismatch
 from tritonact.registry import OPS
-from tritonact.testing import mismatch
 
 
 def test_more_than_2_31_elements_forward_and_backward():

@@ -10,7 +10,8 @@ import torch.nn.functional as F
 import tritonact
 import tritonact.functional as TF
 import tritonact.nn as tnn
-from tritonact import switch, verify
+from tritonact.checks import verify
+from tritonact.integrations import switch
 
 
 @pytest.fixture(autouse=True)

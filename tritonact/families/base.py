@@ -21,10 +21,10 @@ import torch
 from torch import nn
 
 if TYPE_CHECKING:
-    from tritonact.audit import Case, Launch
     from tritonact.bench.cases import Op
-    from tritonact.switch.resolution import Override
-    from tritonact.testing import Row
+    from tritonact.checks.audit import Case, Launch
+    from tritonact.core.testing import Row
+    from tritonact.integrations.switch.resolution import Override
 
 REQUIRED = inspect.Parameter.empty
 Shape = tuple[int, ...]

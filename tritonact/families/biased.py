@@ -21,6 +21,7 @@ from tritonact.autograd.autocast import is_any_autocast_enabled
 from tritonact.autograd.biased import BiasMath, bias_math
 from tritonact.autograd.gated import GateMath
 from tritonact.autograd.launch import NUM_WARPS, PLAIN_TENSOR_TYPES, served
+from tritonact.core.testing import Row, gradcheck_into, layout_mismatch, mismatch
 from tritonact.families.base import (
     BenchShapes,
     ListRow,
@@ -32,7 +33,6 @@ from tritonact.families.base import (
 )
 from tritonact.families.gated import _gated_shapes
 from tritonact.kernels import biased as kernels
-from tritonact.testing import Row, gradcheck_into, layout_mismatch, mismatch
 
 #: The audit's input: 4096 tokens of a Llama-3-8B-sized MLP's projection, tiled for a 132-SM GPU
 #: (8 backward programs an SM).
@@ -275,7 +275,7 @@ class Biased(Spec):
         """Forward and backward of each approximation in each dtype; the hot path
         (``full=False``) keeps the default approximation in fp32 and bf16 (fp16's code differs
         from bf16's by its conversions only)."""
-        from tritonact.audit import Case
+        from tritonact.checks.audit import Case
 
         approximations = self.approximations if full else self.approximations[:1]
         dtypes = dtypes if full else [d for d in dtypes if d in ("fp32", "bf16")]
@@ -290,7 +290,7 @@ class Biased(Spec):
     def audit_launch(self, case):
         """The launcher's plan over a contiguous ``[4096, 8192]`` input (a projection's output),
         the backward's tiled for a 132-SM GPU."""
-        from tritonact.audit import Launch, Work
+        from tritonact.checks.audit import Launch, Work
         from tritonact.families.elementwise import audit_dtype
 
         m = next(self.math_for(a) for a in self.approximations

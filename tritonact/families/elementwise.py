@@ -14,7 +14,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from tritonact import fewbit
 from tritonact.autograd import elementwise as launchers
 from tritonact.autograd.autocast import autocast_input, is_any_autocast_enabled
 from tritonact.autograd.elementwise import ElementwiseFunction, Math, run_forward
@@ -25,6 +24,17 @@ from tritonact.autograd.launch import (
     is_compiling,
     served,
     writable_in_place,
+)
+from tritonact.core import fewbit
+from tritonact.core.testing import (
+    Row,
+    SwitchCase,
+    forward_backward,
+    gradcheck_into,
+    layout_mismatch,
+    mismatch,
+    scalar_path_copy,
+    special_sample,
 )
 from tritonact.families.base import (
     REQUIRED,
@@ -42,16 +52,6 @@ from tritonact.families.base import (
     subclass,
 )
 from tritonact.kernels import elementwise as kernels
-from tritonact.testing import (
-    Row,
-    SwitchCase,
-    forward_backward,
-    gradcheck_into,
-    layout_mismatch,
-    mismatch,
-    scalar_path_copy,
-    special_sample,
-)
 
 
 @dataclass(frozen=True)
@@ -85,8 +85,9 @@ class Elementwise(Spec):
     points:       the kinks and boundaries for given parameters, tested exactly.
     reference:    an exact fp64 reference where torch's own fp64 kernel is not (default torch_fn).
     aten:         how the switch serves torch's aten operators for this op (see
-                  ``tritonact.switch.resolution.Aten``); None: the operator of the op's name
-                  where torch has one with the op's parameters, and its ``<name>_backward``.
+                  ``tritonact.core.override.Aten``); None: the operator of the op's
+                  name where torch has one with the op's parameters, and its
+                  ``<name>_backward``.
     """
 
     family: ClassVar[str] = "elementwise"
@@ -182,7 +183,7 @@ class Elementwise(Spec):
 
     @classmethod
     def family_overrides(cls, specs):
-        from tritonact.switch.resolution import elementwise_overrides
+        from tritonact.integrations.switch.resolution import elementwise_overrides
 
         return elementwise_overrides(specs)
 
@@ -300,7 +301,7 @@ class Elementwise(Spec):
         return lambda x: fn(x, **op.kwargs)
 
     def audit_cases(self, archs, dtypes, full):
-        from tritonact.audit import Case
+        from tritonact.checks.audit import Case
 
         out = []
         for arch in archs:
@@ -323,7 +324,7 @@ class Elementwise(Spec):
         """The launcher's own plan for the case's kernel, at the op's first parameter set: the
         flat kernels over a contiguous input (2^31 elements for the int64 path), the strided
         ones over a stepped 4-d view whose dims do not merge."""
-        from tritonact.audit import Launch, Work
+        from tritonact.checks.audit import Launch, Work
 
         m = self.kernels()[case.op]
         params = (self.param_sets() or [{}])[0]
@@ -354,8 +355,8 @@ class Elementwise(Spec):
 def _audit_fewbit(spec: Elementwise, case, m: Math, a: float, b: float, flat):
     """The few-bit kernels' launch (``autograd.fewbit``'s plans) over 2^24 elements: 2 bits for
     a smooth op, the one bit of a piecewise-linear one, its table on the device."""
-    from tritonact.audit import Launch, Work
     from tritonact.autograd import fewbit as fewbit_launch
+    from tritonact.checks.audit import Launch, Work
     from tritonact.kernels import fewbit as fewbit_kernels
 
     params = (spec.param_sets() or [{}])[0]

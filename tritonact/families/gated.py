@@ -20,6 +20,15 @@ from torch import nn
 from tritonact.autograd import gated
 from tritonact.autograd.gated import GateMath
 from tritonact.autograd.launch import NUM_WARPS, PLAIN_TENSOR_TYPES, served
+from tritonact.core.testing import (
+    Row,
+    SwitchCase,
+    forward_backward,
+    gradcheck_into,
+    layout_mismatch,
+    mismatch,
+    special_sample,
+)
 from tritonact.families.base import (
     BenchShapes,
     ListRow,
@@ -33,15 +42,6 @@ from tritonact.families.base import (
     subclass,
 )
 from tritonact.kernels import gated as kernels
-from tritonact.testing import (
-    Row,
-    SwitchCase,
-    forward_backward,
-    gradcheck_into,
-    layout_mismatch,
-    mismatch,
-    special_sample,
-)
 
 LLM_HIDDEN = (4096, 11008, 14336)
 #: The share of the H200's issue ceiling the gated kernels may use (issue 15's goal, which
@@ -266,7 +266,7 @@ class Gated(Spec):
                        arguments, "inputs", "-", f"nn.{self.module_name}", self.formula)
 
     def aten_overrides(self):
-        from tritonact.switch.resolution import gated_overrides
+        from tritonact.integrations.switch.resolution import gated_overrides
 
         return gated_overrides(self)
 
@@ -366,7 +366,7 @@ class Gated(Spec):
         return (*shape[:-1], shape[-1] // 2)
 
     def audit_cases(self, archs, dtypes, full):
-        from tritonact.audit import Case
+        from tritonact.checks.audit import Case
 
         return [Case(f"gated.{k}", self.math_for(a).key, dtype, False, arch, spec=self.name,
                      module=kernels.__name__, goal=GATED_GOAL,
@@ -377,7 +377,7 @@ class Gated(Spec):
     def audit_launch(self, case):
         """The launcher's plan over the halves (in the op's default layout: split or
         interleaved) of a fused projection ``[4096, 2 x 4096]``, at the default parameters."""
-        from tritonact.audit import Launch, Work
+        from tritonact.checks.audit import Launch, Work
         from tritonact.families.elementwise import audit_dtype
 
         m = next(self.math_for(a) for a in self.approximations

@@ -16,6 +16,7 @@ from tritonact.autograd import prelu
 from tritonact.autograd.autocast import autocast_dtype, is_any_autocast_enabled
 from tritonact.autograd.launch import NUM_WARPS, PLAIN_TENSOR_TYPES, served
 from tritonact.autograd.prelu import PreluMath
+from tritonact.core.testing import Row, gradcheck_into, mismatch
 from tritonact.families.base import (
     BenchShapes,
     ListRow,
@@ -26,7 +27,6 @@ from tritonact.families.base import (
     subclass,
 )
 from tritonact.kernels import prelu as kernels
-from tritonact.testing import Row, gradcheck_into, mismatch
 
 #: The audit's input: a convolution's activation, [32, 64, 56 * 56] contiguous, with one weight
 #: per channel, tiled for a 132-SM GPU (8 programs an SM).
@@ -142,7 +142,7 @@ class Learnable(Spec):
                            requires_grad=True),)
 
     def audit_cases(self, archs, dtypes, full):
-        from tritonact.audit import Case
+        from tritonact.checks.audit import Case
 
         return [Case(f"prelu.{k}", self.math.key, dtype, False, arch, spec=self.name,
                      module=kernels.__name__)
@@ -150,7 +150,7 @@ class Learnable(Spec):
 
     def audit_launch(self, case):
         """The launcher's plan over ``AUDIT_SHAPE`` with one weight per channel."""
-        from tritonact.audit import Launch, Work
+        from tritonact.checks.audit import Launch, Work
         from tritonact.families.elementwise import audit_dtype
 
         dtype = audit_dtype(case.dtype)

@@ -22,6 +22,7 @@ from torch import nn
 from tritonact.autograd import parametric
 from tritonact.autograd.launch import NUM_WARPS, PLAIN_TENSOR_TYPES, served
 from tritonact.autograd.parametric import ParametricMath
+from tritonact.core.testing import Row, gradcheck_into, mismatch
 from tritonact.families.base import (
     BenchShapes,
     ListRow,
@@ -35,7 +36,6 @@ from tritonact.families.base import (
 )
 from tritonact.families.learnable import AUDIT_PROGRAMS, AUDIT_SHAPE, CHANNEL_BENCH_SHAPES
 from tritonact.kernels import parametric as kernels
-from tritonact.testing import Row, gradcheck_into, mismatch
 
 
 @dataclass(frozen=True)
@@ -180,7 +180,7 @@ class Parametric(Spec):
     def audit_cases(self, archs, dtypes, full):
         """Forward and backward in each dtype; the hot path (``full=False``) keeps fp32 and
         bf16 (fp16's code differs from bf16's by its conversions only)."""
-        from tritonact.audit import Case
+        from tritonact.checks.audit import Case
 
         dtypes = dtypes if full else [d for d in dtypes if d in ("fp32", "bf16")]
         return [Case(f"parametric.{k}", self.math.key, dtype, False, arch, spec=self.name,
@@ -190,7 +190,7 @@ class Parametric(Spec):
     def audit_launch(self, case):
         """The launcher's plan over ``AUDIT_SHAPE`` (PReLU's), weights per channel where the op
         has them."""
-        from tritonact.audit import Launch, Work
+        from tritonact.checks.audit import Launch, Work
         from tritonact.families.elementwise import audit_dtype
 
         dtype = audit_dtype(case.dtype)

@@ -12,7 +12,6 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
-from tritonact import fewbit
 from tritonact.autograd import randomized
 from tritonact.autograd.elementwise import Math
 from tritonact.autograd.launch import (
@@ -24,6 +23,8 @@ from tritonact.autograd.launch import (
     served,
     writable_in_place,
 )
+from tritonact.core import fewbit
+from tritonact.core.testing import Row, mismatch
 from tritonact.families.base import (
     BenchShapes,
     ListRow,
@@ -36,7 +37,6 @@ from tritonact.families.base import (
 )
 from tritonact.families.elementwise import Elementwise
 from tritonact.kernels import randomized as kernels
-from tritonact.testing import Row, mismatch
 
 
 @dataclass(frozen=True)
@@ -158,7 +158,7 @@ class Randomized(Spec):
         return lambda x: fn(x, **op.kwargs)
 
     def audit_cases(self, archs, dtypes, full):
-        from tritonact.audit import Case
+        from tritonact.checks.audit import Case
 
         return [Case(f"randomized.{k}", self.name, dtype, False, arch, spec=self.name,
                      module=kernels.__name__)
@@ -166,7 +166,7 @@ class Randomized(Spec):
 
     def audit_launch(self, case):
         """The launcher's plan over a dense input of 2^24 elements, default bounds."""
-        from tritonact.audit import Launch, Work
+        from tritonact.checks.audit import Launch, Work
         from tritonact.families.elementwise import audit_dtype
 
         lower, upper = (float(p.default) for p in self.params)

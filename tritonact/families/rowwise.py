@@ -15,9 +15,7 @@ from tritonact.autograd import rowwise
 from tritonact.autograd.autocast import autocast_input, is_any_autocast_enabled
 from tritonact.autograd.launch import KERNEL_DTYPES, served
 from tritonact.autograd.rowwise import RowMath
-from tritonact.families.base import BenchShapes, ListRow, Spec, named, random_input, subclass
-from tritonact.kernels import rowwise as kernels
-from tritonact.testing import (
+from tritonact.core.testing import (
     TOLERANCES,
     Row,
     SwitchCase,
@@ -27,6 +25,8 @@ from tritonact.testing import (
     mismatch,
     special_sample,
 )
+from tritonact.families.base import BenchShapes, ListRow, Spec, named, random_input, subclass
+from tritonact.kernels import rowwise as kernels
 
 #: 16-bit inputs whose fp32 ``dtype=`` result one kernel computes exactly (it loads them into
 #: fp32, which is torch's cast); any other ``dtype=`` is a cast before the op, as torch's.
@@ -102,7 +102,7 @@ class Rowwise(Spec):
                        ", ".join(f"nn.{m.__name__}" for m in modules), self.formula)
 
     def aten_overrides(self):
-        from tritonact.switch.resolution import rowwise_overrides
+        from tritonact.integrations.switch.resolution import rowwise_overrides
 
         return rowwise_overrides(self)
 
@@ -179,7 +179,7 @@ class Rowwise(Spec):
     def audit_cases(self, archs, dtypes, full):
         """Each kernel the launcher's plan launches for each audit shape (a split shape's two
         passes on its own summary rows), as planned for the H200's SMs."""
-        from tritonact.audit import CEILING_RATIO, H200, Case
+        from tritonact.checks.audit import CEILING_RATIO, H200, Case
 
         planned = {(rows, columns): [k for backward in (False, True) for k in _planned_kernels(
                        self.math, rows, columns, backward, H200.sms)]
@@ -195,7 +195,7 @@ class Rowwise(Spec):
     def audit_launch(self, case):
         """The launcher's plan over the case's contiguous ``[rows, columns]`` input, reduced
         over the last dim, for the H200's SMs: the step that runs the case's kernel."""
-        from tritonact.audit import H200, Launch, Work
+        from tritonact.checks.audit import H200, Launch, Work
         from tritonact.families.elementwise import audit_dtype
 
         backward = case.kernel_name.startswith("backward")

@@ -1,10 +1,10 @@
 """The switch's first part: which aten operators tritonact serves, for which registry ops, and
 what an operator's scalar arguments resolve to (the kernel's math and its two parameters).
 
-The table (``tritonact.switch.OVERRIDES``, :func:`overrides`) is built from the registry: each
-family's specs say which aten operators they serve (the elementwise ops' :class:`Aten`
-entries, the row-wise ops' ``_<name>`` and ``_<name>_backward_data``, GLU's ``glu`` and
-``glu_backward``).
+The table (``tritonact.integrations.switch.OVERRIDES``, :func:`overrides`) is built from the
+registry: each family's specs say which aten operators they serve (the elementwise ops'
+:class:`Aten` entries, the row-wise ops' ``_<name>`` and ``_<name>_backward_data``, GLU's
+``glu`` and ``glu_backward``).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import torch
 
 from tritonact.autograd.launch import rounded
+from tritonact.integrations.switch import dispatch
 from tritonact.kernels.activations import SELU_ALPHA, SELU_SCALE
-from tritonact.switch import dispatch
 
 #: What an override's scalar arguments resolve to: (the registry ops the call is, kernel key,
 #: a, b), or None where tritonact does not compute the call exactly (torch's kernel runs).
@@ -36,7 +36,8 @@ class Override:
     tensors:  positions of the tensor arguments: ``(input,)``, or ``(grad, saved)`` for a
               backward.
     serve:    ``serve(override, selection) -> run(arguments)``, the family's computation of a
-              call (``tritonact.switch.dispatch``): a result, or None for torch's kernel.
+              call (``tritonact.integrations.switch.dispatch``): a result, or None for
+              torch's kernel.
     """
 
     aten: str
@@ -241,8 +242,8 @@ def _build_overrides() -> tuple[Override, ...]:
 
 @functools.cache
 def overrides() -> tuple[Override, ...]:
-    """Every override (``tritonact.switch.OVERRIDES``), built from the registry on first use
-    (the registry's entries import this module for :class:`Aten` and the resolvers)."""
+    """Every override (``tritonact.integrations.switch.OVERRIDES``), built from the registry on
+    first use (the registry's entries import this module for :class:`Aten` and the resolvers)."""
     return _build_overrides()
 
 

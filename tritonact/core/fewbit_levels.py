@@ -1,5 +1,5 @@
 """Few-bit boundaries and levels of the smooth ops at their default parameters,
-written by ``tools/fewbit_levels.py`` (``tritonact.fewbit.derive``; do not edit by hand).
+written by ``tools/fewbit_levels.py`` (``tritonact.core.fewbit.derive``; do not edit by hand).
 
 ``LEVELS[key, bits]``: (the ``2**bits - 1`` boundaries, the ``2**bits`` levels).
 """

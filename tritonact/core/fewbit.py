@@ -12,7 +12,7 @@ saved input or output.
   standard normal density (pre-activations after a normalisation layer are close to it; the
   paper's criterion weights by the input distribution). :func:`derive` finds them by dynamic
   programming over a grid of :data:`GRID` cells; the defaults' are shipped in
-  ``tritonact.fewbit_levels`` (``tools/fewbit_levels.py`` writes it), other parameters' are
+  ``tritonact.core.fewbit_levels`` (``tools/fewbit_levels.py`` writes it), other parameters' are
   derived on first use and cached.
 """
 
@@ -182,7 +182,7 @@ def torch_derivative(fn: Callable, params: dict) -> Callable[[torch.Tensor], tor
 
 def derive_defaults(keys: Iterable[str] = SMOOTH) -> dict[tuple[str, int], Levels]:
     """The smooth ops' (``keys``') levels at their default parameters, by kernel key and bits
-    (what ``tritonact.fewbit_levels`` ships; ``tools/fewbit_levels.py`` writes it)."""
+    (what ``tritonact.core.fewbit_levels`` ships; ``tools/fewbit_levels.py`` writes it)."""
     from tritonact import registry
 
     out = {}
@@ -209,7 +209,7 @@ _DERIVED: dict[tuple, Levels] = {}
 def levels_for(spec, key: str, params: dict, bits: int) -> Levels:
     """The boundaries and levels for a smooth op: shipped for its default parameters, derived
     once per parameter set otherwise."""
-    from tritonact.fewbit_levels import LEVELS
+    from tritonact.core.fewbit_levels import LEVELS
 
     floats = tuple(float(params[p]) for p in spec.float_params)
     defaults = tuple(float(spec.defaults[p]) for p in spec.float_params)
@@ -396,7 +396,7 @@ def verify_rows(ops: Iterable[str] | None, dtypes: Iterable[torch.dtype],
     and kinks included), smooth ops' gradient within the stated quantization error of the exact
     derivative (:func:`interval_errors`, plus the dtype's rounding)."""
     from tritonact import registry
-    from tritonact.testing import Row
+    from tritonact.core.testing import Row
 
     for spec in registry.ELEMENTWISE:
         if (ops and spec.name not in ops) or not all(map(covers, spec.saved_bits_keys())):

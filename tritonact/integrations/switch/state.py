@@ -14,8 +14,8 @@ from collections.abc import Iterable, Iterator
 
 import torch
 
-from tritonact.switch import dispatch
-from tritonact.switch.resolution import covered_ops, overrides
+from tritonact.integrations.switch import dispatch
+from tritonact.integrations.switch.resolution import covered_ops, overrides
 
 log = logging.getLogger("tritonact")
 
@@ -84,9 +84,9 @@ def _apply(selection: frozenset[str]) -> None:
 
 def _inductor_pass(selection: frozenset[str]) -> None:
     """Inductor's pre-grad pass rewrites the inline calls of ``selection`` (none: the pass
-    configured before), see :mod:`tritonact.switch.rewrite`. Imported on first use: it loads
-    Inductor's config (a second or two)."""
-    from tritonact.switch import rewrite
+    configured before), see :mod:`tritonact.integrations.switch.rewrite`. Imported on first
+    use: it loads Inductor's config (a second or two)."""
+    from tritonact.integrations.switch import rewrite
 
     rewrite.install(selection)
 

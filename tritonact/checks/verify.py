@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 import torch
 
-from tritonact import switch
+from tritonact.core.testing import Row, SwitchCase, forward_backward, mismatch, scalar_path_copy
 from tritonact.families.base import Spec
+from tritonact.integrations import switch
 from tritonact.registry import OPS, SPECS
-from tritonact.testing import Row, SwitchCase, forward_backward, mismatch, scalar_path_copy
 
 
 def units(ops, dtypes) -> list[tuple[Spec, torch.dtype]]:
@@ -87,7 +87,7 @@ def check_overrides(device, dtypes: Iterable[torch.dtype],
                     ops: Iterable[str] | None = None) -> list[Check]:
     """torch's own calls (``F.<op>(x, **params)``, forward, backward and in place) for every
     op the switch covers (each spec's ``switch_cases``), switch on against switch off. Between
-    them the checks reach every operator in ``tritonact.switch.OVERRIDES``."""
+    them the checks reach every operator in ``tritonact.integrations.switch.OVERRIDES``."""
     wanted = [op for op in switch.covered_ops() if ops is None or op in set(ops)]
     return [Check(case.op, case.params, dtype, *_compare(case))
             for dtype in dtypes for op in wanted

@@ -4,7 +4,7 @@ Every ``tritonact.nn`` class that subclasses a ``torch.nn`` class of the same na
 ``forward`` only) is the replacement for that class, so the table below is built from
 ``tritonact.nn.__all__``: a module added to the registry is picked up with no change here. Such
 a module's class is swapped in place. Other libraries' activation classes (Hugging Face's
-``SiLUActivation``, timm's ``GELU``, ...: :mod:`tritonact.thirdparty`) and a user's own
+``SiLUActivation``, timm's ``GELU``, ...: :mod:`tritonact.integrations.thirdparty`) and a user's own
 (``extra=``) cannot become a tritonact class and keep their type, so the module object is
 replaced in its parent's slot(s) by the tritonact module its converter builds.
 """
@@ -18,7 +18,13 @@ from dataclasses import dataclass, field
 
 from torch import nn
 
-from tritonact.thirdparty import ALIASES, THIRD_PARTY, Conversion, convert, qualified_name
+from tritonact.integrations.thirdparty import (
+    ALIASES,
+    THIRD_PARTY,
+    Conversion,
+    convert,
+    qualified_name,
+)
 
 __all__ = ["Replaced", "Replacement", "replace_activations", "replacements"]
 
@@ -144,7 +150,7 @@ def replace(model: nn.Module, include: Iterable[Selector] | None = None,
     """:func:`replace_activations`, returning the model (or the model's replacement, where the
     model itself is a third-party activation) and what it changed. ``root=False`` leaves a
     third-party model itself as it is; ``report=False`` logs nothing (the caller does)."""
-    from tritonact import fewbit
+    from tritonact.core import fewbit
 
     fewbit.check_bits(saved_bits)
     table = replacements()
@@ -250,9 +256,10 @@ def replace_activations(model: nn.Module, include: Iterable[Selector] | None = N
     tritonact replaces are touched (a user's subclass keeps its own forward), so a second call
     changes nothing.
 
-    Hugging Face's and timm's activation classes (:data:`tritonact.thirdparty.THIRD_PARTY`,
-    matched by exact class, without importing either library) and the classes of ``extra``
-    (``{cls: factory}``, the factory taking the module and returning its replacement or None)
+    Hugging Face's and timm's activation classes
+    (:data:`tritonact.integrations.thirdparty.THIRD_PARTY`, matched by exact class, without
+    importing either library) and the classes of ``extra`` (``{cls: factory}``, the factory
+    taking the module and returning its replacement or None)
     are replaced as objects: the parent's slot (every slot, for a module held twice) gets the
     new tritonact module, in the old one's training mode; forward hooks on the old object do
     not move with it. Where ``model`` itself is such a module its replacement is returned.

@@ -5,7 +5,7 @@ Real models rarely hold ``torch.nn.GELU``: transformers builds its activations f
 (``SiLUActivation``, ``GELUTanh``, ``NewGELUActivation``, ...) and timm from its own
 ``timm.layers.activations``. These classes do not subclass tritonact's, so
 ``replace_activations`` cannot change their class and keep their type; it puts a new tritonact
-module in the parent's slot instead (see :mod:`tritonact.replace`).
+module in the parent's slot instead (see :mod:`tritonact.integrations.replace`).
 
 Classes are matched by their fully qualified name (``module.qualname``), so nothing here
 imports transformers or timm: a class is looked at only when a model holds an instance of it.

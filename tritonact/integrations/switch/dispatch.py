@@ -13,7 +13,7 @@ from tritonact.autograd import elementwise, gated, rowwise
 from tritonact.autograd.launch import INTERPRET, KERNEL_DTYPES, served, writable_in_place
 
 if TYPE_CHECKING:
-    from tritonact.switch.resolution import Override
+    from tritonact.integrations.switch.resolution import Override
 
 #: Callables run with the aten operator's name each time the switch computes a call with
 #: tritonact's kernels (not when it hands the call to torch); ``verify``'s checks count with it.
@@ -37,7 +37,7 @@ def _same(*tensors: torch.Tensor) -> bool:
 def elementwise_kernel(override: Override, selection: frozenset[str]):
     """The forward, in-place or backward kernel for ``override``; torch's own where tritonact
     does not serve the call exactly."""
-    from tritonact.switch.resolution import kernels_by_key
+    from tritonact.integrations.switch.resolution import kernels_by_key
 
     schema = override.overload._schema
     scalar_at = [i for i in range(len(schema.arguments)) if i not in override.tensors]

@@ -5,7 +5,8 @@ it.
 The model is walked once and each module is patched by what its type is, not by which
 architecture the model is:
 
-- activation modules: :func:`tritonact.replace.replace` (torch's, Hugging Face's, timm's);
+- activation modules: :func:`tritonact.integrations.replace.replace` (torch's, Hugging
+  Face's, timm's);
 - gated MLPs with separate projections, whose ``forward`` is
   ``down_proj(act_fn(gate_proj(x)) * up_proj(x))`` (Llama, Mistral, Qwen2, Qwen3, Gemma,
   Gemma2, ...): ``down_proj(silu_mul(gate_proj(x), up_proj(x)))`` (``gelu_mul``, ``relu_mul``
@@ -41,8 +42,8 @@ from dataclasses import dataclass, field
 import torch.nn.functional as F
 from torch import nn
 
-from tritonact.replace import Factory, Selector, replace, replacements
-from tritonact.thirdparty import TANH_FORMULA_NOTE, qualified_name
+from tritonact.integrations.replace import Factory, Selector, replace, replacements
+from tritonact.integrations.thirdparty import TANH_FORMULA_NOTE, qualified_name
 
 __all__ = ["PatchReport", "patch", "unpatch"]
 
@@ -343,7 +344,7 @@ def patch(model: nn.Module, *, mlps: bool = True, activations: bool = True,
     a patched MLP keeps its activation module (no longer called). Idempotent: a second call
     changes nothing. :func:`unpatch` restores the model as it was.
     """
-    from tritonact import fewbit
+    from tritonact.core import fewbit
 
     fewbit.check_bits(saved_bits)
     report = PatchReport()

@@ -21,7 +21,7 @@ import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 
-from tritonact.table import markdown_table
+from tritonact.core.table import markdown_table
 
 #: Registers per thread that each arch's gate allows. Both archs have a 64K-register file and
 #: 2048 threads an SM, and allocate registers 256 to a warp.

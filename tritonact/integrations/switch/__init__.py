@@ -17,22 +17,22 @@ registered. The kernels call only the raw launchers (``torch.empty_like`` and Tr
 overridden operator, so nothing recurses.
 
 
-The switch is in three parts: :mod:`~tritonact.switch.resolution` (which aten operators serve
-which registry ops, and what their arguments resolve to), :mod:`~tritonact.switch.dispatch`
-(the kernels registered with the dispatcher) and :mod:`~tritonact.switch.state` (on, off,
-scoped). ``python -m tritonact verify`` checks every override against torch
-(``tritonact.verify.check_overrides``).
+The switch is in three parts: :mod:`~tritonact.integrations.switch.resolution` (which aten
+operators serve which registry ops, and what their arguments resolve to),
+:mod:`~tritonact.integrations.switch.dispatch` (the kernels registered with the dispatcher) and
+:mod:`~tritonact.integrations.switch.state` (on, off, scoped). ``python -m tritonact verify``
+checks every override against torch (``tritonact.checks.verify.check_overrides``).
 """
 
-from tritonact.switch.dispatch import dispatch_keys, served_hooks
-from tritonact.switch.resolution import Aten, Override, covered_ops, overrides
-from tritonact.switch.state import active_ops, disable, enable, is_enabled, use
+from tritonact.integrations.switch.dispatch import dispatch_keys, served_hooks
+from tritonact.integrations.switch.resolution import Aten, Override, covered_ops, overrides
+from tritonact.integrations.switch.state import active_ops, disable, enable, is_enabled, use
 
 
 def __getattr__(name: str):
     if name == "OVERRIDES":  # every override, built from the registry on first use
         return overrides()
-    raise AttributeError(f"module 'tritonact.switch' has no attribute {name!r}")
+    raise AttributeError(f"module 'tritonact.integrations.switch' has no attribute {name!r}")
 
 __all__ = ["OVERRIDES", "Aten", "Override", "active_ops", "covered_ops", "disable",
            "dispatch_keys", "enable", "is_enabled", "overrides", "served_hooks", "use"]

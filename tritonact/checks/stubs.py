@@ -2,8 +2,8 @@
 registry, so that IDEs, ``mypy`` and go-to-definition see every function and module (built at
 import from the specs) with its signature and docstring.
 
-``python -m tritonact.stubs`` rewrites both files; ``tests/test_stubs.py`` fails when they are
-not what the registry says.
+``python -m tritonact.checks.stubs`` rewrites both files; ``tests/test_stubs.py`` fails when
+they are not what the registry says.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from pathlib import Path
 import torch
 from torch import nn
 
-HERE = Path(__file__).resolve().parent
+#: The package folder, where the stubs sit beside the modules they describe.
+PACKAGE = Path(__file__).resolve().parent.parent
 WIDTH = 100
-HEADER = "# Written by `python -m tritonact.stubs` from the registry: do not edit.\n"
+HEADER = "# Written by `python -m tritonact.checks.stubs` from the registry: do not edit.\n"
 
 
 def _annotation(annotation: object) -> str:
@@ -141,8 +142,8 @@ STUBS: dict[str, Callable[[], str]] = {"functional.pyi": functional_stub, "nn.py
 
 def main() -> int:
     for name, render in STUBS.items():
-        (HERE / name).write_text(render())
-        print(f"wrote {HERE / name}")
+        (PACKAGE / name).write_text(render())
+        print(f"wrote {PACKAGE / name}")
     return 0
 
 
