@@ -97,23 +97,73 @@ def test_the_console_script_is_the_command_line():
     assert script.load() is tritonact.__main__.main
 
 
-def test_an_uninstalled_checkout_says_to_install_it():
-    """From a checkout that was not pip-installed, ``import tritonact`` finds ``tritonact/`` but
-    not ``tritonact.kernels`` (``kernels/`` becomes it only once installed): the import says so
-    and gives the install command for this checkout, instead of a ModuleNotFoundError deep
-    inside the first op. ``python -S`` leaves out site-packages, and with it the editable
-    install's finder; the current directory, the checkout, is still on the path."""
+#: From the checkout's root (the current directory on ``sys.path``, as ``python -m pytest`` and
+#: a script or notebook there have it): every installed top-level package whose import would
+#: find a file or folder of the checkout instead.
+SHADOWED = """
+import importlib.metadata, importlib.util, json, os
+root = os.path.realpath(os.getcwd())
+shadowed = {}
+for name, dists in importlib.metadata.packages_distributions().items():
+    if name == "tritonact" or not name.isidentifier():
+        continue
+    spec = importlib.util.find_spec(name)
+    where = spec and (spec.origin or next(iter(spec.submodule_search_locations or ()), None))
+    if where and os.path.realpath(where).startswith(root + os.sep):
+        shadowed[name] = dists
+print(json.dumps(shadowed))
+"""
+
+
+def test_nothing_in_the_checkout_shadows_an_installed_package():
+    """``kernels/``, ``autograd/`` and ``bench/`` are plain folders (no ``__init__.py``): from
+    the root, an installed package of the same name (Hugging Face's ``kernels``, which
+    transformers imports) is what ``import kernels`` finds, and the folders reach Python only
+    as ``tritonact.kernels`` and the rest, through the links in ``tritonact/``."""
+    for folder in ("kernels", "autograd", "bench"):
+        assert not (ROOT / folder / "__init__.py").exists(), folder
+        link = ROOT / "tritonact" / folder
+        assert link.is_symlink() and link.resolve() == ROOT / folder, folder
+    run = subprocess.run([sys.executable, "-c", SHADOWED], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout) == {}
+
+
+#: transformers (5.25 and later require Hugging Face's ``kernels``) beside tritonact, from the
+#: checkout's root.
+WITH_TRANSFORMERS = """
+import importlib.metadata, json, kernels, transformers.activations
+import tritonact.functional, tritonact.kernels.io
+print(json.dumps({"kernels": kernels.__file__, "ours": tritonact.kernels.io.__file__,
+                  "kernels_dist": importlib.metadata.version("kernels")}))
+"""
+
+
+def test_transformers_and_tritonact_import_together_from_the_root():
+    run = subprocess.run([sys.executable, "-c", WITH_TRANSFORMERS], cwd=ROOT,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    found = json.loads(run.stdout.strip().splitlines()[-1])
+    assert not found["kernels"].startswith(str(ROOT)), found  # Hugging Face's, installed
+    assert found["ours"].startswith(str(ROOT / "tritonact" / "kernels")), found
+
+
+def test_an_uninstalled_checkout_imports_from_its_root():
+    """``python -S`` leaves out site-packages, and with it the editable install: from the
+    root, ``tritonact`` and its kernels still import (the links), without torch."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    run = subprocess.run([sys.executable, "-S", "-c", "import tritonact"], cwd=ROOT, env=env,
+    code = ("import importlib.util, sys, tritonact; "
+            "print(importlib.util.find_spec('tritonact.kernels.io').origin)")
+    run = subprocess.run([sys.executable, "-S", "-c", code], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=60)
-    assert run.returncode == 1, run.stdout + run.stderr
-    last = run.stderr.strip().splitlines()[-1]
-    assert last.startswith("ModuleNotFoundError: tritonact is not installed"), run.stderr
-    assert f"pip install -e {ROOT}`" in last
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.strip() == str(ROOT / "tritonact" / "kernels" / "io.py")
 
 
-def test_installed_the_check_passes_without_importing_torch():
-    """The check costs no torch or triton import, and this install passes it."""
+def test_importing_tritonact_imports_no_torch():
+    """``import tritonact`` costs no torch or triton import (``python -m tritonact`` sets
+    Triton's interpreter up before either loads)."""
     code = "import sys, tritonact; print(sorted({'torch', 'triton'} & set(sys.modules)))"
     run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                          timeout=60)
@@ -124,14 +174,15 @@ def test_installed_the_check_passes_without_importing_torch():
 
 def test_the_wheel_ships_py_typed_and_the_mapped_packages(tmp_path):
     """A wheel built from the checkout (a copy: the build writes build/ and *.egg-info) holds
-    ``tritonact/py.typed`` (PEP 561: the package is typed) and the folders installed under
-    other names (``kernels/`` as ``tritonact/kernels``)."""
+    ``tritonact/py.typed`` (PEP 561: the package is typed) and the linked folders inside the
+    package (``kernels/`` as ``tritonact/kernels``), and nothing at the top level but the
+    package and its metadata."""
     source = tmp_path / "source"
     source.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(ROOT / name, source / name)
     for folder in ("tritonact", "kernels", "autograd", "bench"):
-        shutil.copytree(ROOT / folder, source / folder,
+        shutil.copytree(ROOT / folder, source / folder, symlinks=True,
                         ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     run = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-index",
                           "--no-build-isolation", "-q", "-w", str(tmp_path / "dist"),
@@ -142,3 +193,5 @@ def test_the_wheel_ships_py_typed_and_the_mapped_packages(tmp_path):
     assert "tritonact/py.typed" in names
     assert {"tritonact/kernels/io.py", "tritonact/autograd/launch.py",
             "tritonact/core/table.py"} <= names
+    assert {name.split("/")[0] for name in names} == {"tritonact",
+                                                      "tritonact-0.1.0.dist-info"}

@@ -9,9 +9,8 @@ checkout, run the tests that should catch it, and table what they caught.
 Each mutant runs in a scratch copy of the working tree (tracked and untracked, not ignored
 files: uncommitted tests count), never in the checkout itself, so an interrupted run leaves
 nothing behind and the checkout can be edited meanwhile. The copy is imported instead of the
-editable install by a ``sitecustomize`` on ``PYTHONPATH`` that maps the four packages
-(``tritonact`` and ``kernels``/``autograd``/``bench`` installed inside it, as pyproject's
-``package-dir`` says) to the copy's folders; subprocesses the tests start inherit it.
+editable install: its root leads ``PYTHONPATH`` (its ``tritonact/`` links to its own
+``kernels/``, ``autograd/`` and ``bench/``), which the subprocesses the tests start inherit.
 
 Outcomes: ``killed`` (a test failed, collection failed, the process crashed or timed out),
 ``survived`` (the tests passed: a blind spot, or a mutant to mark ``equivalent``), ``stale``
@@ -42,38 +41,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from mutants import EXEMPT, MUTANTS, Mutant
 
 REPO = Path(__file__).resolve().parent.parent
-#: Installed package -> its folder in the checkout (pyproject's ``package-dir``; a test checks).
-PACKAGE_DIRS = {"tritonact": "tritonact", "tritonact.kernels": "kernels",
-                "tritonact.autograd": "autograd", "tritonact.bench": "bench"}
 #: pytest's exit statuses: tests failed, collection failed or interrupted; not found, none ran.
 FAILED, INTERRUPTED, USAGE_ERROR, NO_TESTS = 1, 2, 4, 5
 DEFAULT_TIMEOUT_S = 900
-
-SITECUSTOMIZE = '''\
-"""Written by tools/mutate.py: import tritonact from the mutant's scratch copy."""
-import importlib.machinery
-import importlib.util
-import os
-import sys
-
-_DIRS = {dirs!r}
-
-
-class _ScratchFinder:
-    """The four packages from the scratch copy, ahead of the editable install's finder."""
-
-    @staticmethod
-    def find_spec(name, path=None, target=None):
-        if name not in _DIRS:
-            return None
-        folder = _DIRS[name]
-        return importlib.util.spec_from_file_location(
-            name, os.path.join(folder, "__init__.py"), submodule_search_locations=[folder])
-
-
-sys.meta_path.insert(0, _ScratchFinder)
-'''
-
 
 @dataclass
 class Outcome:
@@ -86,31 +56,28 @@ class Outcome:
 
 
 def tree_files(root: Path) -> list[str]:
-    """The working tree's files: tracked and untracked, not ignored (git's view)."""
+    """The working tree's files and links: tracked and untracked, not ignored (git's view)."""
     out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
                          cwd=root, capture_output=True, check=True)
-    return [f for f in out.stdout.decode().split("\0") if f and (root / f).is_file()]
+    return [f for f in out.stdout.decode().split("\0")
+            if f and ((root / f).is_file() or (root / f).is_symlink())]
 
 
 def scratch_copy(root: Path, destination: Path) -> Path:
-    """Copy the working tree to ``destination/tree`` and write the import bootstrap to
-    ``destination/boot``; returns the tree."""
+    """Copy the working tree to ``destination/tree`` (links as links: ``tritonact/kernels``
+    then points at the copy's ``kernels/``); returns the tree."""
     tree = destination / "tree"
     for name in tree_files(root):
         target = tree / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(root / name, target)
-    boot = destination / "boot"
-    boot.mkdir()
-    dirs = {pkg: str(tree / folder) for pkg, folder in PACKAGE_DIRS.items()}
-    (boot / "sitecustomize.py").write_text(SITECUSTOMIZE.format(dirs=dirs))
+        shutil.copy2(root / name, target, follow_symlinks=False)
     return tree
 
 
-def scratch_env(destination: Path) -> dict[str, str]:
+def scratch_env(tree: Path) -> dict[str, str]:
+    """The environment that imports tritonact from the copy ``tree``."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(destination / "boot"), *filter(None, [env.get("PYTHONPATH")])])
+    env["PYTHONPATH"] = os.pathsep.join([str(tree), *filter(None, [env.get("PYTHONPATH")])])
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env
 
@@ -157,7 +124,7 @@ def run_mutant(mutant: Mutant, timeout: float) -> Outcome:
         tree = scratch_copy(REPO, Path(scratch))
         path = tree / mutant.file
         path.write_text(path.read_text().replace(mutant.original, mutant.replacement))
-        code, output = run_tests(tree, scratch_env(Path(scratch)), mutant.tests, timeout)
+        code, output = run_tests(tree, scratch_env(tree), mutant.tests, timeout)
     status = classify(code)
     detail = {None: f"timed out after {timeout:.0f} s"}.get(code, "")
     if code is not None and code < 0:
@@ -180,7 +147,7 @@ def baseline(mutants: list[Mutant], timeout: float) -> tuple[bool, str]:
         return True, ""
     with tempfile.TemporaryDirectory(prefix="mutant-baseline-") as scratch:
         tree = scratch_copy(REPO, Path(scratch))
-        code, output = run_tests(tree, scratch_env(Path(scratch)), tests, timeout,
+        code, output = run_tests(tree, scratch_env(tree), tests, timeout,
                                  first_failure=False)
     return code == 0, output
 

@@ -16,31 +16,6 @@ before triton is imported.
 """
 
 import importlib
-import importlib.util
-import os
-
-
-def _require_installed() -> None:
-    """``kernels/`` and ``autograd/`` sit at the top of the checkout and become
-    ``tritonact.kernels`` and ``tritonact.autograd`` only once installed (pyproject's
-    ``package-dir``): from a checkout that was not, say so here rather than with a
-    ModuleNotFoundError deep inside the first op."""
-    if all(importlib.util.find_spec(f"tritonact.{sub}") for sub in ("kernels", "autograd")):
-        return
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    if os.path.isfile(os.path.join(root, "pyproject.toml")):
-        import shlex
-
-        how = f"run `python3 -m pip install -e {shlex.quote(root)}` (the README's install command)"
-    else:
-        how = "reinstall it (`python3 -m pip install --force-reinstall tritonact`)"
-    raise ModuleNotFoundError(
-        f"tritonact is not installed: tritonact.kernels and tritonact.autograd (the checkout's "
-        f"kernels/ and autograd/) exist only in an installed tritonact; {how}",
-        name="tritonact.kernels")
-
-
-_require_installed()
 
 __version__ = "0.1.0"
 __all__ = ["OPS", "__version__", "disable", "enable", "functional", "nn", "patch",

@@ -29,6 +29,7 @@ import functools
 import hashlib
 import inspect
 import operator
+import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -238,9 +239,11 @@ def _source_hash() -> str:
     import tritonact.kernels
 
     digest = hashlib.sha256()
-    for package in (tritonact, tritonact.autograd, tritonact.kernels):
-        for path in sorted(Path(package.__file__).parent.rglob("*.py")):
-            digest.update(path.read_bytes())
+    for package in (tritonact, tritonact.autograd, tritonact.kernels):  # links not followed
+        for folder in package.__path__:
+            for root, _, files in sorted(os.walk(folder)):
+                for name in sorted(f for f in files if f.endswith(".py")):
+                    digest.update((Path(root) / name).read_bytes())
     return digest.hexdigest()
 
 
