@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 
 from tritonact import registry
+from tritonact.core.bench_op import Op
 
 DTYPES: dict[str, torch.dtype] = {
     "float32": torch.float32,
@@ -26,28 +27,6 @@ MODES = ("forward", "backward", "forward+backward")
 #: ``torch.compile`` of the eager expression.
 PROVIDERS = ("tritonact", "eager", "compile", "liger", "liger-fused")
 SCALES = ("full", "quick", "smoke")
-
-
-@dataclass(frozen=True)
-class Op:
-    """One registry op with the parameters it is benchmarked at."""
-
-    kind: str  # the spec's family: "elementwise", "rowwise", "gated", ...
-    name: str
-    params: tuple[tuple[str, object], ...] = ()
-    spec: object = field(default=None, compare=False, repr=False)
-    defaults: tuple[tuple[str, object], ...] = field(default=(), compare=False, repr=False)
-
-    @property
-    def kwargs(self) -> dict[str, object]:
-        return dict(self.params)
-
-    @property
-    def label(self) -> str:
-        """``gelu``, or ``geglu[approximate=tanh]`` where a parameter differs from torch's
-        default (or has none)."""
-        shown = [f"{k}={v}" for k, v in self.params if (k, v) not in self.defaults]
-        return self.name + (f"[{','.join(shown)}]" if shown else "")
 
 
 def registry_ops() -> list[Op]:

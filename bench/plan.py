@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from tritonact.bench.cases import HEADLINE_SHAPES, Case, Op, shape_label
+from tritonact.bench.cases import HEADLINE_SHAPES, Case, shape_label
+from tritonact.core.bench_op import Op
 
 #: The L2 cache assumed where the device does not report one (the CPU path): 50 MiB, what torch
 #: reports for an H100 or H200.

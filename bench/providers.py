@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import torch
 
-from tritonact.bench.cases import Op
+from tritonact.core.bench_op import Op
 
 
 class Unavailable(Exception):

@@ -12,7 +12,7 @@ import re
 import subprocess
 import sys
 
-from tritonact.checks.audit import H200
+from tritonact.core.audit_case import H200
 from tritonact.families.rowwise import AUDIT_SHAPES
 from tritonact.kernels.elementwise import AUDIT_EXCEPTIONS
 from tritonact.kernels.rowwise import AUDIT_EXCEPTIONS as ROWWISE_EXCEPTIONS
@@ -108,7 +108,8 @@ def test_every_kernel_passes_the_sm90_gate(tmp_path, exhaustive):
 
 def test_the_gate_catches_what_it_should():
     """A report with each fault fails the gate; a stated exception waives only its own check."""
-    from tritonact.checks.audit import Case, Report
+    from tritonact.checks.audit import Report
+    from tritonact.core.audit_case import Case
 
     clean = dict(registers=20, widest_load=128, widest_store=128)
     assert Report(Case("forward", "relu", "fp32", False, 90), **clean).violations() == []
@@ -134,7 +135,8 @@ def test_the_gate_catches_what_it_should():
 
 def test_each_arch_has_its_register_ceiling():
     """sm_90: 32 (full occupancy); sm_80: 40 (75%, stated in ``REGISTER_CEILINGS``)."""
-    from tritonact.checks.audit import REGISTER_CEILINGS, Case, Report
+    from tritonact.checks.audit import Report
+    from tritonact.core.audit_case import REGISTER_CEILINGS, Case
 
     assert REGISTER_CEILINGS == {90: 32, 80: 40}
     clean = dict(widest_load=128, widest_store=128)
@@ -145,7 +147,8 @@ def test_each_arch_has_its_register_ceiling():
 
 
 def test_the_summary_gives_each_failure_its_reason():
-    from tritonact.checks.audit import Case, Report, summary
+    from tritonact.checks.audit import Report, summary
+    from tritonact.core.audit_case import Case
 
     clean = dict(registers=20, widest_load=128, widest_store=128)
     text = summary([Report(Case("forward", "mish", "fp16", False, 80), **clean),
@@ -173,7 +176,8 @@ def test_the_issue_rate_gate_and_its_exceptions():
     """Above the H200's ceiling (about 7 instructions a byte) a kernel fails; 0.8 of it for the
     gated kernels and the one-pass 16-bit row-wise ones; an exception stated for one op waives
     only that op's kernel."""
-    from tritonact.checks.audit import H100, H200, Case, Report
+    from tritonact.checks.audit import Report
+    from tritonact.core.audit_case import H100, H200, Case
 
     assert round(H200.instructions_per_byte(), 2) == 6.97
     assert round(H100.instructions_per_byte(), 2) == 9.99
@@ -204,7 +208,8 @@ def test_the_issue_rate_gate_and_its_exceptions():
 def test_instruction_counts_weigh_loops_by_their_trips():
     """NOP padding and the branch-to-self after EXIT never run; a backward branch closes a loop
     whose body runs ``trips`` times; MUFU ops and the bytes of global loads and stores count."""
-    from tritonact.checks.audit import Case, Report, _count, executed
+    from tritonact.checks.audit import Report, _count, executed
+    from tritonact.core.audit_case import Case
 
     sass = """
         /*0000*/                   S2R R0, SR_TID.X ;
@@ -226,7 +231,7 @@ def test_instruction_counts_weigh_loops_by_their_trips():
 
 
 def test_occupancy_from_registers_warps_and_shared_memory():
-    from tritonact.checks.audit import occupancy
+    from tritonact.core.audit_case import occupancy
 
     assert occupancy(32, 4, 0, 90) == 1.0  # 2048 threads x 32 registers: the whole file
     assert occupancy(40, 4, 0, 90) == 0.75
@@ -239,7 +244,8 @@ def test_rowwise_cases_compile_as_the_launcher_launches():
     """A contiguous 2-D input's outer sizes are 1, which Triton makes constants (no division
     in the row offsets); the tiling and num_warps are the launcher's, a split row's too."""
     from tritonact.autograd.rowwise import ONE_PASS_LIMIT
-    from tritonact.checks.audit import Case, Work, signature
+    from tritonact.checks.audit import signature
+    from tritonact.core.audit_case import Case, Work
 
     case = Case("rowwise.forward", "softmax", "bf16", False, 90, 4096, ONE_PASS_LIMIT,
                 spec="softmax")

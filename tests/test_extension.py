@@ -136,7 +136,7 @@ class Doubled(Spec):
         yield row
 
     def bench_ops(self):
-        from tritonact.bench.cases import Op
+        from tritonact.core.bench_op import Op
 
         return [Op(self.family, self.name, (), self)]
 
@@ -144,14 +144,14 @@ class Doubled(Spec):
         return self.function if provider == "tritonact" else (lambda x: x * 2)
 
     def audit_cases(self, archs, dtypes, full):
-        from tritonact.checks.audit import Case
+        from tritonact.core.audit_case import Case
 
         return [Case("double.scale", self.name, dtype, False, arch, spec=self.name,
                      module=kernels.__name__) for arch in archs for dtype in dtypes]
 
     def audit_launch(self, case):
-        from tritonact.checks.audit import Launch, Work
-        from tritonact.families.elementwise import audit_dtype
+        from tritonact.core.audit_case import Launch, Work
+        from tritonact.core.audit_case import audit_dtype
 
         x, y = (torch.empty(2**20, dtype=audit_dtype(case.dtype), device="meta")
                 for _ in range(2))

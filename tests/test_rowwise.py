@@ -180,7 +180,7 @@ def test_few_long_rows_split_to_fill_the_gpu(device, launches, monkeypatch):
     """Fewer than two rows an SM past ``ONE_PASS_LIMIT``: a (64, 2**20) input on an H200's 132
     SMs runs 8 chunks a row, 512 programs (one a row: 64); many rows or short ones keep a
     program a row (or a tile of rows). Two launches each way, also on the int64 index path."""
-    from tritonact.checks.audit import H200
+    from tritonact.core.audit_case import H200
 
     m = ROWWISE[0].math
 

@@ -644,7 +644,7 @@ MUTANTS: list[Mutant] = [
                "call to torch"),
     # --- the redesign: registry, families, math records, switch resolution ------------------
     Mutant(
-        "registry-taken-name-accepted", "tritonact/registry.py",
+        "registry-taken-name-accepted", "tritonact/registry/__init__.py",
         "        if taken:\n",
         "        if False:\n",
         "register() silently shadows an op already registered under that name",
@@ -670,7 +670,7 @@ MUTANTS: list[Mutant] = [
         "geglu(approximate='tanh') runs the exact gelu gate",
         ("tests/test_gated.py::test_parity[geglu-tanh-torch.float32]",)),
     Mutant(
-        "rowwise-second-of-log-softmax", "tritonact/registry.py",
+        "rowwise-second-of-log-softmax", "tritonact/registry/rowwise.py",
         "                    rk.log_softmax_grad, log_softmax_second),",
         "                    rk.log_softmax_grad, softmax_second),",
         "log_softmax's double backward uses softmax's formula",
@@ -713,7 +713,7 @@ MUTANTS: list[Mutant] = [
         "the gate's gradient takes the raw up operand instead of clamp(up) + 1",
         (f"{GATED}::test_parity[swiglu_oai-none-torch.float32]",)),
     Mutant(
-        "glu-up-multiplied-first", "tritonact/registry.py",
+        "glu-up-multiplied-first", "tritonact/registry/gated.py",
         "torch.sigmoid,\n                        up_last=True)",
         "torch.sigmoid,\n                        up_last=False)",
         "glu's gate gradient as dy * up first: inf where torch's fused backward is finite",

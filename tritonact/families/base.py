@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import torch
 from torch import nn
 
+from tritonact.core.audit_case import Case, Launch
+from tritonact.core.bench_op import Op
+from tritonact.core.testing import Row
+
 if TYPE_CHECKING:
-    from tritonact.bench.cases import Op
-    from tritonact.checks.audit import Case, Launch
-    from tritonact.core.testing import Row
     from tritonact.integrations.switch.resolution import Override
 
 REQUIRED = inspect.Parameter.empty
@@ -138,8 +139,6 @@ class Spec(ABC):
     def bench_ops(self) -> list[Op]:
         """The parameter sets this op is benchmarked at (default: one, the op as called with
         its input and ``bench_leaves``)."""
-        from tritonact.bench.cases import Op
-
         return [Op(self.family, self.name, (), self)]
 
     def bench_call(self, op: Op, provider: str) -> Callable[..., torch.Tensor]:

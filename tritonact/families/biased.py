@@ -21,6 +21,8 @@ from tritonact.autograd.autocast import is_any_autocast_enabled
 from tritonact.autograd.biased import BiasMath, bias_math
 from tritonact.autograd.gated import GateMath
 from tritonact.autograd.launch import NUM_WARPS, PLAIN_TENSOR_TYPES, served
+from tritonact.core.audit_case import Case, Launch, Work, audit_dtype
+from tritonact.core.bench_op import Op
 from tritonact.core.testing import Row, gradcheck_into, layout_mismatch, mismatch
 from tritonact.families.base import (
     BenchShapes,
@@ -252,7 +254,6 @@ class Biased(Spec):
     # --- benchmarks and machine code ----------------------------------------------------------
 
     def bench_ops(self):
-        from tritonact.bench.cases import Op
 
         defaults = (("approximate", "none"),) if self.takes_approximate else ()
         return [Op(self.family, self.name, tuple(kw.items()), self, defaults)
@@ -275,7 +276,6 @@ class Biased(Spec):
         """Forward and backward of each approximation in each dtype; the hot path
         (``full=False``) keeps the default approximation in fp32 and bf16 (fp16's code differs
         from bf16's by its conversions only)."""
-        from tritonact.checks.audit import Case
 
         approximations = self.approximations if full else self.approximations[:1]
         dtypes = dtypes if full else [d for d in dtypes if d in ("fp32", "bf16")]
@@ -290,8 +290,6 @@ class Biased(Spec):
     def audit_launch(self, case):
         """The launcher's plan over a contiguous ``[4096, 8192]`` input (a projection's output),
         the backward's tiled for a 132-SM GPU."""
-        from tritonact.checks.audit import Launch, Work
-        from tritonact.families.elementwise import audit_dtype
 
         m = next(self.math_for(a) for a in self.approximations
                  if self.math_for(a).key == case.op)

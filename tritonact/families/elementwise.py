@@ -26,6 +26,8 @@ from tritonact.autograd.launch import (
     writable_in_place,
 )
 from tritonact.core import fewbit
+from tritonact.core.audit_case import Case, Launch, Work, audit_dtype
+from tritonact.core.bench_op import Op
 from tritonact.core.testing import (
     Row,
     SwitchCase,
@@ -290,7 +292,6 @@ class Elementwise(Spec):
     # --- benchmarks and machine code ----------------------------------------------------------
 
     def bench_ops(self):
-        from tritonact.bench.cases import Op
 
         sets = self.param_sets()
         return [Op(self.family, self.name, tuple(sets[0].items()), self,
@@ -301,7 +302,6 @@ class Elementwise(Spec):
         return lambda x: fn(x, **op.kwargs)
 
     def audit_cases(self, archs, dtypes, full):
-        from tritonact.checks.audit import Case
 
         out = []
         for arch in archs:
@@ -324,7 +324,6 @@ class Elementwise(Spec):
         """The launcher's own plan for the case's kernel, at the op's first parameter set: the
         flat kernels over a contiguous input (2^31 elements for the int64 path), the strided
         ones over a stepped 4-d view whose dims do not merge."""
-        from tritonact.checks.audit import Launch, Work
 
         m = self.kernels()[case.op]
         params = (self.param_sets() or [{}])[0]
@@ -356,7 +355,6 @@ def _audit_fewbit(spec: Elementwise, case, m: Math, a: float, b: float, flat):
     """The few-bit kernels' launch (``autograd.fewbit``'s plans) over 2^24 elements: 2 bits for
     a smooth op, the one bit of a piecewise-linear one, its table on the device."""
     from tritonact.autograd import fewbit as fewbit_launch
-    from tritonact.checks.audit import Launch, Work
     from tritonact.kernels import fewbit as fewbit_kernels
 
     params = (spec.param_sets() or [{}])[0]
@@ -373,12 +371,6 @@ def _audit_fewbit(spec: Elementwise, case, m: Math, a: float, b: float, flat):
     _, args, meta = planned
     kernel = getattr(fewbit_kernels, case.kernel_name)
     return Launch(kernel, args, meta, Work(NUM_WARPS, meta["BLOCK"]))
-
-
-def audit_dtype(name: str) -> torch.dtype:
-    """``fp16`` -> torch.float16 (the audit's dtype names)."""
-    return {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16,
-            "fp64": torch.float64}[name]
 
 
 def _own_module_base(spec: Elementwise) -> type[nn.Module]:

@@ -20,6 +20,8 @@ from torch import nn
 from tritonact.autograd import gated
 from tritonact.autograd.gated import GateMath
 from tritonact.autograd.launch import NUM_WARPS, PLAIN_TENSOR_TYPES, served
+from tritonact.core.audit_case import Case, Launch, Work, audit_dtype
+from tritonact.core.bench_op import Op
 from tritonact.core.testing import (
     Row,
     SwitchCase,
@@ -349,7 +351,6 @@ class Gated(Spec):
     # --- benchmarks and machine code ----------------------------------------------------------
 
     def bench_ops(self):
-        from tritonact.bench.cases import Op
 
         defaults = tuple(self.mul_defaults.items())
         return [Op(self.family, self.name, tuple({**self.mul_defaults, **kw}.items()), self,
@@ -366,7 +367,6 @@ class Gated(Spec):
         return (*shape[:-1], shape[-1] // 2)
 
     def audit_cases(self, archs, dtypes, full):
-        from tritonact.checks.audit import Case
 
         return [Case(f"gated.{k}", self.math_for(a).key, dtype, False, arch, spec=self.name,
                      module=kernels.__name__, goal=GATED_GOAL,
@@ -377,8 +377,6 @@ class Gated(Spec):
     def audit_launch(self, case):
         """The launcher's plan over the halves (in the op's default layout: split or
         interleaved) of a fused projection ``[4096, 2 x 4096]``, at the default parameters."""
-        from tritonact.checks.audit import Launch, Work
-        from tritonact.families.elementwise import audit_dtype
 
         m = next(self.math_for(a) for a in self.approximations
                  if self.math_for(a).key == case.op)

@@ -16,6 +16,7 @@ from tritonact.autograd import prelu
 from tritonact.autograd.autocast import autocast_dtype, is_any_autocast_enabled
 from tritonact.autograd.launch import NUM_WARPS, PLAIN_TENSOR_TYPES, served
 from tritonact.autograd.prelu import PreluMath
+from tritonact.core.audit_case import Case, Launch, Work, audit_dtype
 from tritonact.core.testing import Row, gradcheck_into, mismatch
 from tritonact.families.base import (
     BenchShapes,
@@ -142,7 +143,6 @@ class Learnable(Spec):
                            requires_grad=True),)
 
     def audit_cases(self, archs, dtypes, full):
-        from tritonact.checks.audit import Case
 
         return [Case(f"prelu.{k}", self.math.key, dtype, False, arch, spec=self.name,
                      module=kernels.__name__)
@@ -150,8 +150,6 @@ class Learnable(Spec):
 
     def audit_launch(self, case):
         """The launcher's plan over ``AUDIT_SHAPE`` with one weight per channel."""
-        from tritonact.checks.audit import Launch, Work
-        from tritonact.families.elementwise import audit_dtype
 
         dtype = audit_dtype(case.dtype)
         x = torch.empty(AUDIT_SHAPE, dtype=dtype, device="meta")

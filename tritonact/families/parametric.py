@@ -22,6 +22,7 @@ from torch import nn
 from tritonact.autograd import parametric
 from tritonact.autograd.launch import NUM_WARPS, PLAIN_TENSOR_TYPES, served
 from tritonact.autograd.parametric import ParametricMath
+from tritonact.core.audit_case import Case, Launch, Work, audit_dtype
 from tritonact.core.testing import Row, gradcheck_into, mismatch
 from tritonact.families.base import (
     BenchShapes,
@@ -180,7 +181,6 @@ class Parametric(Spec):
     def audit_cases(self, archs, dtypes, full):
         """Forward and backward in each dtype; the hot path (``full=False``) keeps fp32 and
         bf16 (fp16's code differs from bf16's by its conversions only)."""
-        from tritonact.checks.audit import Case
 
         dtypes = dtypes if full else [d for d in dtypes if d in ("fp32", "bf16")]
         return [Case(f"parametric.{k}", self.math.key, dtype, False, arch, spec=self.name,
@@ -190,8 +190,6 @@ class Parametric(Spec):
     def audit_launch(self, case):
         """The launcher's plan over ``AUDIT_SHAPE`` (PReLU's), weights per channel where the op
         has them."""
-        from tritonact.checks.audit import Launch, Work
-        from tritonact.families.elementwise import audit_dtype
 
         dtype = audit_dtype(case.dtype)
         x = torch.empty(AUDIT_SHAPE, dtype=dtype, device="meta")

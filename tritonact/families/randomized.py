@@ -24,6 +24,8 @@ from tritonact.autograd.launch import (
     writable_in_place,
 )
 from tritonact.core import fewbit
+from tritonact.core.audit_case import Case, Launch, Work, audit_dtype
+from tritonact.core.bench_op import Op
 from tritonact.core.testing import Row, mismatch
 from tritonact.families.base import (
     BenchShapes,
@@ -148,7 +150,6 @@ class Randomized(Spec):
     # --- benchmarks and machine code ----------------------------------------------------------
 
     def bench_ops(self):
-        from tritonact.bench.cases import Op
 
         return [Op(self.family, self.name, (*self.defaults.items(), ("training", True)), self,
                    tuple(self.defaults.items()))]
@@ -158,7 +159,6 @@ class Randomized(Spec):
         return lambda x: fn(x, **op.kwargs)
 
     def audit_cases(self, archs, dtypes, full):
-        from tritonact.checks.audit import Case
 
         return [Case(f"randomized.{k}", self.name, dtype, False, arch, spec=self.name,
                      module=kernels.__name__)
@@ -166,8 +166,6 @@ class Randomized(Spec):
 
     def audit_launch(self, case):
         """The launcher's plan over a dense input of 2^24 elements, default bounds."""
-        from tritonact.checks.audit import Launch, Work
-        from tritonact.families.elementwise import audit_dtype
 
         lower, upper = (float(p.default) for p in self.params)
         count = 2 if case.kernel_name == "forward" else 3

@@ -15,6 +15,8 @@ from tritonact.autograd import rowwise
 from tritonact.autograd.autocast import autocast_input, is_any_autocast_enabled
 from tritonact.autograd.launch import KERNEL_DTYPES, served
 from tritonact.autograd.rowwise import RowMath
+from tritonact.core.audit_case import CEILING_RATIO, H200, Case, Launch, Work, audit_dtype
+from tritonact.core.bench_op import Op
 from tritonact.core.testing import (
     TOLERANCES,
     Row,
@@ -168,7 +170,6 @@ class Rowwise(Spec):
     # --- benchmarks and machine code ----------------------------------------------------------
 
     def bench_ops(self):
-        from tritonact.bench.cases import Op
 
         return [Op(self.family, self.name, (), self)]
 
@@ -179,7 +180,6 @@ class Rowwise(Spec):
     def audit_cases(self, archs, dtypes, full):
         """Each kernel the launcher's plan launches for each audit shape (a split shape's two
         passes on its own summary rows), as planned for the H200's SMs."""
-        from tritonact.checks.audit import CEILING_RATIO, H200, Case
 
         planned = {(rows, columns): [k for backward in (False, True) for k in _planned_kernels(
                        self.math, rows, columns, backward, H200.sms)]
@@ -195,8 +195,6 @@ class Rowwise(Spec):
     def audit_launch(self, case):
         """The launcher's plan over the case's contiguous ``[rows, columns]`` input, reduced
         over the last dim, for the H200's SMs: the step that runs the case's kernel."""
-        from tritonact.checks.audit import H200, Launch, Work
-        from tritonact.families.elementwise import audit_dtype
 
         backward = case.kernel_name.startswith("backward")
         tensors = _audit_tensors(case.rows, case.columns, audit_dtype(case.dtype), backward)
