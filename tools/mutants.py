@@ -376,7 +376,7 @@ MUTANTS: list[Mutant] = [
         "is modified silently where torch raises",
         ("tests/test_api.py::test_every_inplace_entry_point_bumps_the_version",)),
     Mutant(
-        "elementwise-version-bump-lost", "tritonact/families/elementwise.py",
+        "elementwise-version-bump-lost", "tritonact/families/elementwise_function.py",
         "        y = run_forward(m, input, a, b, inplace)\n"
         "        if inplace and not is_compiling():\n"
         "            increment_version(input)\n",
@@ -437,32 +437,32 @@ MUTANTS: list[Mutant] = [
         "use(exclude=...) still switches the excluded ops",
         (f"{SWITCH}::test_nesting_repeated_enable_and_include_exclude",)),
     Mutant(
-        "switch-half-to-float-on-cpu", "tritonact/integrations/switch/dispatch.py",
+        "switch-half-to-float-on-cpu", "tritonact/families/rowwise.py",
         "if not (x.is_cuda and x.dtype == torch.float16):",
         "if not x.dtype == torch.float16:",
         "softmax(half_to_float=True) served on the CPU, where torch raises",
         (f"{CANNOT_SERVE}[softmax half_to_float on the CPU]",)),
     Mutant(
-        "switch-odd-glu", "tritonact/integrations/switch/dispatch.py",
+        "switch-odd-glu", "tritonact/families/gated.py",
         "        if x.shape[dim] % 2:\n            return None  # torch's error\n",
         "",
         "glu of an odd size served instead of torch's error",
         (f"{CANNOT_SERVE}[glu of an odd size]",)),
     Mutant(
-        "switch-mixed-dtypes", "tritonact/integrations/switch/dispatch.py",
+        "switch-mixed-dtypes", "tritonact/core/override.py",
         "return all(t.dtype == first.dtype and t.device == first.device",
         "return all(t.device == first.device",
         "a backward call with operands of two dtypes served instead of torch's",
         (f"{CANNOT_SERVE}[mixed dtypes in threshold_backward]",)),
     Mutant(
-        "switch-leaky-relu-result-slope", "tritonact/integrations/switch/resolution.py",
+        "switch-leaky-relu-result-slope", "tritonact/registry/elementwise.py",
         "if self_is_result and float(negative_slope) < 0:",
         "if self_is_result and float(negative_slope) > 0:",
         "leaky_relu_'s backward from its result with a negative slope served where torch "
         "raises",
         (f"{SWITCH}::test_negative_slope_in_place_backward_is_torchs_error",)),
     Mutant(
-        "switch-celu-float32-alpha", "tritonact/integrations/switch/resolution.py",
+        "switch-celu-float32-alpha", "tritonact/registry/elementwise.py",
         "1.0 / alpha, 1.0 / rounded(alpha, torch.float32)):",
         "1.0 / alpha,):",
         "celu's backward (torch passes 1/float32(alpha)) handed to torch: the switch stops "
@@ -597,7 +597,7 @@ MUTANTS: list[Mutant] = [
         "DTensors silently fall back to torch's kernels (the issue's starting point)",
         (f"{DISTRIBUTED}::test_functional_ops_on_every_placement",)),
     Mutant(
-        "dtensor-gated-local-split", "tritonact/families/gated.py",
+        "dtensor-gated-local-split", "tritonact/families/gated_function.py",
         "    gate, up = gated.halves(input, dim, gate_first, interleaved)\n"
         "    if (gate.requires_grad",
         "    gate, up = (type(input).from_local(h, input.device_mesh, input.placements)\n"
@@ -634,7 +634,7 @@ MUTANTS: list[Mutant] = [
         status="gpu-only",
         reason="needs CUDA (and two devices): on the CPU the guard is never reached"),
     Mutant(
-        "switch-half-to-float-dtype", "tritonact/integrations/switch/dispatch.py",
+        "switch-half-to-float-dtype", "tritonact/families/rowwise.py",
         "if not (x.is_cuda and x.dtype == torch.float16):",
         "if not (x.is_cuda and x.dtype == torch.bfloat16):",
         "half_to_float served for bf16 (torch's CUDA kernel refuses it) and not for fp16",
@@ -657,7 +657,7 @@ MUTANTS: list[Mutant] = [
         "path) would run the other op's math",
         ("tests/test_extension.py::test_a_taken_name_or_kernel_key_is_refused",)),
     Mutant(
-        "switch-shared-forward-serves-one-op", "tritonact/integrations/switch/resolution.py",
+        "switch-shared-forward-serves-one-op", "tritonact/families/elementwise_aten.py",
         "        ops = tuple(s.name for s, _ in entries)",
         "        ops = (spec.name,)",
         "aten::elu serves only elu, not selu and celu (aten::hardtanh not relu6): the switch "

@@ -15,17 +15,15 @@ import inspect
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
 
 from tritonact.core.audit_case import Case, Launch
 from tritonact.core.bench_op import Op
+from tritonact.core.override import Override
 from tritonact.core.testing import Row
-
-if TYPE_CHECKING:
-    from tritonact.integrations.switch.resolution import Override
 
 REQUIRED = inspect.Parameter.empty
 Shape = tuple[int, ...]

@@ -8,6 +8,7 @@ launchers and autograd Functions are ``tritonact.autograd.gated``."""
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 from collections.abc import Callable, Iterator, Mapping
@@ -19,9 +20,10 @@ from torch import nn
 
 from tritonact.autograd import gated
 from tritonact.autograd.gated import GateMath
-from tritonact.autograd.launch import NUM_WARPS, PLAIN_TENSOR_TYPES, served
+from tritonact.autograd.launch import NUM_WARPS, served
 from tritonact.core.audit_case import Case, Launch, Work, audit_dtype
 from tritonact.core.bench_op import Op
+from tritonact.core.override import Override, has_backend_kernel, same_meta
 from tritonact.core.testing import (
     Row,
     SwitchCase,
@@ -37,12 +39,11 @@ from tritonact.families.base import (
     Param,
     Spec,
     away_from,
-    bind_arguments,
     describe_params,
-    named,
     random_input,
     subclass,
 )
+from tritonact.families.gated_function import halves_text, make_function, make_mul
 from tritonact.kernels import gated as kernels
 
 LLM_HIDDEN = (4096, 11008, 14336)
@@ -223,7 +224,7 @@ class Gated(Spec):
     # --- the public API -----------------------------------------------------------------------
 
     def build_functions(self) -> list[Callable[..., torch.Tensor]]:
-        return [_make_function(self)] + ([_make_mul(self)] if self.mul_name else [])
+        return [make_function(self)] + ([make_mul(self)] if self.mul_name else [])
 
     def build_modules(self) -> list[type[nn.Module]]:
         function = self.function
@@ -241,7 +242,7 @@ class Gated(Spec):
 
         doc = (f"{self.module_name}: {self.formula}, by tritonact's fused Triton kernels. "
                f"Input ``(*, 2d, *)`` along ``dim``, output ``(*, d, *)``; the gate is the "
-               f"{_halves_text(self)} unless ``gate_first``/``interleaved`` say otherwise.")
+               f"{halves_text(self)} unless ``gate_first``/``interleaved`` say otherwise.")
         cls = subclass(self.module, own_forward, self.formula, self.module_name, doc)
         cls.arguments = {"dim": -1, **defaults}
         cls.options = options
@@ -267,10 +268,17 @@ class Gated(Spec):
         return ListRow(self.name + (f", {self.mul_name}" if self.mul_name else ""),
                        arguments, "inputs", "-", f"nn.{self.module_name}", self.formula)
 
-    def aten_overrides(self):
-        from tritonact.integrations.switch.resolution import gated_overrides
-
-        return gated_overrides(self)
+    def aten_overrides(self) -> list[Override]:
+        """A gated op torch has (glu): its ``aten::<name>`` and ``<name>_backward``."""
+        if self.torch_fn is None or not has_backend_kernel(self.name):
+            return []
+        serve = functools.partial(_serve_aten, self)
+        resolve = lambda *_: ((self.name,), self.math_for().key, 0.0, 0.0)
+        table = [Override(self.name, (self.name,), "gated", resolve, serve=serve)]
+        if has_backend_kernel(f"{self.name}_backward"):
+            table.append(Override(f"{self.name}_backward", (self.name,), "gated_backward",
+                                  resolve, (0, 1), serve))
+        return table
 
     # --- checks -------------------------------------------------------------------------------
 
@@ -395,136 +403,33 @@ class Gated(Spec):
         return Launch(kernel, args, meta, Work(NUM_WARPS, meta["BLOCK"]))
 
 
-def _halves_text(spec: Gated) -> str:
-    first, second = ("even", "odd") if spec.interleaved else ("first", "second")
-    gate, up = (first, second) if spec.gate_first else (second, first)
-    kind = "elements" if spec.interleaved else "half"
-    return f"{gate} {kind} of ``dim`` and up the {up} {kind}"
+def _serve_aten(spec: Spec, override: Override, selection: frozenset[str]):
+    """The switch's ``glu(x, dim)`` (``x``'s halves along dim: up, then the gate) and
+    ``glu_backward(dy, x, dim)``, whose gradient halves are written in place into one tensor;
+    None (torch's kernel) for what tritonact does not compute exactly."""
+    _, _, a, b = override.resolve()
+    m = spec.math_for()
+    served_here = spec.name in selection
 
-
-# --- the functional forms --------------------------------------------------------------------
-
-
-def _make_function(spec: Gated) -> Callable[..., torch.Tensor]:
-    """The op over the two halves of ``dim`` of one tensor (no copy: the halves are views, and
-    the gradient's halves are written in place)."""
-    defaults = spec.defaults
-    names = tuple(defaults)
-    default_values = tuple(defaults.values())
-    n_positional = len(spec.mul_defaults)
-    default_math = spec.math_for()
-    default_params = spec.param_values(defaults)
-    default_layout = (spec.gate_first, spec.interleaved)
-
-    def function(input: torch.Tensor, dim: int = -1, *args, **kwargs) -> torch.Tensor:
-        if args or kwargs:
-            values = dict(zip(names, bind_arguments(spec.name, names, default_values,
-                                                    n_positional, args, kwargs)))
-            m = spec.math_for(values.get("approximate", "none"))
-            params = spec.param_values(values)
-            layout = (values.get("gate_first", spec.gate_first),
-                      values.get("interleaved", spec.interleaved))
-            usable = m is not None and spec.accepts(params)
+    def run(args: list):
+        if not served_here:
+            return None
+        if override.kind == "gated":
+            (x, dim), dy = args, None
         else:
-            values, m, params, layout, usable = {}, default_math, default_params, \
-                default_layout, True
-        ndim = input.dim()
-        if ndim == 0 and served(input):
-            raise RuntimeError(f"{spec.name} does not support scalars because halving size "
-                               f"must be even")
-        if not served(input) or not usable or type(dim) is not int or not -ndim <= dim < ndim:
-            return spec.reference(input, dim, **values)  # torch's result or error
-        size = input.shape[dim]
-        dim %= ndim
-        if size % 2:
-            raise RuntimeError(f"Halving dimension must be even, but dimension {dim} is size "
-                               f"{size}")
-        floats = tuple(float(v) for v in params)
-        if type(input) not in PLAIN_TENSOR_TYPES:  # a DTensor: the only other type served
-            return _sharded(spec.name, m, input, dim, *map(bool, layout), floats)
-        if input.requires_grad and torch.is_grad_enabled():
-            return gated.GatedFunction.apply(input, m, dim, bool(layout[0]), bool(layout[1]),
-                                             floats)
-        gate, up = gated.halves(input, dim, *map(bool, layout))
-        return gated.run_forward(m, gate, up, *gated.kernel_scalars(floats))
+            dy, x, dim = args
+        if not served(x) or x.dim() == 0 or not -x.dim() <= dim < x.dim():
+            return None
+        if x.shape[dim] % 2:
+            return None  # torch's error
+        gate, up = gated.halves(x, dim, spec.gate_first)
+        if dy is None:
+            return gated.forward(m, gate, up, a, b)  # in aten's layout
+        if not (served(dy) and same_meta(dy, gate)):
+            return None
+        dx = torch.empty(x.shape, dtype=x.dtype, device=x.device)  # contiguous, as aten's
+        dgate, dup = gated.halves(dx, dim, spec.gate_first)
+        gated.backward(m, dy, gate, up, a, b, dgate, dup)
+        return dx
 
-    kind = inspect.Parameter
-    function.__signature__ = inspect.Signature([
-        kind("input", kind.POSITIONAL_OR_KEYWORD, annotation=torch.Tensor),
-        kind("dim", kind.POSITIONAL_OR_KEYWORD, default=-1, annotation=int),
-        *(kind(n, kind.POSITIONAL_OR_KEYWORD if i < n_positional else kind.KEYWORD_ONLY,
-               default=v, annotation=type(v)) for i, (n, v) in enumerate(defaults.items()))],
-        return_annotation=torch.Tensor)
-    options = (" ``gate_first=False`` swaps gate and up (up first: vLLM's ``MulAndSilu`` is "
-               "``swiglu(x, gate_first=False)``); ``interleaved=True`` takes the even and the "
-               "odd elements of ``dim`` (``x[..., ::2]``, ``x[..., 1::2]``: gpt-oss's layout) "
-               "instead of its halves, read in place as pairs (no copy)."
-               if spec.has_layout_options else " As torch.nn.functional.glu.")
-    return named(function, spec.name, (
-        f"{spec.name}(x) = {spec.formula}.\n\n"
-        f"Split ``dim`` in two: by default the gate is the {_halves_text(spec)}.{options} "
-        f"One launch forward and one backward; saves only the input. Odd sizes raise "
-        f"torch.nn.functional.glu's error.\n"
-    ))
-
-
-def _sharded(name: str, m: GateMath, input, dim: int, gate_first: bool, interleaved: bool,
-             floats: tuple[float, ...]):
-    """A gated op on a DTensor: the halves are split by DTensor's own ``chunk`` (on a sharded
-    split dim, torch's rule gathers that dim first: each rank's shard of ``[gate | up]`` does not
-    hold matching gate and up elements), then the two-tensor op runs on the halves' shards, with
-    torch's autograd through the split."""
-    from torch.distributed.tensor import Replicate
-
-    from tritonact.autograd.sharding import note_once
-
-    if any(p.is_partial() for p in input.placements):  # torch's glu rule: reduced first
-        note_once(name, "a Partial input is reduced to Replicate first (torch's glu rule)")
-        input = input.redistribute(placements=[Replicate() if p.is_partial() else p
-                                               for p in input.placements])
-    if any(p.is_shard(dim) for p in input.placements):
-        note_once(name, f"split dim {dim} sharded: gathered by torch's split rule first (a "
-                        f"local split would pair the wrong elements)")
-    gate, up = gated.halves(input, dim, gate_first, interleaved)
-    if (gate.requires_grad or up.requires_grad) and torch.is_grad_enabled():
-        return gated.GatedMulFunction.apply(gate, up, m, floats)
-    return gated.run_forward(m, gate, up, *gated.kernel_scalars(floats))
-
-
-def _make_mul(spec: Gated) -> Callable[..., torch.Tensor]:
-    """``act(gate) * up`` for models that keep gate and up apart (any layouts, no copy for
-    ``[rows, columns]`` with a column step of 1 or 2)."""
-    defaults = spec.mul_defaults
-    names = tuple(defaults)
-    default_values = tuple(defaults.values())
-    default_math = spec.math_for()
-    default_params = tuple(float(v) for v in spec.param_values(defaults))
-
-    def function(gate: torch.Tensor, up: torch.Tensor, *args, **kwargs) -> torch.Tensor:
-        if args or kwargs:
-            values = dict(zip(names, bind_arguments(spec.mul_name, names, default_values,
-                                                    len(names), args, kwargs)))
-            m = spec.math_for(values.get("approximate", "none"))
-            params = spec.param_values(values)
-            usable = m is not None and spec.accepts(params)
-        else:
-            values, m, params, usable = {}, default_math, default_params, True
-        if (not usable or not (served(gate) and served(up)) or gate.shape != up.shape
-                or gate.dtype != up.dtype or gate.device != up.device):
-            return spec.reference_mul(gate, up, **values)  # torch's result or error
-        floats = tuple(float(v) for v in params)
-        if (gate.requires_grad or up.requires_grad) and torch.is_grad_enabled():
-            return gated.GatedMulFunction.apply(gate, up, m, floats)
-        return gated.run_forward(m, gate, up, *gated.kernel_scalars(floats))
-
-    kind = inspect.Parameter
-    function.__signature__ = inspect.Signature([
-        kind("gate", kind.POSITIONAL_OR_KEYWORD, annotation=torch.Tensor),
-        kind("up", kind.POSITIONAL_OR_KEYWORD, annotation=torch.Tensor),
-        *(kind(n, kind.POSITIONAL_OR_KEYWORD, default=v, annotation=type(v))
-          for n, v in defaults.items())], return_annotation=torch.Tensor)
-    return named(function, spec.mul_name, (
-        f"{spec.mul_name}(gate, up) = {spec.formula.split(', (a, b)')[0]} with a = gate, "
-        f"b = up, fused: one launch forward, one backward giving both gradients; saves gate "
-        f"and up only.\n"
-    ))
+    return run

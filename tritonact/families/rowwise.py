@@ -4,6 +4,7 @@ Functions are ``tritonact.autograd.rowwise``."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -17,6 +18,7 @@ from tritonact.autograd.launch import KERNEL_DTYPES, served
 from tritonact.autograd.rowwise import RowMath
 from tritonact.core.audit_case import CEILING_RATIO, H200, Case, Launch, Work, audit_dtype
 from tritonact.core.bench_op import Op
+from tritonact.core.override import Override, has_backend_kernel, same_meta
 from tritonact.core.testing import (
     TOLERANCES,
     Row,
@@ -103,10 +105,18 @@ class Rowwise(Spec):
         return ListRow(self.name, "dim=None, _stacklevel=3, dtype=None", "output", "-",
                        ", ".join(f"nn.{m.__name__}" for m in modules), self.formula)
 
-    def aten_overrides(self):
-        from tritonact.integrations.switch.resolution import rowwise_overrides
-
-        return rowwise_overrides(self)
+    def aten_overrides(self) -> list[Override]:
+        """The switch's ``_<name>`` and ``_<name>_backward_data``."""
+        serve = functools.partial(_serve_aten, self)
+        resolve = lambda *_: ((self.name,), self.name, 0.0, 0.0)
+        table = []
+        if has_backend_kernel(f"_{self.name}"):
+            table.append(Override(f"_{self.name}", (self.name,), "rowwise", resolve,
+                                  serve=serve))
+        if has_backend_kernel(f"_{self.name}_backward_data"):
+            table.append(Override(f"_{self.name}_backward_data", (self.name,),
+                                  "rowwise_backward", resolve, (0, 1), serve))
+        return table
 
     # --- checks -------------------------------------------------------------------------------
 
@@ -259,3 +269,40 @@ def _make_function(spec: Rowwise) -> Callable[..., torch.Tensor]:
         f"launch forward, one backward, which reads the saved output only. Rows of any length "
         f"and a reduced dim anywhere in any layout, with no copy.\n"
     ))
+
+
+def _serve_aten(spec: Spec, override: Override, selection: frozenset[str]):
+    """The switch's ``_softmax(x, dim, half_to_float)`` and ``_softmax_backward_data(dy, y,
+    dim, input_dtype)`` (and log_softmax's): half_to_float (fp16 in, fp32 out) on CUDA only, as
+    torch; None (torch's kernel) for what tritonact does not compute exactly."""
+    m = spec.math
+    served_here = spec.name in selection
+
+    def run(args: list):
+        if not served_here:
+            return None
+        if override.kind == "rowwise":
+            x, dim, half_to_float = args
+            if not served(x):
+                return None
+            dtype = x.dtype
+            if half_to_float:
+                if not (x.is_cuda and x.dtype == torch.float16):
+                    return None
+                dtype = torch.float32
+            ndim = max(x.dim(), 1)
+            if not -ndim <= dim < ndim:
+                return None
+            return rowwise.forward(m, x, dim % ndim, dtype)
+        dy, y, dim, input_dtype = args
+        if not (served(dy) and served(y) and same_meta(dy, y) and input_dtype in KERNEL_DTYPES):
+            return None
+        if input_dtype != y.dtype and not (y.is_cuda and y.dtype == torch.float32
+                                           and input_dtype == torch.float16):
+            return None
+        ndim = max(y.dim(), 1)
+        if not -ndim <= dim < ndim:
+            return None
+        return rowwise.backward(m, dy, y, dim % ndim, input_dtype)
+
+    return run

@@ -12,17 +12,11 @@ from torch import nn
 
 from tritonact.autograd.elementwise import Math
 from tritonact.autograd.launch import compute_dtype, rounded
+from tritonact.core.override import Aten, Resolved
 from tritonact.families.base import Param
 from tritonact.families.elementwise import Elementwise
-from tritonact.integrations.switch.resolution import (
-    Aten,
-    elu_backward,
-    elu_family,
-    hardtanh,
-    leaky_relu_backward,
-    threshold_backward,
-)
 from tritonact.kernels import activations as k
+from tritonact.kernels.activations import SELU_ALPHA, SELU_SCALE
 
 
 def _nonnegative(value: float, *_) -> bool:
@@ -75,6 +69,53 @@ def relu_squared_composite(input: torch.Tensor) -> torch.Tensor:
     """relu_squared in torch ops, ``relu(x)^2`` (Primer's, Hugging Face's
     ``ReLUSquaredActivation``): the reference and the fallback."""
     return torch.square(F.relu(input))
+
+
+# --- how torch's aten operators' arguments resolve to these ops' kernels (the switch) ---------
+
+
+def elu_family(alpha: float, scale: float, input_scale: float) -> Resolved:
+    """aten::elu's ``scale * (x if x > 0 else alpha * (exp(x * input_scale) - 1))``: elu
+    (scale = input_scale = 1), selu (torch's constants) and celu (input_scale = 1 / alpha; in
+    celu's backward torch's derivative formula passes ``1 / float32(alpha)``)."""
+    alpha, scale, input_scale = float(alpha), float(scale), float(input_scale)
+    if scale == 1.0 and input_scale == 1.0:
+        return ("elu", "celu") if alpha == 1.0 else ("elu",), "elu", alpha, 0.0
+    if (alpha, scale, input_scale) == (SELU_ALPHA.value, SELU_SCALE.value, 1.0):
+        return ("selu",), "selu", 0.0, 0.0
+    if scale == 1.0 and alpha != 0.0 and input_scale in (
+            1.0 / alpha, 1.0 / rounded(alpha, torch.float32)):
+        return ("celu",), "celu", alpha, 0.0
+    return None
+
+
+def elu_backward(alpha, scale, input_scale, is_result: bool) -> Resolved:
+    """elu_backward from the input; from the result (in-place elu_) torch computes it."""
+    return None if is_result else elu_family(alpha, scale, input_scale)
+
+
+def threshold_backward(threshold) -> Resolved:
+    """``0 if t <= threshold else grad``: relu's backward (threshold 0, t the output) and
+    threshold's, whichever tensor t is; the threshold kernel's backward is exactly this."""
+    threshold = float(threshold)
+    ops = ("relu", "threshold") if threshold == 0.0 else ("threshold",)
+    return ops, "threshold", threshold, 0.0
+
+
+def hardtanh(min_val, max_val) -> Resolved:
+    """hardtanh; relu6 is hardtanh(0, 6) in torch."""
+    lo, hi = float(min_val), float(max_val)
+    if lo > hi:
+        return None
+    return ("hardtanh", "relu6") if (lo, hi) == (0.0, 6.0) else ("hardtanh",), "hardtanh", lo, hi
+
+
+def leaky_relu_backward(negative_slope, self_is_result: bool) -> Resolved:
+    """``t > 0 ? grad : grad * slope`` from the input, or from the result when the slope is
+    >= 0; torch refuses the result with a negative slope (its error)."""
+    if self_is_result and float(negative_slope) < 0:
+        return None
+    return ("leaky_relu",), "leaky_relu", float(negative_slope), 0.0
 
 
 #: aten::elu computes elu, selu and celu (its scale and input_scale); aten::hardtanh computes

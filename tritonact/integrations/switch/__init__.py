@@ -17,16 +17,19 @@ registered. The kernels call only the raw launchers (``torch.empty_like`` and Tr
 overridden operator, so nothing recurses.
 
 
-The switch is in three parts: :mod:`~tritonact.integrations.switch.resolution` (which aten
-operators serve which registry ops, and what their arguments resolve to),
+The switch is in three parts: :mod:`~tritonact.integrations.switch.table` (which aten
+operators serve which registry ops, collected from the families' overrides),
 :mod:`~tritonact.integrations.switch.dispatch` (the kernels registered with the dispatcher) and
-:mod:`~tritonact.integrations.switch.state` (on, off, scoped). ``python -m tritonact verify``
-checks every override against torch (``tritonact.checks.verify.check_overrides``).
+:mod:`~tritonact.integrations.switch.state` (on, off, scoped); the inline calls under
+torch.compile go through Inductor's pass in :mod:`~tritonact.integrations.switch.rewrite`.
+``python -m tritonact verify`` checks every override against torch
+(``tritonact.checks.verify.check_overrides``).
 """
 
+from tritonact.core.override import Aten, Override
 from tritonact.integrations.switch.dispatch import dispatch_keys, served_hooks
-from tritonact.integrations.switch.resolution import Aten, Override, covered_ops, overrides
 from tritonact.integrations.switch.state import active_ops, disable, enable, is_enabled, use
+from tritonact.integrations.switch.table import covered_ops, overrides
 
 
 def __getattr__(name: str):

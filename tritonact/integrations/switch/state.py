@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 import torch
 
 from tritonact.integrations.switch import dispatch
-from tritonact.integrations.switch.resolution import covered_ops, overrides
+from tritonact.integrations.switch.table import covered_ops, overrides
 
 log = logging.getLogger("tritonact")
 
