@@ -24,6 +24,7 @@ from .launch import (
     PLAIN_TENSOR_TYPES,
     block_size,
     coalesce,
+    dtensor_rules,
     file_under_key,
     is_compiling,
     is_dense,
@@ -211,6 +212,31 @@ def _(g, t, key, a, b):
 def _(gg, g, t, key, a, b):
     return torch.empty_like(t, memory_format=torch.contiguous_format), torch.empty_like(
         t, memory_format=torch.contiguous_format)
+
+
+def _sharding_rules() -> None:
+    """The DTensor rules of this module's custom ops: pointwise (``autograd/sharding.py``)."""
+    from torch.distributed.tensor.experimental import register_sharding
+
+    from .sharding import note_partial, pointwise
+
+    @register_sharding(torch.ops.tritonact.elementwise_forward.default)
+    def _(x, key, a, b):
+        note_partial("elementwise_forward", x)
+        return pointwise([x], 3, 1)
+
+    @register_sharding(torch.ops.tritonact.elementwise_backward.default)
+    def _(g, t, key, a, b):
+        note_partial("elementwise_backward", g, t)
+        return pointwise([g, t], 3, 1)
+
+    @register_sharding(torch.ops.tritonact.elementwise_second.default)
+    def _(gg, g, t, key, a, b):
+        note_partial("elementwise_second", gg, g, t)
+        return pointwise([gg, g, t], 3, 2)
+
+
+dtensor_rules.append(_sharding_rules)
 
 
 def run_forward(m: Math, x: torch.Tensor, a: float, b: float, inplace: bool) -> torch.Tensor:

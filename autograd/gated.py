@@ -18,6 +18,7 @@ from .launch import (
     INT32_LIMIT,
     PLAIN_TENSOR_TYPES,
     coalesce,
+    dtensor_rules,
     file_under_key,
     is_compiling,
     launch,
@@ -224,6 +225,31 @@ def backward_op(dy: torch.Tensor, gate: torch.Tensor, up: torch.Tensor, key: str
 def _(dy, gate, up, key, a, b):
     return (torch.empty(gate.shape, dtype=gate.dtype, device=gate.device),
             torch.empty(up.shape, dtype=up.dtype, device=up.device))
+
+
+def _sharding_rules() -> None:
+    """The DTensor rules of this module's custom ops: pointwise, and linear in up
+    (``autograd/sharding.py``)."""
+    from torch.distributed.tensor import Partial, Replicate
+    from torch.distributed.tensor.experimental import register_sharding
+
+    from .sharding import note_partial, pointwise
+
+    @register_sharding(torch.ops.tritonact.gated_forward.default)
+    def _(gate, up, key, a, b):
+        note_partial("gated_forward", gate)
+        # linear in up: a Partial up stays Partial with the gate replicated (torch's rule for
+        # the product act(gate) * up, which its composite gives)
+        linear_in_up = ([Partial()], [Replicate(), Partial(), None, None, None])
+        return [*pointwise([gate, up], 3, 1), linear_in_up]
+
+    @register_sharding(torch.ops.tritonact.gated_backward.default)
+    def _(dy, gate, up, key, a, b):
+        note_partial("gated_backward", dy, gate, up)
+        return pointwise([dy, gate, up], 3, 2)
+
+
+dtensor_rules.append(_sharding_rules)
 
 
 def halves(x: torch.Tensor, dim: int, gate_first: bool, interleaved: bool = False):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import struct
 import sys
@@ -23,7 +24,7 @@ launch_hooks: list[Callable[[str], None]] = []
 INT32_LIMIT = 2**31 - 1
 #: The tensor types the launchers take directly; a DTensor (the only other type ``served``
 #: accepts) goes through the ``tritonact::`` custom ops, whose DTensor dispatch runs the kernels
-#: on its local shard (``autograd/sharding.py``).
+#: on its local shard (:data:`dtensor_rules`).
 PLAIN_TENSOR_TYPES = (torch.Tensor, torch.nn.Parameter)
 _is_functorch_wrapped = torch._C._functorch.is_functorch_wrapped_tensor
 NUM_WARPS = 4
@@ -76,16 +77,45 @@ def is_dtensor(x: object) -> bool:
 
 def served_sharded(x) -> bool:
     """Whether a DTensor's local shard is served (see :func:`served`); the first time, the
-    custom ops' DTensor sharding rules are registered (``autograd/sharding.py``)."""
-    from . import sharding
-
+    custom ops' DTensor sharding rules are registered (:data:`dtensor_rules`)."""
     if not served(x._local_tensor):
         local = x._local_tensor
-        sharding.note_once(f"a {local.dtype} shard on {local.device}", "not served: torch's op")
+        note_once(f"a {local.dtype} shard on {local.device}", "not served: torch's op")
         return False
-
-    sharding.register()
+    register_dtensor_rules()
     return True
+
+
+#: Each launcher module's registration of its custom ops' DTensor sharding rules (built from
+#: ``autograd/sharding.py``'s helpers), added as the module is imported and run once each, the
+#: first time a DTensor is served: importing ``torch.distributed.tensor`` costs a second or
+#: more, which a process without DTensors never pays.
+dtensor_rules: list[Callable[[], None]] = []
+_registered_rules: set[Callable[[], None]] = set()
+_rules_lock = threading.Lock()
+
+
+def register_dtensor_rules() -> None:
+    """Run every launcher module's rule registration not yet run."""
+    if len(_registered_rules) == len(dtensor_rules):
+        return
+    with _rules_lock:
+        for rules in dtensor_rules:
+            if rules not in _registered_rules:
+                rules()
+                _registered_rules.add(rules)
+
+
+log = logging.getLogger("tritonact")
+#: (op, what was redistributed) pairs already logged.
+_logged: set[tuple[str, str]] = set()
+
+
+def note_once(op: str, what: str) -> None:
+    """Log at INFO, once per ``op`` and ``what``, how a DTensor call is served."""
+    if (op, what) not in _logged:
+        _logged.add((op, what))
+        log.info("tritonact: %s on a DTensor: %s", op, what)
 
 
 def writable_in_place(x: torch.Tensor) -> bool:
@@ -97,8 +127,6 @@ def writable_in_place(x: torch.Tensor) -> bool:
     if x.is_inference() and not torch.is_inference_mode_enabled():
         return False
     if is_dtensor(x):  # no in-place custom op has a sharding rule: torch's in-place op runs
-        from .sharding import note_once
-
         note_once("an in-place activation", "runs torch's in-place op (falls back)")
         return False
     return x.is_contiguous() or not overlaps(x)

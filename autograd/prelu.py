@@ -24,6 +24,7 @@ from .launch import (
     PLAIN_TENSOR_TYPES,
     block_size,
     coalesce,
+    dtensor_rules,
     file_under_key,
     is_compiling,
     is_dense,
@@ -218,6 +219,25 @@ def backward_op(g: torch.Tensor, x: torch.Tensor, weight: torch.Tensor,
 @backward_op.register_fake
 def _(g, x, weight, key):
     return torch.empty_like(x), torch.empty_like(weight)
+
+
+def _sharding_rules() -> None:
+    """The DTensor rules of this module's custom ops: the channel dim and the weight sharded
+    together (``autograd/sharding.py``)."""
+    from torch.distributed.tensor.experimental import register_sharding
+
+    from .sharding import prelu
+
+    @register_sharding(torch.ops.tritonact.prelu_forward.default)
+    def _(x, weight, key):
+        return prelu("prelu_forward", x, weight, 1)
+
+    @register_sharding(torch.ops.tritonact.prelu_backward.default)
+    def _(g, x, weight, key):
+        return prelu("prelu_backward", x, weight, 2)
+
+
+dtensor_rules.append(_sharding_rules)
 
 
 def run_forward(m: PreluMath, x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:

@@ -18,6 +18,7 @@ from .launch import (
     PLAIN_TENSOR_TYPES,
     coalesce,
     compute_dtype,
+    dtensor_rules,
     file_under_key,
     is_compiling,
     launch,
@@ -276,6 +277,25 @@ def backward_op(dy: torch.Tensor, y: torch.Tensor, key: str, dim: int,
 @backward_op.register_fake
 def _(dy, y, key, dim, dtype):
     return torch.empty_like(y, dtype=dtype, memory_format=torch.contiguous_format)
+
+
+def _sharding_rules() -> None:
+    """The DTensor rules of this module's custom ops: torch's softmax rule
+    (``autograd/sharding.py``)."""
+    from torch.distributed.tensor.experimental import register_sharding
+
+    from .sharding import rowwise
+
+    @register_sharding(torch.ops.tritonact.rowwise_forward.default)
+    def _(x, key, dim, dtype):
+        return rowwise(f"{key} (rowwise_forward)", [x], dim, 3)
+
+    @register_sharding(torch.ops.tritonact.rowwise_backward.default)
+    def _(dy, y, key, dim, dtype):
+        return rowwise(f"{key} (rowwise_backward)", [dy, y], dim, 3)
+
+
+dtensor_rules.append(_sharding_rules)
 
 
 def run_forward(m: RowMath, x: torch.Tensor, dim: int, dtype: torch.dtype) -> torch.Tensor:

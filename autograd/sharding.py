@@ -1,10 +1,11 @@
-"""DTensor sharding rules for tritonact's ``tritonact::`` custom ops.
+"""The placement rules behind the DTensor sharding of tritonact's ``tritonact::`` custom ops.
 
 A DTensor given to a tritonact function reaches the kernels through the family's custom ops
 (``tritonact::elementwise_forward`` and the rest): DTensor's dispatch redistributes the inputs
-to a placement these rules accept, runs the op (so the kernels) on each rank's local shard and
-wraps the result with the rule's output placement. The rules are registered with torch's
-``torch.distributed.tensor.experimental.register_sharding`` and give the placements torch's own
+to a placement the op's rule accepts, runs the op (so the kernels) on each rank's local shard
+and wraps the result with the rule's output placement. Each launcher module registers its own
+ops' rules (with torch's ``torch.distributed.tensor.experimental.register_sharding``) through
+``launch.dtensor_rules``, built from the helpers here, which give the placements torch's own
 rules give the matching aten op:
 
 - pointwise ops (the elementwise family, the gated ops' two-tensor forms, their backward):
@@ -17,7 +18,7 @@ rules give the matching aten op:
   with one slope per channel, the weight is sharded alongside. The weight's gradient over a
   sharded batch is ``Partial`` (a sum over ranks), as torch's autograd gives for the same math.
 
-Registered once, the first time a DTensor reaches a tritonact function (importing
+Imported only when the first DTensor reaches a tritonact function (importing
 ``torch.distributed.tensor`` costs a second or more, which a process without DTensors never
 pays). Each redistribution a rule asks for is logged once per op and placement kind at INFO on
 the ``tritonact`` logger.
@@ -25,32 +26,18 @@ the ``tritonact`` logger.
 
 from __future__ import annotations
 
-import functools
-import logging
 from collections.abc import Sequence
 
-import torch
 from torch.distributed.tensor import Partial, Replicate, Shard
-from torch.distributed.tensor.experimental import register_sharding
 from torch.distributed.tensor.placement_types import Placement
 
-log = logging.getLogger("tritonact")
-
-#: (op, what was redistributed) pairs already logged.
-_logged: set[tuple[str, str]] = set()
+from .launch import note_once
 
 PlacementList = list[Placement | None]
 Strategies = list[tuple[PlacementList, PlacementList]]
 
 
-def note_once(op: str, what: str) -> None:
-    """Log at INFO, once per ``op`` and ``what``, how a DTensor call is served."""
-    if (op, what) not in _logged:
-        _logged.add((op, what))
-        log.info("tritonact: %s on a DTensor: %s", op, what)
-
-
-def _pointwise(specs: Sequence, n_others: int, n_outputs: int) -> Strategies:
+def pointwise(specs: Sequence, n_others: int, n_outputs: int) -> Strategies:
     """A pointwise op's placements: all inputs (``specs``) and outputs ``Shard(d)`` for each dim
     ``d`` an input is sharded on, or all ``Replicate`` (``n_others`` non-tensor arguments follow
     the inputs). ``Partial`` is not among them: DTensor reduces it to ``Replicate`` first, as
@@ -61,12 +48,12 @@ def _pointwise(specs: Sequence, n_others: int, n_outputs: int) -> Strategies:
     return [([p] * n_outputs, [p] * len(specs) + [None] * n_others) for p in choices]
 
 
-def _note_partial(op: str, *specs) -> None:
+def note_partial(op: str, *specs) -> None:
     if any(p.is_partial() for spec in specs for p in spec.placements):
         note_once(op, "a Partial input is reduced to Replicate first (torch's pointwise rule)")
 
 
-def _replicate_reduced(placement: Placement, dim: int) -> Placement:
+def replicate_reduced(placement: Placement, dim: int) -> Placement:
     """torch's softmax rule for one mesh dim: ``Partial`` and ``Shard(dim)`` become
     ``Replicate``; any other placement stays."""
     if placement.is_partial() or (isinstance(placement, Shard) and placement.dim == dim):
@@ -74,11 +61,11 @@ def _replicate_reduced(placement: Placement, dim: int) -> Placement:
     return placement
 
 
-def _rowwise(op: str, specs: Sequence, dim: int, n_others: int) -> Strategies:
+def rowwise(op: str, specs: Sequence, dim: int, n_others: int) -> Strategies:
     """A row-wise op over ``dim``: the placements of the most-sharded input (``specs``), with
     the reduced dim and any ``Partial`` replicated, for every tensor (torch's softmax rule)."""
     source = max(specs, key=lambda spec: spec.num_shards)
-    targets = [_replicate_reduced(p, dim) for p in source.placements]
+    targets = [replicate_reduced(p, dim) for p in source.placements]
     if any(target != p for target, p in zip(targets, source.placements)):
         note_once(op, f"reduced dim {dim} sharded or Partial: replicated first (torch's softmax "
                       f"rule), the kernel then runs on whole rows")
@@ -86,7 +73,7 @@ def _rowwise(op: str, specs: Sequence, dim: int, n_others: int) -> Strategies:
     return [([p], [p] * len(specs) + [None] * n_others) for p in choices]
 
 
-def _prelu(op: str, x, weight, n_outputs: int) -> Strategies:
+def prelu(op: str, x, weight, n_outputs: int) -> Strategies:
     """prelu's placements: ``x`` sharded on any dim but the channel dim (1), the weight
     replicated; over the channel dim with one slope per channel, the weight ``Shard(0)`` with
     it; all replicated. Backward (``n_outputs`` 2: dx, dweight) adds the weight gradient,
@@ -103,57 +90,5 @@ def _prelu(op: str, x, weight, n_outputs: int) -> Strategies:
             outputs = [Shard(d), Partial()][:n_outputs]
         strategies.append((outputs, [*inputs, None]))
     strategies.append(([Replicate()] * n_outputs, [Replicate()] * n_inputs + [None]))
-    _note_partial(op, x, weight)
+    note_partial(op, x, weight)
     return strategies
-
-
-@functools.cache
-def register() -> None:
-    """Register the rules with DTensor (once; the first DTensor call does it)."""
-    ops = torch.ops.tritonact
-    # importing the launchers defines the ops (tritonact's import already has)
-    from . import elementwise, gated, prelu, rowwise  # noqa: F401
-
-    @register_sharding(ops.elementwise_forward.default)
-    def _(x, key, a, b):
-        _note_partial("elementwise_forward", x)
-        return _pointwise([x], 3, 1)
-
-    @register_sharding(ops.elementwise_backward.default)
-    def _(g, t, key, a, b):
-        _note_partial("elementwise_backward", g, t)
-        return _pointwise([g, t], 3, 1)
-
-    @register_sharding(ops.elementwise_second.default)
-    def _(gg, g, t, key, a, b):
-        _note_partial("elementwise_second", gg, g, t)
-        return _pointwise([gg, g, t], 3, 2)
-
-    @register_sharding(ops.gated_forward.default)
-    def _(gate, up, key, a, b):
-        _note_partial("gated_forward", gate)
-        # linear in up: a Partial up stays Partial with the gate replicated (torch's rule for
-        # the product act(gate) * up, which its composite gives)
-        linear_in_up = ([Partial()], [Replicate(), Partial(), None, None, None])
-        return [*_pointwise([gate, up], 3, 1), linear_in_up]
-
-    @register_sharding(ops.gated_backward.default)
-    def _(dy, gate, up, key, a, b):
-        _note_partial("gated_backward", dy, gate, up)
-        return _pointwise([dy, gate, up], 3, 2)
-
-    @register_sharding(ops.rowwise_forward.default)
-    def _(x, key, dim, dtype):
-        return _rowwise(f"{key} (rowwise_forward)", [x], dim, 3)
-
-    @register_sharding(ops.rowwise_backward.default)
-    def _(dy, y, key, dim, dtype):
-        return _rowwise(f"{key} (rowwise_backward)", [dy, y], dim, 3)
-
-    @register_sharding(ops.prelu_forward.default)
-    def _(x, weight, key):
-        return _prelu("prelu_forward", x, weight, 1)
-
-    @register_sharding(ops.prelu_backward.default)
-    def _(g, x, weight, key):
-        return _prelu("prelu_backward", x, weight, 2)

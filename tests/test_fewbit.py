@@ -12,6 +12,7 @@ import torch.nn.functional as F
 import tritonact
 import tritonact.functional as TF
 import tritonact.nn as tnn
+from tritonact.checks import fewbit as fewbit_checks
 from tritonact.core import fewbit
 from tritonact.core.fewbit_levels import LEVELS
 from tritonact.registry import ELEMENTWISE, OPS
@@ -126,7 +127,7 @@ def test_more_bits_approximate_better():
 def test_levels_are_rederived(keys):
     """``tools/fewbit_levels.py``'s constants are what the DP gives now (1-4 bits; every op
     with ``--exhaustive``, ~0.6 s an op)."""
-    derived = fewbit.derive_defaults(keys)
+    derived = fewbit_checks.derive_defaults(keys)
     assert {key for key, _ in LEVELS} == fewbit.SMOOTH
     assert derived.keys() == {(key, bits) for key in keys for bits in fewbit.ALLOWED_BITS}
     for key in derived:

@@ -27,13 +27,13 @@ def _floats(values: tuple[float, ...]) -> str:
 
 
 def main() -> None:
-    from tritonact.core import fewbit
+    from tritonact.checks import fewbit
 
     lines = [HEADER]
     for (key, bits), (boundaries, levels) in sorted(fewbit.derive_defaults().items()):
         lines.append(f"    ({key!r}, {bits}): (\n{_floats(boundaries)},\n{_floats(levels)}),\n")
     lines.append("}\n")
-    path = pathlib.Path(__file__).resolve().parent.parent / "tritonact" / "fewbit_levels.py"
+    path = pathlib.Path(__file__).resolve().parent.parent / "tritonact" / "core" / "fewbit_levels.py"
     path.write_text("".join(lines))
     print(f"wrote {path}")
 

@@ -130,7 +130,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def _verify_saved_bits(ops, dtypes, device: str) -> int:
     """``verify --saved-bits``: the few-bit modes against exact mode (``fewbit.verify_rows``)."""
-    from tritonact.core import fewbit
+    from tritonact.checks import fewbit
 
     rows = list(fewbit.verify_rows(ops, dtypes, device))
     for row in rows:
@@ -169,7 +169,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     if args.saved_bits:  # measured on any device: the interpreter's CPU tensors will do
         device = _device(None)
-        from tritonact.core import fewbit
+        from tritonact.checks import fewbit
 
         dtypes = [getattr(torch, d) for d in args.dtypes or ("bfloat16", "float32")]
         print("Bytes per element autograd saves for backward (saved_tensors_hooks, 2^12 "

@@ -95,7 +95,7 @@ def _sharded(name: str, m: GateMath, input, dim: int, gate_first: bool, interlea
     torch's autograd through the split."""
     from torch.distributed.tensor import Replicate
 
-    from tritonact.autograd.sharding import note_once
+    from tritonact.autograd.launch import note_once
 
     if any(p.is_partial() for p in input.placements):  # torch's glu rule: reduced first
         note_once(name, "a Partial input is reduced to Replicate first (torch's glu rule)")

@@ -205,7 +205,7 @@ def _make_function(spec: Randomized, inplace_twin: bool = False):
         if not training:
             return slope_fn(input, (lower + upper) / 2, inplace)
         if is_dtensor(input):  # no sharding rule for the seeded kernels: torch's random op
-            from tritonact.autograd.sharding import note_once
+            from tritonact.autograd.launch import note_once
 
             note_once(spec.name, "training mode runs torch's op (falls back)")
             return torch_fn(input, lower, upper, training, inplace)
