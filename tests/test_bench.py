@@ -65,7 +65,7 @@ from tritonact.bench.report import (
     latency_table,
     plots,
 )
-from tritonact.families.gated import LLM_HIDDEN
+from tritonact.families.base import LLM_HIDDEN
 from tritonact.registry import (
     BIASED,
     ELEMENTWISE,

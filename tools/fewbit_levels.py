@@ -33,7 +33,8 @@ def main() -> None:
     for (key, bits), (boundaries, levels) in sorted(fewbit.derive_defaults().items()):
         lines.append(f"    ({key!r}, {bits}): (\n{_floats(boundaries)},\n{_floats(levels)}),\n")
     lines.append("}\n")
-    path = pathlib.Path(__file__).resolve().parent.parent / "tritonact" / "core" / "fewbit_levels.py"
+    root = pathlib.Path(__file__).resolve().parent.parent
+    path = root / "tritonact" / "core" / "fewbit_levels.py"
     path.write_text("".join(lines))
     print(f"wrote {path}")
 

@@ -642,7 +642,22 @@ MUTANTS: list[Mutant] = [
         status="gpu-only",
         reason="half_to_float is served on CUDA only: on the CPU both conditions hand every "
                "call to torch"),
-    # --- the redesign: registry, families, math records, switch resolution ------------------
+    # --- the layers; the registry, families, math records, switch resolution -----------------
+    Mutant(
+        "layers-family-reaches-up", "tritonact/families/base.py",
+        '    """``alpha=0.5, inplace=True``, or ``defaults``."""\n',
+        '    """``alpha=0.5, inplace=True``, or ``defaults``."""\n'
+        "    from tritonact.registry import OPS  # noqa: F401\n",
+        "a family imports the registry above it (a deferred import inside a function: the "
+        "package still imports, and the circle families <- registry <- families is back)",
+        ("tests/test_layers.py::test_imports_run_down_the_layers[tritonact.families.base]",
+         "tests/test_layers.py::test_no_circles")),
+    Mutant(
+        "layers-launch-knows-a-launcher", "autograd/launch.py",
+        "def register_dtensor_rules() -> None:\n",
+        "def register_dtensor_rules() -> None:\n    from . import elementwise  # noqa: F401\n",
+        "the launch helpers import a launcher again (the DTensor circle of issue 31)",
+        ("tests/test_layers.py::test_no_circles",)),
     Mutant(
         "registry-taken-name-accepted", "tritonact/registry/__init__.py",
         "        if taken:\n",

@@ -179,6 +179,45 @@ class Spec(ABC):
         return [override for spec in specs for override in spec.aten_overrides()]
 
 
+# --- shapes several families share ---------------------------------------------------------
+
+
+#: The benchmark inputs of a flat elementwise op: 2^e elements (the elementwise and randomized
+#: families).
+FLAT_BENCH_SHAPES = BenchShapes(
+    full=tuple((2**e,) for e in range(10, 29)),
+    quick=tuple((2**e,) for e in (10, 16, 22, 28)),
+    smoke=tuple((2**e,) for e in (10, 12)),
+    headline=(2**28,), host=(2**10,),
+    memory={"full": (2**24,), "quick": (2**22,), "smoke": (2**12,)})
+
+
+def _channels(exponents, channels: int = 64) -> tuple[tuple[int, int], ...]:
+    """Inputs ``[rows, channels]`` of 2^e elements (one weight per channel)."""
+    return tuple((2**e // channels, channels) for e in exponents)
+
+
+#: The benchmark inputs of an op with a weight per channel (the learnable and parametric
+#: families): ``[rows, 64]`` of 2^e elements.
+CHANNEL_BENCH_SHAPES = BenchShapes(
+    full=_channels(range(10, 29)), quick=_channels((10, 16, 22, 28)),
+    smoke=_channels((10, 12)), headline=(2**28 // 64, 64), host=(16, 64),
+    memory={"full": (2**24 // 64, 64), "quick": (2**22 // 64, 64),
+            "smoke": (2**12 // 64, 64)})
+#: The audit's input for an op with a weight per channel: a convolution's activation,
+#: [32, 64, 56 * 56] contiguous, one weight per channel.
+CHANNEL_AUDIT_SHAPE = (32, 64, 56 * 56)
+#: The programs the audit's reduction launches are tiled for: a 132-SM GPU, 8 programs an SM.
+AUDIT_PROGRAMS = 8 * 132
+#: Hidden sizes of today's LLM MLPs (the gated and biased families' benchmark shapes).
+LLM_HIDDEN = (4096, 11008, 14336)
+
+
+def llm_gated_shapes(tokens, hidden) -> tuple[tuple[int, int], ...]:
+    """LLM-shaped gate-up inputs: ``tokens x 2*d`` (the fused gate and up projections)."""
+    return tuple((t, 2 * d) for d in hidden for t in tokens)
+
+
 # --- shared by the families' builders --------------------------------------------------------
 
 

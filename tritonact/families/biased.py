@@ -25,21 +25,21 @@ from tritonact.core.audit_case import Case, Launch, Work, audit_dtype
 from tritonact.core.bench_op import Op
 from tritonact.core.testing import Row, gradcheck_into, layout_mismatch, mismatch
 from tritonact.families.base import (
+    AUDIT_PROGRAMS,
     BenchShapes,
     ListRow,
     Spec,
     away_from,
     describe_params,
+    llm_gated_shapes,
     named,
     random_input,
 )
-from tritonact.families.gated import _gated_shapes
 from tritonact.kernels import biased as kernels
 
 #: The audit's input: 4096 tokens of a Llama-3-8B-sized MLP's projection, tiled for a 132-SM GPU
 #: (8 backward programs an SM).
 AUDIT_ROWS, AUDIT_COLS = 4096, 2 * 4096
-AUDIT_PROGRAMS = 8 * 132
 
 
 class BiasModule(nn.Module):
@@ -86,8 +86,8 @@ class Biased(Spec):
 
     family: ClassVar[str] = "biased"
     bench_shapes: ClassVar[BenchShapes] = BenchShapes(
-        full=_gated_shapes((1, 16, 128, 1024, 4096, 16384), (4096, 11008, 14336)),
-        quick=_gated_shapes((16, 4096), (4096, 14336)),
+        full=llm_gated_shapes((1, 16, 128, 1024, 4096, 16384), (4096, 11008, 14336)),
+        quick=llm_gated_shapes((16, 4096), (4096, 14336)),
         smoke=((4, 1024),),
         headline=(4096, 2 * 14336), host=(1, 2**10),
         memory={"full": (4096, 2 * 4096), "quick": (4096, 2 * 4096), "smoke": (4, 1024)})

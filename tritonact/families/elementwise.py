@@ -35,6 +35,7 @@ from tritonact.core.testing import (
     special_sample,
 )
 from tritonact.families.base import (
+    FLAT_BENCH_SHAPES,
     REQUIRED,
     BenchShapes,
     ListRow,
@@ -87,12 +88,7 @@ class Elementwise(Spec):
     """
 
     family: ClassVar[str] = "elementwise"
-    bench_shapes: ClassVar[BenchShapes] = BenchShapes(
-        full=tuple((2**e,) for e in range(10, 29)),
-        quick=tuple((2**e,) for e in (10, 16, 22, 28)),
-        smoke=tuple((2**e,) for e in (10, 12)),
-        headline=(2**28,), host=(2**10,),
-        memory={"full": (2**24,), "quick": (2**22,), "smoke": (2**12,)})
+    bench_shapes: ClassVar[BenchShapes] = FLAT_BENCH_SHAPES
 
     name: str
     formula: str

@@ -34,27 +34,23 @@ from tritonact.core.testing import (
     special_sample,
 )
 from tritonact.families.base import (
+    LLM_HIDDEN,
     BenchShapes,
     ListRow,
     Param,
     Spec,
     away_from,
     describe_params,
+    llm_gated_shapes,
     random_input,
     subclass,
 )
 from tritonact.families.gated_function import halves_text, make_function, make_mul
 from tritonact.kernels import gated as kernels
 
-LLM_HIDDEN = (4096, 11008, 14336)
 #: The share of the H200's issue ceiling the gated kernels may use (issue 15's goal, which
 #: leaves the scheduler slack); the audit's default is its ``CEILING_RATIO``.
 GATED_GOAL = 0.8
-
-
-def _gated_shapes(tokens, hidden) -> tuple[tuple[int, int], ...]:
-    """LLM-shaped gate-up inputs: ``tokens x 2*d`` (the fused gate and up projections)."""
-    return tuple((t, 2 * d) for d in hidden for t in tokens)
 
 
 class GatedModule(nn.Module):
@@ -109,8 +105,8 @@ class Gated(Spec):
 
     family: ClassVar[str] = "gated"
     bench_shapes: ClassVar[BenchShapes] = BenchShapes(
-        full=_gated_shapes((1, 16, 128, 1024, 4096, 16384), LLM_HIDDEN),
-        quick=_gated_shapes((16, 4096), (4096, 14336)),
+        full=llm_gated_shapes((1, 16, 128, 1024, 4096, 16384), LLM_HIDDEN),
+        quick=llm_gated_shapes((16, 4096), (4096, 14336)),
         smoke=((1, 1024), (4, 1024)),
         headline=(4096, 2 * 14336), host=(1, 2**10),
         memory={"full": (4096, 2 * 4096), "quick": (4096, 2 * 4096), "smoke": (4, 1024)})

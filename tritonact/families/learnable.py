@@ -19,6 +19,9 @@ from tritonact.autograd.prelu import PreluMath
 from tritonact.core.audit_case import Case, Launch, Work, audit_dtype
 from tritonact.core.testing import Row, gradcheck_into, mismatch
 from tritonact.families.base import (
+    AUDIT_PROGRAMS,
+    CHANNEL_AUDIT_SHAPE,
+    CHANNEL_BENCH_SHAPES,
     BenchShapes,
     ListRow,
     Spec,
@@ -28,24 +31,6 @@ from tritonact.families.base import (
     subclass,
 )
 from tritonact.kernels import prelu as kernels
-
-#: The audit's input: a convolution's activation, [32, 64, 56 * 56] contiguous, with one weight
-#: per channel, tiled for a 132-SM GPU (8 programs an SM).
-AUDIT_SHAPE = (32, 64, 56 * 56)
-AUDIT_PROGRAMS = 8 * 132
-
-
-def _channels(exponents, channels: int = 64) -> tuple[tuple[int, int], ...]:
-    """PReLU inputs ``[rows, channels]`` of 2^e elements (one weight per channel)."""
-    return tuple((2**e // channels, channels) for e in exponents)
-
-
-#: The benchmark inputs of an op with a weight per channel: ``[rows, 64]`` of 2^e elements.
-CHANNEL_BENCH_SHAPES = BenchShapes(
-    full=_channels(range(10, 29)), quick=_channels((10, 16, 22, 28)),
-    smoke=_channels((10, 12)), headline=(2**28 // 64, 64), host=(16, 64),
-    memory={"full": (2**24 // 64, 64), "quick": (2**22 // 64, 64),
-            "smoke": (2**12 // 64, 64)})
 
 
 @dataclass(frozen=True)
@@ -149,11 +134,11 @@ class Learnable(Spec):
                 for arch in archs for dtype in dtypes for k in ("forward", "backward")]
 
     def audit_launch(self, case):
-        """The launcher's plan over ``AUDIT_SHAPE`` with one weight per channel."""
+        """The launcher's plan over ``CHANNEL_AUDIT_SHAPE`` with one weight per channel."""
 
         dtype = audit_dtype(case.dtype)
-        x = torch.empty(AUDIT_SHAPE, dtype=dtype, device="meta")
-        weight = torch.empty(AUDIT_SHAPE[1], dtype=dtype, device="meta")
+        x = torch.empty(CHANNEL_AUDIT_SHAPE, dtype=dtype, device="meta")
+        weight = torch.empty(CHANNEL_AUDIT_SHAPE[1], dtype=dtype, device="meta")
         out = torch.empty_like(x)
         if case.kernel_name == "forward":
             kernel = kernels.forward

@@ -25,6 +25,9 @@ from tritonact.autograd.parametric import ParametricMath
 from tritonact.core.audit_case import Case, Launch, Work, audit_dtype
 from tritonact.core.testing import Row, gradcheck_into, mismatch
 from tritonact.families.base import (
+    AUDIT_PROGRAMS,
+    CHANNEL_AUDIT_SHAPE,
+    CHANNEL_BENCH_SHAPES,
     BenchShapes,
     ListRow,
     Param,
@@ -35,7 +38,6 @@ from tritonact.families.base import (
     random_input,
     subclass,
 )
-from tritonact.families.learnable import AUDIT_PROGRAMS, AUDIT_SHAPE, CHANNEL_BENCH_SHAPES
 from tritonact.kernels import parametric as kernels
 
 
@@ -188,12 +190,12 @@ class Parametric(Spec):
                 for arch in archs for dtype in dtypes for k in ("forward", "backward")]
 
     def audit_launch(self, case):
-        """The launcher's plan over ``AUDIT_SHAPE`` (PReLU's), weights per channel where the op
-        has them."""
+        """The launcher's plan over ``CHANNEL_AUDIT_SHAPE`` (PReLU's), weights per channel where
+        the op has them."""
 
         dtype = audit_dtype(case.dtype)
-        x = torch.empty(AUDIT_SHAPE, dtype=dtype, device="meta")
-        n = AUDIT_SHAPE[1] if self.per_channel else 1
+        x = torch.empty(CHANNEL_AUDIT_SHAPE, dtype=dtype, device="meta")
+        n = CHANNEL_AUDIT_SHAPE[1] if self.per_channel else 1
         weights = [torch.empty(n, dtype=dtype, device="meta") for _ in self.weights]
         out = torch.empty_like(x)
         shared = not self.per_channel

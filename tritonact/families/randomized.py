@@ -28,6 +28,7 @@ from tritonact.core.audit_case import Case, Launch, Work, audit_dtype
 from tritonact.core.bench_op import Op
 from tritonact.core.testing import Row, mismatch
 from tritonact.families.base import (
+    FLAT_BENCH_SHAPES,
     BenchShapes,
     ListRow,
     Param,
@@ -37,7 +38,6 @@ from tritonact.families.base import (
     named,
     subclass,
 )
-from tritonact.families.elementwise import Elementwise
 from tritonact.kernels import randomized as kernels
 
 
@@ -50,7 +50,7 @@ class Randomized(Spec):
 
     family: ClassVar[str] = "randomized"
     #: The elementwise family's inputs: a vector of 2^10 to 2^28 elements.
-    bench_shapes: ClassVar[BenchShapes] = Elementwise.bench_shapes
+    bench_shapes: ClassVar[BenchShapes] = FLAT_BENCH_SHAPES
 
     name: str
     formula: str

@@ -238,12 +238,13 @@ def _source_hash() -> str:
     import tritonact.autograd
     import tritonact.kernels
 
+    package = Path(__file__).resolve().parents[2]  # tritonact/
     digest = hashlib.sha256()
-    for package in (tritonact, tritonact.autograd, tritonact.kernels):  # links not followed
-        for folder in package.__path__:
-            for root, _, files in sorted(os.walk(folder)):
-                for name in sorted(f for f in files if f.endswith(".py")):
-                    digest.update((Path(root) / name).read_bytes())
+    folders = [package, *tritonact.autograd.__path__, *tritonact.kernels.__path__]
+    for folder in folders:  # links not followed: kernels/ and autograd/ by their own paths
+        for root, _, files in sorted(os.walk(folder)):
+            for name in sorted(f for f in files if f.endswith(".py")):
+                digest.update((Path(root) / name).read_bytes())
     return digest.hexdigest()
 
 
