@@ -49,8 +49,11 @@ class Math:
     #: compares with them (hardshrink's lambd; softshrink's in backward only): so do these.
     forward_rounds: bool = False
     backward_rounds: bool = False
-    #: torch returns this op's result and gradient contiguous whatever the input's layout
-    #: (log_sigmoid's), where the others follow the input's (``empty_like``).
+    #: torch returns this op's result contiguous whatever the input's layout (log_sigmoid's),
+    #: where the others follow the input's (``empty_like``). Its input gradient follows the
+    #: saved input, where torch's is contiguous too: a leaf's gradient then lands in ``.grad``
+    #: without the copy into the leaf's layout that autograd's AccumulateGrad makes after
+    #: torch's own (a whole extra read and write for a transposed or channels_last input).
     contiguous_result: bool = False
     #: torch's backward lays the gradient out like the saved tensor (threshold_backward's and
     #: leaky_relu_backward's operand order), where the others follow the upstream gradient.
@@ -140,16 +143,21 @@ def forward(m: Math, x: torch.Tensor, a: float, b: float, inplace: bool = False)
     return y
 
 
-def _gradient_like(m: Math, g: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-    """What the input gradient is laid out like: torch's (TensorIterator's) choice, the upstream
-    gradient's layout where that is dense (unless the op's backward puts the saved tensor
-    first), else the saved tensor's."""
-    return t if m.gradient_like_saved or not is_dense(g) else g
+def empty_gradient(m: Math, g: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """The input gradient, laid out as torch's (TensorIterator's choice): like the upstream
+    gradient where that is dense (unless the op's backward puts the saved tensor first), else
+    like the saved tensor. An op whose result is contiguous whatever its input
+    (``Math.contiguous_result``) follows the saved input where that is dense, else is
+    contiguous."""
+    if m.contiguous_result:
+        return torch.empty_like(t, memory_format=torch.preserve_format if is_dense(t)
+                                else torch.contiguous_format)
+    return torch.empty_like(t if m.gradient_like_saved or not is_dense(g) else g)
 
 
 def backward(m: Math, g: torch.Tensor, t: torch.Tensor, a: float, b: float) -> torch.Tensor:
-    """``dx = f'(t) * g`` in one launch; ``dx`` is laid out as torch's (``_gradient_like``)."""
-    dx = torch.empty_like(_gradient_like(m, g, t), memory_format=m.result_format)
+    """``dx = f'(t) * g`` in one launch; ``dx`` is laid out by ``empty_gradient``."""
+    dx = empty_gradient(m, g, t)
     n = t.numel()
     if n == 0:
         return dx
@@ -205,7 +213,7 @@ def _(x, key, a, b):
 @backward_op.register_fake
 def _(g, t, key, a, b):
     m = _BY_KEY[key]
-    return torch.empty_like(_gradient_like(m, g, t), memory_format=m.result_format)
+    return empty_gradient(m, g, t)
 
 
 @second_op.register_fake

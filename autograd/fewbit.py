@@ -108,7 +108,7 @@ def memory_order(stride: list[int]) -> list[int]:
 
 
 def _gradient_layout(s: Scheme, g: torch.Tensor, stride: list[int]) -> torch.Tensor:
-    """An empty input gradient laid out as exact mode's (``elementwise._gradient_like``): like
+    """An empty input gradient laid out as exact mode's (``elementwise.empty_gradient``): like
     ``g`` where ``g`` is dense (unless the op's backward follows the saved tensor), else like
     the saved tensor's ``empty_like``, whose strides forward recorded."""
     if not s.math.gradient_like_saved and is_dense(g):

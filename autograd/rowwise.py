@@ -5,7 +5,7 @@ registry entry holds); the custom ops find it by its key."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -21,6 +21,7 @@ from .launch import (
     dtensor_rules,
     file_under_key,
     is_compiling,
+    is_dense,
     launch,
     max_offset,
 )
@@ -249,11 +250,17 @@ def forward(m: RowMath, x: torch.Tensor, dim: int, dtype: torch.dtype) -> torch.
     return y
 
 
-def backward(m: RowMath, dy: torch.Tensor, y: torch.Tensor, dim: int,
-             dtype: torch.dtype) -> torch.Tensor:
+def backward(m: RowMath, dy: torch.Tensor, y: torch.Tensor, dim: int, dtype: torch.dtype,
+             stride: Sequence[int] = ()) -> torch.Tensor:
     """The input gradient (in ``dtype``, the input's) from the saved output, in one launch (two
-    for a few long rows); contiguous, as torch's."""
-    dx = torch.empty_like(y, dtype=dtype, memory_format=torch.contiguous_format)
+    for a few long rows), with ``stride``: the input's where it is dense (``grad_stride``; the
+    gradient of a transposed or channels_last leaf then lands in ``.grad`` without the copy
+    autograd's AccumulateGrad makes after torch's own, whose gradient is contiguous), else
+    (empty) contiguous."""
+    if stride:
+        dx = torch.empty_strided(y.shape, stride, dtype=dtype, device=y.device)
+    else:
+        dx = torch.empty_like(y, dtype=dtype, memory_format=torch.contiguous_format)
     _launch(m, dim, [dy, y, dx], backward=True)
     return dx
 
@@ -269,13 +276,15 @@ def _(x, key, dim, dtype):
 
 
 @torch.library.custom_op("tritonact::rowwise_backward", mutates_args=())
-def backward_op(dy: torch.Tensor, y: torch.Tensor, key: str, dim: int,
-                dtype: torch.dtype) -> torch.Tensor:
-    return backward(_BY_KEY[key], dy, y, dim, dtype)
+def backward_op(dy: torch.Tensor, y: torch.Tensor, key: str, dim: int, dtype: torch.dtype,
+                stride: list[int]) -> torch.Tensor:
+    return backward(_BY_KEY[key], dy, y, dim, dtype, stride)
 
 
 @backward_op.register_fake
-def _(dy, y, key, dim, dtype):
+def _(dy, y, key, dim, dtype, stride):
+    if stride:
+        return torch.empty_strided(y.shape, stride, dtype=dtype, device=y.device)
     return torch.empty_like(y, dtype=dtype, memory_format=torch.contiguous_format)
 
 
@@ -291,8 +300,8 @@ def _sharding_rules() -> None:
         return rowwise(f"{key} (rowwise_forward)", [x], dim, 3)
 
     @register_sharding(torch.ops.tritonact.rowwise_backward.default)
-    def _(dy, y, key, dim, dtype):
-        return rowwise(f"{key} (rowwise_backward)", [dy, y], dim, 3)
+    def _(dy, y, key, dim, dtype, stride):
+        return rowwise(f"{key} (rowwise_backward)", [dy, y], dim, 4)
 
 
 dtensor_rules.append(_sharding_rules)
@@ -306,10 +315,17 @@ def run_forward(m: RowMath, x: torch.Tensor, dim: int, dtype: torch.dtype) -> to
     return forward(m, x, dim, dtype)
 
 
-def run_backward(m: RowMath, dy, y, dim, dtype):
+def grad_stride(x: torch.Tensor) -> tuple[int, ...]:
+    """The strides of ``x``'s gradient: ``x``'s own where it is dense (``empty_like``'s rule,
+    which autograd's AccumulateGrad keeps without a copy), else () for contiguous; () for a
+    DTensor, whose shards have their own shapes."""
+    return tuple(x.stride()) if type(x) in PLAIN_TENSOR_TYPES and is_dense(x) else ()
+
+
+def run_backward(m: RowMath, dy, y, dim, dtype, stride: Sequence[int] = ()):
     if is_compiling() or type(y) not in PLAIN_TENSOR_TYPES:
-        return backward_op(dy, y, m.key, dim, dtype)
-    return backward(m, dy, y, dim, dtype)
+        return backward_op(dy, y, m.key, dim, dtype, list(stride))
+    return backward(m, dy, y, dim, dtype, stride)
 
 
 class RowwiseFunction(torch.autograd.Function):
@@ -319,16 +335,16 @@ class RowwiseFunction(torch.autograd.Function):
     def forward(ctx, x, m: RowMath, dim: int, dtype: torch.dtype):
         y = run_forward(m, x, dim, dtype)
         ctx.save_for_backward(y)
-        ctx.math, ctx.dim, ctx.in_dtype = m, dim, x.dtype
+        ctx.math, ctx.dim, ctx.in_dtype, ctx.stride = m, dim, x.dtype, grad_stride(x)
         return y
 
     @staticmethod
     def backward(ctx, dy):
         (y,) = ctx.saved_tensors
         if torch.is_grad_enabled():
-            dx = RowwiseBackward.apply(dy, y, ctx.math, ctx.dim, ctx.in_dtype)
+            dx = RowwiseBackward.apply(dy, y, ctx.math, ctx.dim, ctx.in_dtype, ctx.stride)
         else:
-            dx = run_backward(ctx.math, dy, y, ctx.dim, ctx.in_dtype)
+            dx = run_backward(ctx.math, dy, y, ctx.dim, ctx.in_dtype, ctx.stride)
         return dx, None, None, None
 
 
@@ -337,10 +353,10 @@ class RowwiseBackward(torch.autograd.Function):
     math's ``second``, in torch ops)."""
 
     @staticmethod
-    def forward(ctx, dy, y, m: RowMath, dim: int, dtype: torch.dtype):
+    def forward(ctx, dy, y, m: RowMath, dim: int, dtype: torch.dtype, stride: tuple[int, ...]):
         ctx.save_for_backward(dy, y)
         ctx.math, ctx.dim = m, dim
-        return run_backward(m, dy, y, dim, dtype)
+        return run_backward(m, dy, y, dim, dtype, stride)
 
     @staticmethod
     @torch.autograd.function.once_differentiable
@@ -348,4 +364,4 @@ class RowwiseBackward(torch.autograd.Function):
         dy, y = ctx.saved_tensors
         ddy, dyy = ctx.math.second(gg.to(y.dtype), dy, y, ctx.dim)
         sign = -1.0 if ctx.math.negate else 1.0
-        return sign * ddy, sign * dyy, None, None, None
+        return sign * ddy, sign * dyy, None, None, None, None

@@ -330,8 +330,8 @@ MUTANTS: list[Mutant] = [
         ("tests/test_create_graph.py::test_elementwise",)),
     Mutant(
         "rowwise-create-graph-dim", "autograd/rowwise.py",
-        "dx = RowwiseBackward.apply(dy, y, ctx.math, ctx.dim, ctx.in_dtype)",
-        "dx = RowwiseBackward.apply(dy, y, ctx.math, y.dim() - 1, ctx.in_dtype)",
+        "dx = RowwiseBackward.apply(dy, y, ctx.math, ctx.dim, ctx.in_dtype, ctx.stride)",
+        "dx = RowwiseBackward.apply(dy, y, ctx.math, y.dim() - 1, ctx.in_dtype, ctx.stride)",
         "create_graph=True reduces over the last dim whatever dim the forward took",
         ("tests/test_create_graph.py::test_rowwise_every_dim",)),
     Mutant(
@@ -642,6 +642,21 @@ MUTANTS: list[Mutant] = [
         status="gpu-only",
         reason="half_to_float is served on CUDA only: on the CPU both conditions hand every "
                "call to torch"),
+    # --- memory traffic: a gradient in its leaf's layout (issue 29) ----------------------------
+    Mutant(
+        "logsigmoid-gradient-contiguous", "autograd/elementwise.py",
+        "    if m.contiguous_result:\n",
+        "    if False:\n",
+        "logsigmoid's gradient contiguous, as torch's: a transposed or channels_last leaf pays "
+        "AccumulateGrad's copy (a whole extra read and write)",
+        ("tests/test_traffic.py::test_no_whole_tensor_copy_outside_the_kernels[logsigmoid]",)),
+    Mutant(
+        "rowwise-gradient-contiguous", "autograd/rowwise.py",
+        "ctx.math, ctx.dim, ctx.in_dtype, ctx.stride = m, dim, x.dtype, grad_stride(x)",
+        "ctx.math, ctx.dim, ctx.in_dtype, ctx.stride = m, dim, x.dtype, ()",
+        "softmax's gradient contiguous whatever the input's layout: AccumulateGrad copies it "
+        "into a transposed leaf's",
+        ("tests/test_traffic.py::test_no_whole_tensor_copy_outside_the_kernels[softmax]",)),
     # --- the layers; the registry, families, math records, switch resolution -----------------
     Mutant(
         "layers-family-reaches-up", "tritonact/families/base.py",

@@ -15,11 +15,7 @@ from torch import nn
 
 from tritonact.autograd import elementwise as launchers
 from tritonact.autograd.elementwise import Math
-from tritonact.autograd.launch import (
-    NUM_WARPS,
-    compute_dtype,
-    fits,
-)
+from tritonact.autograd.launch import NUM_WARPS, compute_dtype, fits, is_dense
 from tritonact.core import fewbit
 from tritonact.core.audit_case import Case, Launch, Work, audit_dtype
 from tritonact.core.bench_op import Op
@@ -236,7 +232,12 @@ class Elementwise(Spec):
                                         params)
         except (RuntimeError, NotImplementedError):  # torch lacks this dtype on this device
             yt = dxt = None
-        problem = layout_mismatch(x, (y, dx), (yt, dxt))
+        m = self.math_for(params.get(self.choice.name) if self.choice else None)
+        # an op whose result torch makes contiguous lays its gradient out like the input (no
+        # AccumulateGrad copy: ``Math.contiguous_result``), where torch's is contiguous
+        dx_layout = (torch.empty_like(x) if m.contiguous_result and dxt is not None
+                     and is_dense(x) else dxt)
+        problem = layout_mismatch(x, (y, dx), (yt, dx_layout))
         if problem:
             return problem
         problem = mismatch(y, y64, yt, x.dtype)

@@ -14,7 +14,7 @@ from torch import nn
 
 from tritonact.autograd import rowwise
 from tritonact.autograd.autocast import autocast_input, is_any_autocast_enabled
-from tritonact.autograd.launch import KERNEL_DTYPES, served
+from tritonact.autograd.launch import KERNEL_DTYPES, is_dense, served
 from tritonact.autograd.rowwise import RowMath
 from tritonact.core.audit_case import CEILING_RATIO, H200, Case, Launch, Work, audit_dtype
 from tritonact.core.bench_op import Op
@@ -145,6 +145,10 @@ class Rowwise(Spec):
         dxt = self.torch_backward(g_, y_saved, d, y.dtype).to(x.dtype).reshape(x.shape)
         if y.dtype != out_dtype or dx.dtype != x.dtype:
             return f"dtypes: result {y.dtype}, gradient {dx.dtype}"
+        # the gradient follows a dense input's layout (no AccumulateGrad copy:
+        # ``autograd.rowwise.backward``), where torch's is contiguous
+        if dxt_layout is not None and is_dense(x):
+            dxt_layout = torch.empty_like(x)
         problem = layout_mismatch(x, (y, dx), (yt, dxt_layout))
         if problem:
             return problem
